@@ -1,0 +1,48 @@
+# The course's commands. Quick start: `make lab` to study, `make test` to check everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+LAB_OPTIONS ?=
+
+.PHONY: lab test install lint format notebooks navigation lock clean
+
+lab: $(STAMP)  ## Open the course in JupyterLab on the index notebook
+	$(BIN)/jupyter lab --ServerApp.root_dir=. $(LAB_OPTIONS) notebooks/00-index.ipynb
+
+test: $(STAMP)  ## Lint, test the helpers, then every notebook under nbval and under Run All
+	$(BIN)/ruff check helpers tests tools notebooks
+	$(BIN)/ruff format --check helpers tests tools notebooks
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tools/nbval-sanitize.cfg \
+		-p no:cacheprovider $(NOTEBOOKS)
+	$(BIN)/python -m pytest -p no:cacheprovider tools/test_run_all.py
+
+install: $(STAMP)  ## Create .venv and install the pinned course stack
+
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+format: $(STAMP)  ## Fix lint and formatting in place
+	$(BIN)/ruff check --fix helpers tests tools notebooks
+	$(BIN)/ruff format helpers tests tools notebooks
+
+notebooks: $(STAMP)  ## Re-execute every notebook in place, record its running time, rewrite navigation
+	$(BIN)/python tools/execute.py $(NOTEBOOKS)
+	$(BIN)/python tools/navigation.py
+
+navigation: $(STAMP)  ## Rewrite each notebook's header, footer links and the index's course map
+	$(BIN)/python tools/navigation.py
+
+lock: $(STAMP)  ## Refresh constraints.txt: the newest versions allowed by requirements.txt, for Python 3.10+
+	$(BIN)/python -m pip install --disable-pip-version-check uv
+	grep -v '^-e' requirements.txt | $(BIN)/python -m uv pip compile --universal \
+		--python-version 3.10 --custom-compile-command "make lock" --no-annotate \
+		--no-emit-index-url - -o constraints.txt
+
+clean:  ## Remove .venv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache build

@@ -1,0 +1,1 @@
+"""Tested helpers for the concurrency course; each module says which notebook introduces it."""

@@ -1,0 +1,142 @@
+"""Check that this machine can run the course: `python -m helpers.check` (00-index)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import multiprocessing
+import os
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
+MIN_PYTHON = (3, 10)
+MIN_OPEN_FILES = 4096
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the environment check: OK, WARN or FAIL, and what to do (00-index)."""
+
+    status: str
+    item: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.status:<4}  {self.item}: {self.detail}"
+
+
+def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> Check:
+    """Python must be 3.10 or newer (00-index)."""
+    found = ".".join(map(str, version))
+    if version[:2] >= MIN_PYTHON:
+        return Check("OK", "Python", f"{found} (3.10+ needed)")
+    return Check("FAIL", "Python", f"{found} is too old: install Python 3.10 or newer")
+
+
+def read_requirements(path: Path = REQUIREMENTS) -> list[Requirement]:
+    """The packages named in the course's requirements.txt, without the course itself (00-index)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"requirements file not found: {path}")
+    requirements = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        try:
+            requirements.append(Requirement(line))
+        except InvalidRequirement as exc:
+            raise ValueError(f"{path.name}: cannot read requirement {line!r}: {exc}") from exc
+    return requirements
+
+
+def check_package(requirement: Requirement) -> Check:
+    """The package is installed at a version the course was tested with, and imports (00-index)."""
+    name = requirement.name
+    fix = "run `make install` (or `pip install -r requirements.txt -c constraints.txt`)"
+    try:
+        version = importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return Check("FAIL", name, f"not installed: {fix}")
+    if requirement.specifier and not requirement.specifier.contains(version, prereleases=True):
+        return Check("FAIL", name, f"{version} installed, {requirement.specifier} needed: {fix}")
+    module = name.lower().replace("-", "_")
+    try:
+        importlib.import_module(module)
+    except Exception as exc:
+        return Check("FAIL", name, f"{version} installed but `import {module}` fails: {exc}")
+    return Check("OK", name, version)
+
+
+def check_cpus(count: int | None = os.cpu_count()) -> Check:
+    """More than one CPU, or the speed-up demonstrations are skipped (00-index)."""
+    if not count:
+        return Check("WARN", "CPUs", "unknown: speed-up demonstrations may be skipped")
+    if count == 1:
+        return Check("WARN", "CPUs", "1: parallel speed-up cannot be shown and is skipped")
+    return Check("OK", "CPUs", str(count))
+
+
+def check_start_method() -> Check:
+    """Report the default multiprocessing start method (00-index)."""
+    method = multiprocessing.get_context().get_start_method()
+    return Check("OK", "process start method", f"{method} (07-cpu-benchmark explains it)")
+
+
+def check_open_files(limit: int | None = None) -> Check:
+    """The open-file limit must allow thousands of sockets for notebook 05 (00-index)."""
+    if limit is None:
+        try:
+            import resource
+        except ImportError:
+            return Check("OK", "open-file limit", "not limited per process on this system")
+        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if limit == -1 or limit >= MIN_OPEN_FILES:
+        return Check("OK", "open-file limit", "unlimited" if limit == -1 else str(limit))
+    return Check(
+        "WARN",
+        "open-file limit",
+        f"{limit} is below {MIN_OPEN_FILES}: run `ulimit -n {MIN_OPEN_FILES}` in the terminal "
+        "that starts JupyterLab (05-aiohttp stays within the limit, but shows less)",
+    )
+
+
+def check_loopback() -> Check:
+    """A server can bind to 127.0.0.1 and a client can connect to it (00-index)."""
+    try:
+        with socket.create_server(("127.0.0.1", 0)) as server:
+            port = server.getsockname()[1]
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                pass
+    except OSError as exc:
+        return Check("FAIL", "loopback server", f"cannot bind or connect on 127.0.0.1: {exc}")
+    return Check("OK", "loopback server", f"127.0.0.1 accepts connections (tried port {port})")
+
+
+def run_checks() -> list[Check]:
+    """Every check, in the order a student should fix them (00-index)."""
+    checks = [check_python()]
+    try:
+        checks += [check_package(requirement) for requirement in read_requirements()]
+    except (FileNotFoundError, ValueError) as exc:
+        checks.append(Check("FAIL", "requirements", str(exc)))
+    checks += [check_cpus(), check_start_method(), check_open_files(), check_loopback()]
+    return checks
+
+
+def main() -> int:
+    """Print one line per check; exit status 1 if any check failed (00-index)."""
+    checks = run_checks()
+    for check in checks:
+        print(check)
+    failed = sum(check.status == "FAIL" for check in checks)
+    print(f"{failed} failed" if failed else "All checks passed: the course can run here.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

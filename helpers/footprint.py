@@ -1,0 +1,122 @@
+"""Measure what it costs to keep many threads or coroutines alive at once (01-why-asyncio).
+
+Each measurement runs in a fresh Python process (`python -m helpers.footprint MODEL COUNT`), so
+memory freed by earlier cells cannot be reused and hide the cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+import psutil
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Start time and memory of `count` units all alive at the same moment (01-why-asyncio)."""
+
+    model: str
+    count: int
+    start_s: float
+    rss_bytes: int
+    vms_bytes: int
+
+    @property
+    def start_us_each(self) -> float:
+        """Microseconds to start one unit (01-why-asyncio)."""
+        return self.start_s / self.count * 1e6
+
+    @property
+    def rss_kib_each(self) -> float:
+        """Resident memory (RAM actually used) per unit, in KiB (01-why-asyncio)."""
+        return self.rss_bytes / self.count / 1024
+
+    @property
+    def vms_kib_each(self) -> float:
+        """Address space reserved per unit, in KiB (01-why-asyncio)."""
+        return self.vms_bytes / self.count / 1024
+
+
+def _check_count(count: int) -> None:
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise TypeError(f"count must be an int, got {type(count).__name__}")
+    if count < 1:
+        raise ValueError(f"count must be at least 1, got {count}")
+
+
+def _memory() -> tuple[int, int]:
+    gc.collect()
+    info = psutil.Process().memory_info()
+    return info.rss, info.vms
+
+
+def _threads(count: int) -> Footprint:
+    """Start count threads that all wait on one event; measure, then release them."""
+    release = threading.Event()
+    threads = [threading.Thread(target=release.wait, daemon=True) for _ in range(count)]
+    rss0, vms0 = _memory()
+    started = 0
+    try:
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+            started += 1
+        elapsed = time.perf_counter() - start
+        rss1, vms1 = _memory()
+    finally:
+        release.set()
+        for thread in threads[:started]:
+            thread.join()
+    return Footprint("threads", count, elapsed, rss1 - rss0, vms1 - vms0)
+
+
+async def _tasks(count: int) -> Footprint:
+    """Start count tasks that all wait on one event; measure, then release them."""
+    release = asyncio.Event()
+    rss0, vms0 = _memory()
+    start = time.perf_counter()
+    tasks = [asyncio.create_task(release.wait()) for _ in range(count)]
+    await asyncio.sleep(0)  # let every task run up to its first await
+    elapsed = time.perf_counter() - start
+    rss1, vms1 = _memory()
+    release.set()
+    await asyncio.gather(*tasks)
+    return Footprint("tasks", count, elapsed, rss1 - rss0, vms1 - vms0)
+
+
+MODELS = {"threads": _threads, "tasks": lambda count: asyncio.run(_tasks(count))}
+
+
+def footprint(model: str, count: int, timeout_s: float = 120) -> Footprint:
+    """Measure count live threads or tasks in a fresh process (01-why-asyncio)."""
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {sorted(MODELS)}, got {model!r}")
+    _check_count(count)
+    command = [sys.executable, "-m", "helpers.footprint", model, str(count)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+    if done.returncode != 0:
+        raise RuntimeError(f"measuring {count} {model} failed: {done.stderr.strip()}")
+    return Footprint(**json.loads(done.stdout))
+
+
+def main() -> None:
+    """Command line: print one measurement as JSON (used by footprint())."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("model", choices=sorted(MODELS))
+    parser.add_argument("count", type=int)
+    args = parser.parse_args()
+    if args.count < 1:
+        parser.error(f"count must be at least 1, got {args.count}")
+    print(json.dumps(asdict(MODELS[args.model](args.count))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""One chart style for the whole course, readable on a projector (introduced in 01-why-asyncio)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from helpers.timing import Timing
+
+COURSE_STYLE = {
+    "figure.figsize": (10, 5.5),
+    "figure.dpi": 100,
+    "font.size": 14,
+    "axes.titlesize": 16,
+    "axes.labelsize": 14,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+    "legend.fontsize": 13,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 2.5,
+    "lines.markersize": 8,
+}
+
+
+def use_course_style() -> None:
+    """Apply the course's chart style to every later matplotlib figure (01-why-asyncio)."""
+    mpl.rcParams.update(COURSE_STYLE)
+
+
+def bar_timings(
+    timings: Mapping[str, Timing], title: str, *, ylabel: str = "wall-clock time (s)"
+) -> Figure:
+    """Bar chart of median times with min–max whiskers, one bar per label (01-why-asyncio)."""
+    if not timings:
+        raise ValueError("timings is empty: pass at least one label -> Timing")
+    labels = list(timings)
+    medians = [timings[label].median for label in labels]
+    below = [timings[label].median - timings[label].min for label in labels]
+    above = [timings[label].max - timings[label].median for label in labels]
+    with mpl.rc_context(COURSE_STYLE):
+        fig, ax = plt.subplots()
+        bars = ax.bar(labels, medians, yerr=[below, above], capsize=8, color="tab:blue")
+        ax.bar_label(bars, labels=[_seconds(m) for m in medians], padding=4)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(axis="x", visible=False)
+        ax.margins(y=0.15)
+        fig.tight_layout()
+    return _detached(fig)
+
+
+def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figure:
+    """Bar chart of one measured value per label, each bar labelled (01-why-asyncio)."""
+    if not values:
+        raise ValueError("values is empty: pass at least one label -> value")
+    with mpl.rc_context(COURSE_STYLE):
+        fig, ax = plt.subplots()
+        bars = ax.bar(list(values), list(values.values()), color="tab:blue")
+        ax.bar_label(bars, labels=[f"{v:,.3g}" for v in values.values()], padding=4)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.grid(axis="x", visible=False)
+        ax.margins(y=0.15)
+        fig.tight_layout()
+    return _detached(fig)
+
+
+def line_timings(
+    sizes: Sequence[float],
+    series: Mapping[str, Sequence[float]],
+    title: str,
+    *,
+    xlabel: str,
+    ylabel: str = "wall-clock time (s)",
+    log: bool = False,
+) -> Figure:
+    """Line chart of a measure against problem size, one line per series (01-why-asyncio)."""
+    if len(sizes) == 0:
+        raise ValueError("sizes is empty: pass at least one problem size")
+    if not series:
+        raise ValueError("series is empty: pass at least one label -> values")
+    for label, values in series.items():
+        if len(values) != len(sizes):
+            raise ValueError(
+                f"series[{label!r}] has {len(values)} values but sizes has {len(sizes)}"
+            )
+    with mpl.rc_context(COURSE_STYLE):
+        fig, ax = plt.subplots()
+        for label, values in series.items():
+            ax.plot(sizes, values, marker="o", label=label)
+        if log:
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend()
+        fig.tight_layout()
+    return _detached(fig)
+
+
+def _detached(fig: Figure) -> Figure:
+    """Close fig in pyplot so Jupyter shows it once, as the value of the cell that made it."""
+    plt.close(fig)
+    return fig
+
+
+def _seconds(value: float) -> str:
+    if value >= 1:
+        return f"{value:.2f} s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.0f} ms"
+    return f"{value * 1e6:.0f} µs"

@@ -1,0 +1,116 @@
+"""Repeat a piece of work and summarise its wall-clock times (introduced in 01-why-asyncio)."""
+
+from __future__ import annotations
+
+import inspect
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall-clock seconds of repeated runs of one piece of work (01-why-asyncio)."""
+
+    runs: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.runs:
+            raise ValueError("runs is empty: a Timing needs at least one measured run")
+
+    @property
+    def median(self) -> float:
+        """Median of the runs in seconds (01-why-asyncio)."""
+        return statistics.median(self.runs)
+
+    @property
+    def min(self) -> float:
+        """Fastest run in seconds (01-why-asyncio)."""
+        return min(self.runs)
+
+    @property
+    def max(self) -> float:
+        """Slowest run in seconds (01-why-asyncio)."""
+        return max(self.runs)
+
+    def __str__(self) -> str:
+        return (
+            f"median {self.median:.3f} s (min {self.min:.3f}, max {self.max:.3f}, "
+            f"{len(self.runs)} runs)"
+        )
+
+
+def _check_repeats(repeats: int) -> None:
+    if isinstance(repeats, bool) or not isinstance(repeats, int):
+        raise TypeError(f"repeats must be an int, got {type(repeats).__name__}")
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+
+
+def _failed(func: Callable[..., object], run: int, repeats: int, exc: Exception) -> RuntimeError:
+    name = getattr(func, "__qualname__", repr(func))
+    return RuntimeError(f"func {name} raised {type(exc).__name__} on run {run} of {repeats}: {exc}")
+
+
+def repeat(func: Callable[[], object], repeats: int = 5) -> Timing:
+    """Call func() repeats times and return its wall-clock times (01-why-asyncio)."""
+    _check_repeats(repeats)
+    if inspect.iscoroutinefunction(func):
+        raise TypeError("func is a coroutine function: use `await repeat_async(func, repeats)`")
+    runs = []
+    for run in range(1, repeats + 1):
+        start = time.perf_counter()
+        try:
+            func()
+        except Exception as exc:
+            raise _failed(func, run, repeats, exc) from exc
+        runs.append(time.perf_counter() - start)
+    return Timing(tuple(runs))
+
+
+async def repeat_async(func: Callable[[], Awaitable[object]], repeats: int = 5) -> Timing:
+    """Await func() repeats times and return its wall-clock times (01-why-asyncio)."""
+    _check_repeats(repeats)
+    runs = []
+    for run in range(1, repeats + 1):
+        start = time.perf_counter()
+        try:
+            awaitable = func()
+            if not inspect.isawaitable(awaitable):
+                raise TypeError(f"func returned {type(awaitable).__name__}, not an awaitable")
+            await awaitable
+        except Exception as exc:
+            raise _failed(func, run, repeats, exc) from exc
+        runs.append(time.perf_counter() - start)
+    return Timing(tuple(runs))
+
+
+@dataclass
+class Stopwatch:
+    """Context manager that measures the wall-clock time of its block (01-why-asyncio)."""
+
+    _start: float | None = field(default=None, repr=False)
+    _stop: float | None = field(default=None, repr=False)
+
+    def __enter__(self) -> Stopwatch:
+        self._start = time.perf_counter()
+        self._stop = None
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop = time.perf_counter()
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the block started, or its total once it has ended (01-why-asyncio)."""
+        if self._start is None:
+            raise RuntimeError("the stopwatch has not been started: use it in a `with` block")
+        end = self._stop if self._stop is not None else time.perf_counter()
+        return end - self._start

@@ -1,0 +1,80 @@
+import pytest
+from packaging.requirements import Requirement
+
+from helpers import check
+
+
+def test_python_version_gate():
+    assert check.check_python((3, 10, 0)).status == "OK"
+    old = check.check_python((3, 9, 18))
+    assert old.status == "FAIL"
+    assert "3.9.18" in old.detail
+
+
+def test_installed_package_passes():
+    assert check.check_package(Requirement("pytest>=7")).status == "OK"
+
+
+def test_missing_package_fails_with_the_fix():
+    result = check.check_package(Requirement("no-such-package-for-the-course>=1"))
+    assert result.status == "FAIL"
+    assert "not installed" in result.detail
+    assert "requirements.txt" in result.detail
+
+
+def test_too_old_package_fails_naming_both_versions():
+    result = check.check_package(Requirement("pytest>=999"))
+    assert result.status == "FAIL"
+    assert ">=999 needed" in result.detail
+
+
+def test_read_requirements_skips_options_and_comments(tmp_path):
+    path = tmp_path / "requirements.txt"
+    path.write_text("# comment\n-e .\naiohttp>=3.10  # why\n\nmatplotlib\n")
+    assert [r.name for r in check.read_requirements(path)] == ["aiohttp", "matplotlib"]
+
+
+def test_read_requirements_names_a_bad_line(tmp_path):
+    path = tmp_path / "requirements.txt"
+    path.write_text("aiohttp>=>3\n")
+    with pytest.raises(ValueError, match="aiohttp>=>3"):
+        check.read_requirements(path)
+    with pytest.raises(FileNotFoundError, match="requirements file not found"):
+        check.read_requirements(tmp_path / "missing.txt")
+
+
+def test_course_requirements_are_all_checked():
+    names = [r.name for r in check.read_requirements()]
+    assert {"jupyterlab", "aiohttp", "nbval", "matplotlib"} <= set(names)
+
+
+def test_one_cpu_warns():
+    assert check.check_cpus(1).status == "WARN"
+    assert check.check_cpus(2).status == "OK"
+
+
+def test_low_open_file_limit_warns_with_the_fix():
+    low = check.check_open_files(1024)
+    assert low.status == "WARN"
+    assert "ulimit -n 4096" in low.detail
+    assert check.check_open_files(65536).status == "OK"
+
+
+def test_loopback_server_binds():
+    assert check.check_loopback().status == "OK"
+
+
+def test_main_exits_non_zero_on_any_failure(monkeypatch, capsys):
+    monkeypatch.setattr(
+        check, "run_checks", lambda: [check.Check("OK", "a", "fine"), check.Check("FAIL", "b", "x")]
+    )
+    assert check.main() == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "OK    a: fine"
+    assert out[1] == "FAIL  b: x"
+    assert out[-1] == "1 failed"
+
+
+def test_main_exits_zero_when_all_pass(monkeypatch):
+    monkeypatch.setattr(check, "run_checks", lambda: [check.Check("WARN", "a", "meh")])
+    assert check.main() == 0

@@ -1,0 +1,25 @@
+import pytest
+
+from helpers.footprint import footprint
+
+
+@pytest.mark.parametrize("model", ["threads", "tasks"])
+def test_footprint_measures_live_units_in_a_fresh_process(model):
+    cost = footprint(model, 200)
+    assert cost.model == model
+    assert cost.count == 200
+    assert cost.start_s > 0
+    assert cost.start_us_each == pytest.approx(cost.start_s / 200 * 1e6)
+
+
+def test_a_thread_holds_more_memory_than_a_task():
+    assert footprint("threads", 2000).rss_kib_each > footprint("tasks", 2000).rss_kib_each
+
+
+def test_bad_model_and_count_are_named():
+    with pytest.raises(ValueError, match="model must be one of"):
+        footprint("fibers", 10)
+    with pytest.raises(ValueError, match="count must be at least 1"):
+        footprint("threads", 0)
+    with pytest.raises(TypeError, match="count must be an int"):
+        footprint("threads", 10.5)

@@ -1,0 +1,52 @@
+"""Navigation is generated from notebook metadata and can be rewritten without duplicating cells."""
+
+import nbformat
+import pytest
+from navigation import main
+
+
+def make(directory, name, title, run_seconds=None):
+    facts = {
+        "title": title,
+        "summary": f"all about {title}",
+        "goals": ["one goal"],
+        "prerequisites": [],
+        "study_minutes": 10,
+    }
+    if run_seconds is not None:
+        facts["run_seconds"] = run_seconds
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    notebook.metadata["course"] = facts
+    nbformat.write(notebook, directory / name)
+
+
+def tagged(path, tag):
+    cells = nbformat.read(path, as_version=4).cells
+    return [c.source for c in cells if tag in c.metadata.get("tags", [])]
+
+
+def test_headers_footers_and_map_written_once(tmp_path):
+    make(tmp_path, "00-index.ipynb", "Index", run_seconds=12)
+    make(tmp_path, "01-first.ipynb", "First", run_seconds=41)
+    make(tmp_path, "02-second.ipynb", "Second")
+    main(tmp_path)
+    main(tmp_path)  # rerunning must not add cells
+    first = nbformat.read(tmp_path / "01-first.ipynb", as_version=4)
+    assert len(first.cells) == 3
+    assert first.cells[0].source.startswith("# 01 · First")
+    assert "about 40 s" in first.cells[0].source
+    (footer,) = tagged(tmp_path / "01-first.ipynb", "course-nav")
+    assert "[00 · Index](00-index.ipynb)" in footer
+    assert "[02 · Second](02-second.ipynb) →" in footer
+    (last_footer,) = tagged(tmp_path / "02-second.ipynb", "course-nav")
+    assert "Next" not in last_footer
+    assert "not measured yet" in tagged(tmp_path / "02-second.ipynb", "course-header")[0]
+    (course_map,) = tagged(tmp_path / "00-index.ipynb", "course-map")
+    assert course_map.count("\n| 0") == 3
+    assert "about 30 minutes" in course_map
+
+
+def test_missing_metadata_is_named(tmp_path):
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "01-bare.ipynb")
+    with pytest.raises(KeyError, match=r"01-bare.ipynb: metadata.course.title is missing"):
+        main(tmp_path)

@@ -1,0 +1,81 @@
+import matplotlib.pyplot as plt
+import pytest
+
+from helpers.plots import bar_timings, bar_values, line_timings, use_course_style
+from helpers.timing import Timing
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_bar_timings_draws_median_with_min_max_whiskers():
+    fig = bar_timings(
+        {"sequential": Timing((3.0, 2.0, 4.0)), "asyncio": Timing((1.0,))}, title="asyncio wins"
+    )
+    (ax,) = fig.axes
+    heights = [bar.get_height() for bar in ax.patches]
+    assert heights == [3.0, 1.0]
+    assert ax.get_title() == "asyncio wins"
+    assert "(s)" in ax.get_ylabel()
+    assert [t.get_text() for t in ax.texts] == ["3.00 s", "1.00 s"]
+
+
+def test_bar_timings_rejects_an_empty_result_set():
+    with pytest.raises(ValueError, match="timings is empty"):
+        bar_timings({}, title="nothing")
+    assert plt.get_fignums() == []
+
+
+def test_line_timings_plots_each_series():
+    fig = line_timings(
+        [10, 100, 1000],
+        {"threads": [0.1, 0.2, 0.9], "asyncio": [0.1, 0.1, 0.2]},
+        title="asyncio scales",
+        xlabel="requests",
+        log=True,
+    )
+    (ax,) = fig.axes
+    assert [line.get_label() for line in ax.get_lines()] == ["threads", "asyncio"]
+    assert ax.get_xscale() == "log"
+    assert ax.get_xlabel() == "requests"
+
+
+@pytest.mark.parametrize(
+    ("sizes", "series", "message"),
+    [
+        ([], {"a": []}, "sizes is empty"),
+        ([1, 2], {}, "series is empty"),
+        ([1, 2], {"a": [1.0]}, r"series\['a'\] has 1 values but sizes has 2"),
+    ],
+)
+def test_line_timings_rejects_bad_input(sizes, series, message):
+    with pytest.raises(ValueError, match=message):
+        line_timings(sizes, series, title="t", xlabel="x")
+    assert plt.get_fignums() == []
+
+
+def test_use_course_style_sets_projector_fonts():
+    with plt.rc_context():
+        use_course_style()
+        assert plt.rcParams["font.size"] >= 14
+
+
+def test_bar_values_labels_each_bar():
+    fig = bar_values({"thread": 14.0, "task": 0.96}, title="threads cost more", ylabel="RAM (KiB)")
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.texts] == ["14", "0.96"]
+    assert ax.get_ylabel() == "RAM (KiB)"
+
+
+def test_bar_values_rejects_an_empty_result_set():
+    with pytest.raises(ValueError, match="values is empty"):
+        bar_values({}, title="nothing", ylabel="x")
+
+
+def test_charts_are_not_left_open_in_pyplot():
+    bar_values({"a": 1.0}, title="t", ylabel="y")
+    bar_timings({"a": Timing((1.0,))}, title="t")
+    assert plt.get_fignums() == []

@@ -1,0 +1,304 @@
+import asyncio
+import inspect
+import itertools
+import math
+import multiprocessing
+import pickle
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from helpers.timeline import Record, Timeline, run_recorded
+
+matplotlib.use("Agg")
+
+
+def states(tl: Timeline, name: str) -> list[str]:
+    return [record.state for record in tl.records if record.name == name]
+
+
+def bars(ax: Axes) -> int:
+    return sum(len(collection.get_paths()) for collection in ax.collections)
+
+
+def test_traced_coroutines_under_gather_overlap_and_wait():
+    tl = Timeline()
+
+    @tl.traced
+    async def nap(seconds: float) -> float:
+        await asyncio.sleep(seconds)
+        return seconds
+
+    async def main() -> list[float]:
+        return await asyncio.gather(nap(0.3), nap(0.6))
+
+    assert inspect.iscoroutinefunction(nap)
+    assert asyncio.run(main()) == [0.3, 0.6]
+    assert tl.names == ["nap #1", "nap #2"]
+    assert states(tl, "nap #1") == ["running", "waiting", "running"]
+    assert tl.overlap("nap #1", "nap #2") > 0.25
+    assert 0.59 < tl.elapsed < 0.8  # together, not 0.3 + 0.6 = 0.9 one after the other
+    assert tl.max_concurrency() == 2
+    assert tl.max_concurrency("running") == 1  # one event loop runs one coroutine at a time
+    assert 0.89 < sum(r.duration for r in tl.records if r.state == "waiting") < 1.1
+
+
+def test_task_context_manager_inside_coroutines_with_waiting():
+    tl = Timeline()
+
+    async def fetch(i: int) -> None:
+        with tl.task(f"fetch {i}") as span:
+            with span.waiting():
+                await asyncio.sleep(0.1)
+            time.sleep(0.02)
+
+    async def main() -> None:
+        await asyncio.gather(fetch(1), fetch(2))
+
+    asyncio.run(main())
+    assert tl.names == ["fetch 1", "fetch 2"]
+    assert states(tl, "fetch 2") == ["running", "waiting", "running"]
+    assert tl.overlap("fetch 1", "fetch 2") > 0.05
+    assert tl.max_concurrency("running") == 1
+    assert {record.outcome for record in tl.records} == {"ok"}
+
+
+def test_traced_sync_function_in_threads_runs_concurrently():
+    tl = Timeline()
+
+    @tl.traced
+    def work(seconds: float) -> str:
+        time.sleep(seconds)
+        return threading.current_thread().name
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threads = list(pool.map(work, [0.2] * 4))
+    assert len(set(threads)) == 4
+    assert sorted(tl.names) == ["work #1", "work #2", "work #3", "work #4"]
+    assert tl.max_concurrency() == 4
+    assert 0.19 < tl.elapsed < 0.6  # not 4 x 0.2 = 0.8
+    assert work.__name__ == "work"
+
+
+def test_recording_from_many_threads_loses_nothing():
+    tl = Timeline()
+
+    @tl.traced
+    def tiny() -> None:
+        pass
+
+    def many() -> None:
+        for _ in range(200):
+            tiny()
+            with tl.task(f"{threading.get_ident()} {time.perf_counter_ns()}"):
+                pass
+
+    threads = [threading.Thread(target=many) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(tl.records) == 2 * 8 * 200
+    assert len(tl.names) == 2 * 8 * 200  # every call numbered once: no shared rows
+
+
+def test_spawned_process_records_line_up_with_the_parent():
+    tl = Timeline()
+    spawn = multiprocessing.get_context("spawn")
+    before = time.time()
+    with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as pool:
+        for _, record in pool.map(run_recorded, itertools.repeat(time.sleep), [0.5, 0.6]):
+            tl.add(record)
+        with pytest.raises(ValueError, match="math domain error"):
+            pool.submit(run_recorded, math.sqrt, -1.0).result()
+    after = time.time()
+    assert tl.names == ["sleep(0.5)", "sleep(0.6)"] or tl.names == ["sleep(0.6)", "sleep(0.5)"]
+    assert 0.49 < tl.duration("sleep(0.5)") < 0.9
+    for record in tl.records:
+        assert before - 0.05 < record.start < record.end < after + 0.05
+    assert tl.overlap("sleep(0.5)", "sleep(0.6)") > 0.2
+
+
+def test_run_recorded_takes_a_name_and_its_record_pickles():
+    result, record = run_recorded(sum, [1, 2, 3], name="sum of three")
+    assert result == 6
+    assert record.name == "sum of three"
+    assert pickle.loads(pickle.dumps(record)) == record
+    assert run_recorded(pow, 2, 10)[1].name == "pow(2, 10)"
+
+
+def test_raising_task_ends_when_it_stopped_and_propagates():
+    tl = Timeline()
+    with pytest.raises(ZeroDivisionError), tl.task("boom"):
+        time.sleep(0.1)
+        1 / 0  # noqa: B018
+    stopped = time.time()
+
+    @tl.traced
+    def fails() -> None:
+        raise KeyError("missing")
+
+    with pytest.raises(KeyError, match="missing"):
+        fails()
+    (boom,) = (record for record in tl.records if record.name == "boom")
+    assert boom.outcome == "error"
+    assert 0.09 < boom.duration < 0.5
+    assert boom.end <= stopped + 0.01
+    assert tl.outcome("fails #1") == "error"
+
+
+def test_raising_coroutine_is_marked_on_every_record():
+    tl = Timeline()
+
+    @tl.traced
+    async def fails_after_wait() -> None:
+        await asyncio.sleep(0.05)
+        raise RuntimeError("server said no")
+
+    with pytest.raises(RuntimeError, match="server said no"):
+        asyncio.run(fails_after_wait())
+    assert states(tl, "fails_after_wait #1") == ["running", "waiting", "running"]
+    assert {record.outcome for record in tl.records} == {"error"}
+
+
+def test_cancelled_coroutine_ends_at_cancellation():
+    tl = Timeline()
+
+    @tl.traced
+    async def slow() -> None:
+        await asyncio.sleep(10)
+
+    async def main() -> None:
+        task = asyncio.create_task(slow())
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert 0.09 < tl.duration("slow #1") < 0.5
+    assert tl.outcome("slow #1") == "cancelled"
+    assert {record.outcome for record in tl.records} == {"cancelled"}
+
+
+def test_timeout_cancels_a_with_block_inside_a_coroutine():
+    tl = Timeline()
+
+    async def fetch() -> None:
+        with tl.task("fetch") as span, span.waiting():
+            await asyncio.sleep(10)
+
+    async def main() -> None:
+        await asyncio.wait_for(fetch(), timeout=0.1)
+
+    with pytest.raises(asyncio.TimeoutError):
+        asyncio.run(main())
+    assert tl.outcome("fetch") == "cancelled"
+    assert tl.duration("fetch") < 0.5
+
+
+def test_zero_tasks_raise_and_create_no_figure():
+    tl = Timeline()
+    figures = plt.get_fignums()
+    with pytest.raises(ValueError, match="no tasks recorded"):
+        tl.plot("nothing ran")
+    assert plt.get_fignums() == figures
+    with pytest.raises(ValueError, match="no tasks recorded"):
+        _ = tl.elapsed
+    assert tl.records == []
+    assert tl.max_concurrency() == 0
+
+
+def test_plot_draws_one_bar_per_record_with_labels_and_legend():
+    tl = Timeline()
+    tl.add(Record("first", 100.0, 101.0))
+    tl.add(Record("second", 100.5, 101.0, state="waiting"))
+    tl.add(Record("second", 101.0, 102.0, outcome="error"))
+    tl.add(Record("third", 100.2, 100.4, outcome="cancelled"))
+    fig = tl.plot("second ends last")
+    try:
+        assert isinstance(fig, Figure)
+        (ax,) = fig.axes
+        assert bars(ax) == 4
+        assert ax.get_xlabel() == "time (s)"
+        assert ax.get_title() == "second ends last"
+        assert [label.get_text() for label in ax.get_yticklabels()] == [
+            "first",
+            "third",
+            "second",
+        ]
+        (legend,) = fig.legends
+        assert [text.get_text() for text in legend.get_texts()] == [
+            "running",
+            "waiting",
+            "raised an exception",
+            "cancelled",
+        ]
+        assert min(path.vertices[:, 0].min() for c in ax.collections for path in c.get_paths()) == 0
+    finally:
+        plt.close(fig)
+
+
+def test_plot_of_many_tasks_hides_names_and_caps_height():
+    tl = Timeline()
+    for i in range(100):
+        tl.add(Record(f"task {i}", 10.0 + i / 100, 10.5 + i / 100))
+    fig = tl.plot("100 tasks")
+    try:
+        (ax,) = fig.axes
+        assert bars(ax) == 100
+        assert list(ax.get_yticks()) == []
+        assert ax.get_ylabel() == "100 tasks (names hidden)"
+        assert fig.get_figheight() <= 10
+    finally:
+        plt.close(fig)
+
+
+def test_summaries_of_known_records():
+    tl = Timeline()
+    tl.add(Record("a", 0.0, 1.0))
+    tl.add(Record("b", 0.5, 2.0))
+    tl.add(Record("c", 2.0, 3.0))  # touches b, does not overlap it
+    assert tl.elapsed == 3.0
+    assert tl.duration("b") == 1.5
+    assert tl.overlap("a", "b") == 0.5
+    assert tl.overlap("a", "c") == 0.0
+    assert tl.max_concurrency() == 2
+    assert tl.max_concurrency("waiting") == 0
+
+
+def test_bad_input_gives_clear_errors():
+    tl = Timeline()
+    with pytest.raises(TypeError, match="pass only the record"):
+        tl.add(run_recorded(abs, -1))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="state must be one of"):
+        Record("x", 0.0, 1.0, state="sleeping")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="outcome must be one of"):
+        Record("x", 0.0, 1.0, outcome="fine")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="before start"):
+        Record("x", 1.0, 0.0)
+    with pytest.raises(TypeError, match="non-empty str"):
+        tl.task("")
+    with pytest.raises(TypeError, match="generator function"):
+
+        @tl.traced
+        def numbers():
+            yield 1
+
+    span = tl.task("once")
+    with pytest.raises(RuntimeError, match="not running"), span.waiting():
+        pass
+    with span:
+        pass
+    with pytest.raises(RuntimeError, match="already recorded"), span:
+        pass
+    with pytest.raises(KeyError, match="no task named 'twice'; recorded: once"):
+        tl.duration("twice")
+    with pytest.raises(ValueError, match="state must be None or one of"):
+        tl.max_concurrency("sleeping")  # type: ignore[arg-type]

@@ -1,0 +1,113 @@
+"""Write each notebook's header and footer, and the index's course map, from notebook metadata.
+
+Each notebook keeps its facts in `metadata.course`: title, summary, goals, prerequisites,
+study_minutes, and run_seconds (measured by `make notebooks`). This script renders them into
+cells tagged `course-header` (first cell), `course-nav` (last cell) and, in 00-index,
+`course-map`. Rerunning it replaces those cells instead of adding new ones.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+INDEX = "00-index.ipynb"
+
+
+def course(notebook: nbformat.NotebookNode, path: Path) -> dict:
+    """The notebook's course metadata, with a clear error when a field is missing."""
+    facts = notebook.metadata.get("course", {})
+    for key in ("title", "summary", "goals", "prerequisites", "study_minutes"):
+        if key not in facts:
+            raise KeyError(f"{path.name}: metadata.course.{key} is missing")
+    return facts
+
+
+def number(path: Path) -> str:
+    """The two-digit number a notebook's file name starts with."""
+    return path.name[:2]
+
+
+def running_time(facts: dict) -> str:
+    """How long the notebook takes to run, as measured by `make notebooks`."""
+    seconds = facts.get("run_seconds")
+    if seconds is None:
+        return "not measured yet (`make notebooks` measures it)"
+    return f"about {max(5, 5 * round(seconds / 5))} s"
+
+
+def header(path: Path, facts: dict) -> str:
+    """Markdown for the first cell: title, goals, prerequisites and running time."""
+    goals = "\n".join(f"- {goal}" for goal in facts["goals"])
+    prerequisites = "; ".join(facts["prerequisites"]) or "none"
+    return (
+        f"# {number(path)} · {facts['title']}\n\n"
+        f"{facts['summary']}\n\n"
+        f"**You will learn**\n\n{goals}\n\n"
+        f"**Prerequisites:** {prerequisites}\n\n"
+        f"**Running time:** Run All: {running_time(facts)} on a 2-core machine; "
+        f"study: about {facts['study_minutes']} minutes."
+    )
+
+
+def link(path: Path, facts: dict) -> str:
+    """A Markdown link to a notebook, labelled with its number and title."""
+    return f"[{number(path)} · {facts['title']}]({path.name})"
+
+
+def footer(index: int, paths: list[Path], facts: list[dict]) -> str:
+    """Markdown for the last cell: previous, index and next links."""
+    parts = []
+    if index > 0:
+        parts.append(f"← Previous: {link(paths[index - 1], facts[index - 1])}")
+    parts.append(f"[Course index]({INDEX})")
+    if index + 1 < len(paths):
+        parts.append(f"Next: {link(paths[index + 1], facts[index + 1])} →")
+    return "---\n\n" + " | ".join(parts)
+
+
+def course_map(paths: list[Path], facts: list[dict]) -> str:
+    """Markdown table of every notebook: what it teaches and how long it takes."""
+    rows = [
+        "| # | Notebook | What it teaches | Run All | Study |",
+        "|---|---|---|---|---|",
+    ]
+    for path, f in zip(paths, facts, strict=True):
+        rows.append(
+            f"| {number(path)} | {link(path, f)} | {f['summary']} | {running_time(f)} "
+            f"| {f['study_minutes']} min |"
+        )
+    total = sum(f["study_minutes"] for f in facts)
+    return "## Course map\n\n" + "\n".join(rows) + f"\n\nStudy time in all: about {total} minutes."
+
+
+def put(notebook: nbformat.NotebookNode, tag: str, source: str, position: int) -> None:
+    """Replace the markdown cell carrying tag, or insert one at position."""
+    for cell in notebook.cells:
+        if tag in cell.metadata.get("tags", []):
+            cell.source = source
+            return
+    cell = nbformat.v4.new_markdown_cell(source, metadata={"tags": [tag]})
+    index = position if position >= 0 else len(notebook.cells) + 1 + position
+    notebook.cells.insert(index, cell)
+
+
+def main(directory: Path = NOTEBOOKS_DIR) -> None:
+    """Rewrite navigation in every numbered notebook of directory."""
+    paths = sorted(directory.glob("[0-9][0-9]-*.ipynb"))
+    notebooks = [nbformat.read(path, as_version=4) for path in paths]
+    facts = [course(nb, path) for nb, path in zip(notebooks, paths, strict=True)]
+    for i, (path, notebook) in enumerate(zip(paths, notebooks, strict=True)):
+        put(notebook, "course-header", header(path, facts[i]), 0)
+        put(notebook, "course-nav", footer(i, paths, facts), -1)
+        if path.name == INDEX:
+            put(notebook, "course-map", course_map(paths, facts), 1)
+        nbformat.write(notebook, path)
+    print(f"navigation written in {len(paths)} notebooks")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else NOTEBOOKS_DIR)
