@@ -9,7 +9,8 @@ LAB_OPTIONS ?=
 .PHONY: lab test install lint format notebooks navigation lock clean
 
 lab: $(STAMP)  ## Open the course in JupyterLab on the index notebook
-	$(BIN)/jupyter lab --ServerApp.root_dir=. $(LAB_OPTIONS) notebooks/00-index.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.ip=127.0.0.1 --LabApp.extension_manager=readonly \
+		$(LAB_OPTIONS) notebooks/00-index.ipynb
 
 test: $(STAMP)  ## Lint, test the helpers, then every notebook under nbval and under Run All
 	$(BIN)/ruff check helpers tests tools notebooks

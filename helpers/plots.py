@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from helpers.timing import Timing
@@ -46,7 +47,18 @@ def bar_timings(
     with mpl.rc_context(COURSE_STYLE):
         fig, ax = plt.subplots()
         bars = ax.bar(labels, medians, yerr=[below, above], capsize=8, color="tab:blue")
-        ax.bar_label(bars, labels=[_seconds(m) for m in medians], padding=4)
+        tops = [timings[label].max for label in labels]
+        for bar, top, median in zip(bars, tops, medians, strict=True):
+            x = bar.get_x() + bar.get_width() / 2
+            ax.annotate(
+                _seconds(median),
+                (x, top),
+                xytext=(0, 6),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+            )
+        _fit_labels(ax, labels)
         ax.set_ylabel(ylabel)
         ax.set_title(title)
         ax.grid(axis="x", visible=False)
@@ -63,6 +75,7 @@ def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figur
         fig, ax = plt.subplots()
         bars = ax.bar(list(values), list(values.values()), color="tab:blue")
         ax.bar_label(bars, labels=[f"{v:,.3g}" for v in values.values()], padding=4)
+        _fit_labels(ax, list(values))
         ax.set_ylabel(ylabel)
         ax.set_title(title)
         ax.grid(axis="x", visible=False)
@@ -103,6 +116,14 @@ def line_timings(
         ax.legend()
         fig.tight_layout()
     return _detached(fig)
+
+
+def _fit_labels(ax: Axes, labels: Sequence[str]) -> None:
+    """Slant the bar labels when they would run into each other."""
+    if sum(len(label) for label in labels) > 60:
+        ax.tick_params(axis="x", labelrotation=25)
+        for text in ax.get_xticklabels():
+            text.set_horizontalalignment("right")
 
 
 def _detached(fig: Figure) -> Figure:

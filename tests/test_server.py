@@ -1,0 +1,253 @@
+"""Tests for helpers.server: the slow server starts, answers, misbehaves on purpose and stops."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import aiohttp
+import psutil
+import pytest
+
+from helpers.server import ServerConfig, SlowServer, raise_open_file_limit
+
+CLI = [sys.executable, "-m", "helpers.server"]
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX only: signals, rlimits")
+
+
+def get(url: str) -> tuple[int, bytes]:
+    """Status and body of a GET, error statuses included."""
+    try:
+        with _OPENER.open(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read()
+
+
+def timed_get(url: str) -> float:
+    start = time.perf_counter()
+    status, _ = get(url)
+    assert status == 200
+    return time.perf_counter() - start
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_children():
+    yield
+    children = psutil.Process().children(recursive=True)
+    assert children == [], f"processes left running: {children}"
+
+
+def test_start_answers_and_stops():
+    with SlowServer() as server:
+        pid = server.pid
+        assert server.url.startswith("http://127.0.0.1:")
+        status, body = get(f"{server.url}/json/12")
+        assert (status, json.loads(body)) == (200, {"id": 12, "square": 144})
+    assert gone(pid)
+    with pytest.raises(RuntimeError, match="not running"):
+        server.url  # noqa: B018
+
+
+def test_routes_and_stats():
+    with SlowServer() as server:
+        status, body = get(f"{server.url}/page/7")
+        assert status == 200
+        assert b"<title>Page 7</title>" in body
+        assert get(f"{server.url}/download?size=200000") == (200, bytes(200_000))
+        assert get(f"{server.url}/download?size=-1")[0] == 400
+        assert get(f"{server.url}/json/x")[0] == 404
+        assert b"/stats" in get(f"{server.url}/")[1]
+        assert timed_get(f"{server.url}/download?size=30000&rate=100000") >= 0.25
+        stats = json.loads(get(f"{server.url}/stats")[1])
+    assert stats["requests"] == 4  # /page, two /download and the timed one; not 404, /, /stats
+    assert (stats["errors"], stats["in_flight"], stats["max_in_flight"]) == (0, 0, 1)
+    assert stats["latency"] == 0 and stats["error_rate"] == 0
+    assert isinstance(stats["seed"], int)
+
+
+def test_latency_and_jitter():
+    with SlowServer(latency=0.2, jitter=0.4, seed=7) as server:
+        times = [timed_get(f"{server.url}/json/1") for _ in range(5)]
+    assert min(times) >= 0.2
+    assert max(times) < 2 * (0.2 + 0.4)  # twice latency + jitter: slack for a busy machine
+    assert max(times) - min(times) > 0.15  # seed 7 draws delays from 0.28 to 0.57 s
+
+
+async def _run_seeded(seed: int) -> tuple[list[int], list[int], dict[str, object]]:
+    """Statuses of 300 concurrent GETs, of 20 retries of one URL, and the server's stats."""
+    server = SlowServer(jitter=0.02, error_rate=0.3, seed=seed)  # jitter shuffles arrivals
+    async with server, aiohttp.ClientSession() as session:
+
+        async def status(path: str) -> int:
+            async with session.get(server.url + path) as response:
+                await response.read()
+                return response.status
+
+        concurrent = await asyncio.gather(*(status(f"/json/{i}") for i in range(300)))
+        retries = [await status("/json/5") for _ in range(20)]
+        async with session.get(f"{server.url}/stats") as response:
+            stats = await response.json()
+    return list(concurrent), retries, stats
+
+
+def test_seeded_errors_repeat_whatever_the_arrival_order():
+    first, first_retries, stats = asyncio.run(_run_seeded(7))
+    second, second_retries, _ = asyncio.run(_run_seeded(7))
+    other, _, _ = asyncio.run(_run_seeded(8))
+    assert first == second
+    assert first_retries == second_retries
+    assert first != other
+    assert set(first) == {200, 500, 503}
+    assert 0.2 < sum(s != 200 for s in first) / len(first) < 0.4
+    assert len(set(first_retries)) > 1  # a retry of a URL gets a fresh draw
+    errors = sum(s != 200 for s in first + first_retries)
+    assert (stats["requests"], stats["errors"], stats["seed"]) == (320, errors, 7)
+    assert stats["max_in_flight"] > 1
+
+
+def test_port_in_use_fails_fast():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        start = time.perf_counter()
+        with pytest.raises(RuntimeError, match=f"--port {port}"):
+            SlowServer(port=port).start()
+        assert time.perf_counter() - start < 5
+        result = subprocess.run([*CLI, "--port", str(port)], capture_output=True, timeout=10)
+    assert result.returncode == 1
+    assert result.stdout == b""
+    assert f"--port {port}".encode() in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"latency": -1}, "latency"),
+        ({"latency": "0.1"}, "latency"),
+        ({"jitter": -0.1}, "jitter"),
+        ({"error_rate": 1.5}, "error_rate"),
+        ({"error_rate": -0.1}, "error_rate"),
+        ({"port": -1}, "port"),
+        ({"port": 65536}, "port"),
+    ],
+)
+def test_bad_parameters_raise_before_spawning(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        SlowServer(**kwargs)
+
+
+def test_bad_seed_type():
+    with pytest.raises(TypeError, match="seed"):
+        ServerConfig(seed=1.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["--latency", "-1"], b"latency"),
+        (["--error-rate", "1.5"], b"error_rate"),
+        (["--port", "99999"], b"port"),
+    ],
+)
+def test_cli_bad_parameters(args, name):
+    result = subprocess.run([*CLI, *args], capture_output=True, timeout=10)
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert name in result.stderr
+
+
+@posix_only
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_cli_prints_url_first_and_exits_cleanly(sig):
+    with subprocess.Popen(
+        [*CLI, "--port", "0", "--latency", "0.01"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        url = process.stdout.readline().decode().strip()
+        assert url.startswith("http://127.0.0.1:")
+        assert get(f"{url}/json/2") == (200, b'{"id": 2, "square": 4}')
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=10)
+    assert (process.returncode, out, err) == (0, b"", b"")
+
+
+@pytest.mark.parametrize("error", [ValueError, KeyboardInterrupt])
+def test_exception_in_block_stops_child(error):
+    with pytest.raises(error), SlowServer() as server:
+        pid = server.pid
+        raise error
+    assert gone(pid)
+
+
+def test_async_form():
+    async def main() -> tuple[int, dict[str, int]]:
+        async with (
+            SlowServer(latency=0.05) as server,
+            aiohttp.ClientSession() as session,
+            session.get(f"{server.url}/json/4") as response,
+        ):
+            return server.pid, await response.json()
+
+    pid, document = asyncio.run(main())
+    assert document == {"id": 4, "square": 16}
+    assert gone(pid)
+
+
+def test_sync_form_inside_running_loop():
+    async def like_a_notebook_cell() -> int:
+        with SlowServer() as server:
+            return get(f"{server.url}/json/3")[0]
+
+    assert asyncio.run(like_a_notebook_cell()) == 200
+
+
+def test_start_timeout_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="start_timeout"):
+        SlowServer(start_timeout=0.001).start()
+
+    async def main() -> None:
+        await SlowServer(start_timeout=0.001).start_async()
+
+    with pytest.raises(RuntimeError, match="start_timeout"):
+        asyncio.run(main())
+
+
+@posix_only
+def test_child_stops_when_parent_dies():
+    code = (
+        "import time; from helpers.server import SlowServer; "
+        "print(SlowServer().start().pid, flush=True); time.sleep(60)"
+    )
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) as parent:
+        child = int(parent.stdout.readline())
+        parent.kill()
+    deadline = time.monotonic() + 5
+    while not gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not gone(child):
+        psutil.Process(child).kill()
+        pytest.fail("the server outlived its parent")
+
+
+@posix_only
+def test_raise_open_file_limit():
+    import resource  # POSIX only
+
+    assert raise_open_file_limit() == resource.getrlimit(resource.RLIMIT_NOFILE)[0]
