@@ -1,15 +1,15 @@
 """`make lab` serves JupyterLab on loopback and opens the index notebook."""
 
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="`make lab` needs make")
@@ -20,8 +20,15 @@ TOKEN = "course-test-token"
 
 def get(url: str) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers={"Authorization": f"token {TOKEN}"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, response.read()
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)  # the server logs its URL a moment before it accepts connections
 
 
 @pytest.fixture
@@ -47,12 +54,16 @@ def lab():
         else:
             pytest.fail("make lab exited without printing its URL")
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        family = [
+            psutil.Process(process.pid),
+            *psutil.Process(process.pid).children(recursive=True),
+        ]
+        for member in family:
+            member.terminate()
+        _, alive = psutil.wait_procs(family, timeout=20)
+        for member in alive:
+            member.kill()
+        process.wait()
         process.stdout.close()
 
 
