@@ -47,11 +47,7 @@ def gone(pid: int) -> bool:
         return True
 
 
-@pytest.fixture(autouse=True)
-def no_leftover_children():
-    yield
-    children = psutil.Process().children(recursive=True)
-    assert children == [], f"processes left running: {children}"
+pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
 
 
 def test_start_answers_and_stops():
