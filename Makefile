@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 LAB_OPTIONS ?=
 
-.PHONY: lab test install lint format notebooks navigation lock clean
+.PHONY: lab test install format notebooks navigation html lock clean
 
 lab: $(STAMP)  ## Open the course in JupyterLab on the index notebook
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.ip=127.0.0.1 --LabApp.extension_manager=readonly \
@@ -38,6 +38,9 @@ notebooks: $(STAMP)  ## Re-execute every notebook in place, record its running t
 
 navigation: $(STAMP)  ## Rewrite each notebook's header, footer links and the index's course map
 	$(BIN)/python tools/navigation.py
+
+html: $(STAMP)  ## Render every notebook with its outputs to a static site in build/html/
+	$(BIN)/python tools/static_site.py build/html
 
 lock: $(STAMP)  ## Refresh constraints.txt: the newest versions allowed by requirements.txt, for Python 3.10+
 	$(BIN)/python -m pip install --disable-pip-version-check uv
