@@ -4,6 +4,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -35,7 +36,7 @@ def get(url: str) -> tuple[int, bytes]:
 def lab():
     options = f"--no-browser --allow-root --ServerApp.port=0 --IdentityProvider.token={TOKEN}"
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"LAB_OPTIONS={options}"],
+        ["make", "--no-print-directory", "lab", f"VENV={sys.prefix}", f"LAB_OPTIONS={options}"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
