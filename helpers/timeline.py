@@ -281,13 +281,16 @@ class Timeline:
         events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
         return max(itertools.accumulate(change for _, change in events), default=0)
 
-    def plot(self, title: str, *, max_labels: int = 30) -> Figure:
+    def plot(self, title: str, *, max_labels: int = 30, until: float | None = None) -> Figure:
         """Draw a Gantt chart, one row per task, and return the Figure (01-why-asyncio).
 
         The figure is closed in pyplot, so Jupyter shows it once when it is a cell's value
         (or through display(fig)); save it with fig.savefig(path). Beyond max_labels rows the
-        task names are hidden.
+        task names are hidden. `until` sets the time axis to end at that many seconds, to show
+        time the tasks did not use (04-tasks-and-gather).
         """
+        if until is not None and not until > 0:
+            raise ValueError(f"until must be a number of seconds > 0, got {until!r}")
         records = self.records
         if not records:
             raise ValueError(
@@ -338,7 +341,7 @@ class Timeline:
                 ax.set_yticks([])
                 ax.set_ylabel(f"{len(names)} tasks (names hidden)")
             ax.set_ylim(len(names) - 0.5, -0.5)
-            ax.set_xlim(left=0)
+            ax.set_xlim(left=0, right=until)
             ax.set_xlabel("time (s)")
             ax.set_title(title)
             ax.grid(axis="x", alpha=0.4)

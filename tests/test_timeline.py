@@ -245,6 +245,20 @@ def test_plot_draws_one_bar_per_record_with_labels_and_legend():
         plt.close(fig)
 
 
+def test_plot_until_sets_the_end_of_the_time_axis():
+    tl = Timeline()
+    tl.add(Record("short", 100.0, 100.1))
+    fig = tl.plot("stopped early", until=0.3)
+    try:
+        (ax,) = fig.axes
+        assert ax.get_xlim() == (0, 0.3)
+    finally:
+        plt.close(fig)
+    for bad in (0, -1.0, math.nan):
+        with pytest.raises(ValueError, match="until must be a number of seconds > 0"):
+            tl.plot("bad", until=bad)
+
+
 def test_plot_of_many_tasks_hides_names_and_caps_height():
     tl = Timeline()
     for i in range(100):
