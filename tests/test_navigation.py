@@ -29,8 +29,12 @@ def test_headers_footers_and_map_written_once(tmp_path):
     make(tmp_path, "00-index.ipynb", "Index", run_seconds=12)
     make(tmp_path, "01-first.ipynb", "First", run_seconds=41)
     make(tmp_path, "02-second.ipynb", "Second")
-    main(tmp_path)
-    main(tmp_path)  # rerunning must not add cells
+    guide = tmp_path / "guide.md"
+    guide.write_text(
+        "# Guide\n<!-- running-times:start -->\nold\n<!-- running-times:end -->\nend\n"
+    )
+    main(tmp_path, guide)
+    main(tmp_path, guide)  # rerunning must not add cells
     first = nbformat.read(tmp_path / "01-first.ipynb", as_version=4)
     assert len(first.cells) == 3
     assert first.cells[0].source.startswith("# 01 · First")
@@ -44,9 +48,13 @@ def test_headers_footers_and_map_written_once(tmp_path):
     (course_map,) = tagged(tmp_path / "00-index.ipynb", "course-map")
     assert course_map.count("\n| 0") == 3
     assert "about 30 minutes" in course_map
+    text = guide.read_text()
+    assert "old" not in text
+    assert "| 01 | [01 · First](../notebooks/01-first.ipynb) | about 40 s | 10 min |" in text
+    assert text.endswith("<!-- running-times:end -->\nend\n")
 
 
 def test_missing_metadata_is_named(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "01-bare.ipynb")
     with pytest.raises(KeyError, match=r"01-bare.ipynb: metadata.course.title is missing"):
-        main(tmp_path)
+        main(tmp_path, guide=None)

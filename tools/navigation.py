@@ -13,8 +13,11 @@ from pathlib import Path
 
 import nbformat
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = ROOT / "notebooks"
+GUIDE = ROOT / "docs" / "instructor-guide.md"
 INDEX = "00-index.ipynb"
+TIMES_START, TIMES_END = "<!-- running-times:start -->", "<!-- running-times:end -->"
 
 
 def course(notebook: nbformat.NotebookNode, path: Path) -> dict:
@@ -84,6 +87,25 @@ def course_map(paths: list[Path], facts: list[dict]) -> str:
     return "## Course map\n\n" + "\n".join(rows) + f"\n\nStudy time in all: about {total} minutes."
 
 
+def times_table(paths: list[Path], facts: list[dict]) -> str:
+    """Markdown table of each notebook's measured Run All time, for the instructor's guide."""
+    rows = ["| # | Notebook | Run All, measured | Study |", "|---|---|---|---|"]
+    for path, f in zip(paths, facts, strict=True):
+        link = f"[{number(path)} · {f['title']}](../notebooks/{path.name})"
+        rows.append(f"| {number(path)} | {link} | {running_time(f)} | {f['study_minutes']} min |")
+    return "\n".join(rows)
+
+
+def write_times(guide: Path, table: str) -> None:
+    """Replace the running-times block of the guide with table."""
+    text = guide.read_text(encoding="utf-8")
+    start, end = text.find(TIMES_START), text.find(TIMES_END)
+    if start < 0 or end < start:
+        raise ValueError(f"{guide}: missing {TIMES_START} ... {TIMES_END} markers")
+    text = text[: start + len(TIMES_START)] + "\n" + table + "\n" + text[end:]
+    guide.write_text(text, encoding="utf-8")
+
+
 def put(notebook: nbformat.NotebookNode, tag: str, source: str, position: int) -> None:
     """Replace the markdown cell carrying tag, or insert one at position."""
     for cell in notebook.cells:
@@ -95,8 +117,8 @@ def put(notebook: nbformat.NotebookNode, tag: str, source: str, position: int) -
     notebook.cells.insert(index, cell)
 
 
-def main(directory: Path = NOTEBOOKS_DIR) -> None:
-    """Rewrite navigation in every numbered notebook of directory."""
+def main(directory: Path = NOTEBOOKS_DIR, guide: Path | None = GUIDE) -> None:
+    """Rewrite navigation in every numbered notebook of directory, and the guide's times."""
     paths = sorted(directory.glob("[0-9][0-9]-*.ipynb"))
     notebooks = [nbformat.read(path, as_version=4) for path in paths]
     facts = [course(nb, path) for nb, path in zip(notebooks, paths, strict=True)]
@@ -106,8 +128,13 @@ def main(directory: Path = NOTEBOOKS_DIR) -> None:
         if path.name == INDEX:
             put(notebook, "course-map", course_map(paths, facts), 1)
         nbformat.write(notebook, path)
+    if guide is not None:
+        write_times(guide, times_table(paths, facts))
     print(f"navigation written in {len(paths)} notebooks")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else NOTEBOOKS_DIR)
+    if len(sys.argv) > 1:
+        main(Path(sys.argv[1]), guide=None)
+    else:
+        main()
