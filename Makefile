@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 LAB_OPTIONS ?=
 
-.PHONY: lab test install format notebooks navigation html lock clean
+.PHONY: lab test test-nbval test-run-all install format notebooks navigation html lock clean
 
 lab: $(STAMP)  ## Open the course in JupyterLab on the index notebook
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.ip=127.0.0.1 --LabApp.extension_manager=readonly \
@@ -15,9 +15,16 @@ lab: $(STAMP)  ## Open the course in JupyterLab on the index notebook
 test: $(STAMP)  ## Lint, test the helpers, then every notebook under nbval and under Run All
 	$(BIN)/ruff check helpers tests tools notebooks
 	$(BIN)/ruff format --check helpers tests tools notebooks
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -p no:cacheprovider tests
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-nbval test-run-all
+
+# The two notebook passes run side by side, in opposite orders, so that the CPU-heavy notebooks
+# of one pass overlap the light, mostly waiting notebooks of the other.
+test-nbval: $(STAMP)  ## Every notebook under nbval: cell by cell, outputs compared
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tools/nbval-sanitize.cfg \
 		-p no:cacheprovider $(NOTEBOOKS)
+
+test-run-all: $(STAMP)  ## Every notebook as JupyterLab's Run All, last notebook first
 	$(BIN)/python -m pytest -p no:cacheprovider tools/test_run_all.py
 
 install: $(STAMP)  ## Create .venv and install the pinned course stack
