@@ -3,7 +3,9 @@
 The cpu benchmark times ways of computing sum_of_squares for the article's numbers.
 Each strategy supplies only how it maps the work; one harness times them all.
 As in the article, a pool is created and shut down inside the timed block, so
-every parallel time includes starting and stopping the workers.
+every parallel time includes starting and stopping the workers. The harness runs
+the strategies in rounds, one run of each per round, so that a change in the
+machine's load during the benchmark falls on every strategy alike.
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ import asyncio
 import json
 import multiprocessing
 import os
+import platform
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from helpers.timing import Timing, repeat
+from helpers.harness import at_least, cell, run_coroutine
+from helpers.timeline import Record, run_recorded
+from helpers.timing import Timing, repeat_in_rounds
 from helpers.workloads import (
     ARTICLE_COUNT,
     ARTICLE_START,
@@ -44,19 +50,27 @@ def run_threads(numbers: Sequence[int], workers: int, context: BaseContext) -> l
 
 
 def run_process_pool_executor(
-    numbers: Sequence[int], workers: int, context: BaseContext
+    numbers: Sequence[int], workers: int, context: BaseContext, chunksize: int = 1
 ) -> list[int]:
-    """Map the work over a ProcessPoolExecutor, chunksize 1 as in the article (07-cpu-benchmark)."""
+    """Map the work over a ProcessPoolExecutor, by default chunksize 1 (07-cpu-benchmark)."""
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(sum_of_squares, numbers))
+        return list(pool.map(sum_of_squares, numbers, chunksize=chunksize))
 
 
 def run_multiprocessing_pool(
-    numbers: Sequence[int], workers: int, context: BaseContext
+    numbers: Sequence[int], workers: int, context: BaseContext, chunksize: int | None = None
 ) -> list[int]:
-    """Map the work over a multiprocessing.Pool, which computes a chunksize (07-cpu-benchmark)."""
+    """Map the work over a multiprocessing.Pool, by default its own chunksize (07-cpu-benchmark)."""
     with context.Pool(processes=workers) as pool:
-        return pool.map(sum_of_squares, numbers)
+        return pool.map(sum_of_squares, numbers, chunksize=chunksize)
+
+
+def pool_map_chunksize(items: int, workers: int) -> int:
+    """The chunksize Pool.map picks: items / (4 * workers), rounded up (07-cpu-benchmark)."""
+    if items < 0 or workers < 1:
+        raise ValueError(f"need items >= 0 and workers >= 1, got items={items}, workers={workers}")
+    chunksize, extra = divmod(items, 4 * workers)
+    return chunksize + 1 if extra else chunksize
 
 
 async def gather_in_executor(numbers: Sequence[int], executor: Executor) -> list[int]:
@@ -70,14 +84,7 @@ async def gather_in_executor(numbers: Sequence[int], executor: Executor) -> list
 def run_asyncio(numbers: Sequence[int], workers: int, context: BaseContext) -> list[int]:
     """asyncio.run gather_in_executor on a process pool, also inside Jupyter (07-cpu-benchmark)."""
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        coroutine = gather_in_executor(numbers, pool)
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(coroutine)
-        # A loop already runs in this thread (a Jupyter kernel), so run a new one in another.
-        with ThreadPoolExecutor(max_workers=1) as thread:
-            return thread.submit(asyncio.run, coroutine).result()
+        return run_coroutine(gather_in_executor(numbers, pool))
 
 
 def run_closed_form(numbers: Sequence[int], workers: int, context: BaseContext) -> list[int]:
@@ -104,6 +111,15 @@ CPU_STRATEGIES = (
 )
 
 
+def cpu_strategy(name: str) -> CpuStrategy:
+    """The strategy in CPU_STRATEGIES with this name (07-cpu-benchmark)."""
+    for strategy in CPU_STRATEGIES:
+        if strategy.name == name:
+            return strategy
+    names = ", ".join(repr(strategy.name) for strategy in CPU_STRATEGIES)
+    raise KeyError(f"no strategy named {name!r}; there are {names}")
+
+
 @dataclass(frozen=True)
 class CpuResult:
     """One strategy's times and whether every answer of every run was right (07-cpu-benchmark)."""
@@ -114,18 +130,56 @@ class CpuResult:
     correct: bool
 
 
-def time_cpu_strategy(
-    strategy: CpuStrategy,
+def _check_workload(numbers: Sequence[int], workers: Iterable[int]) -> None:
+    if not numbers:
+        raise ValueError("numbers is empty: give at least one number")
+    if min(numbers) < 0:
+        raise ValueError(f"numbers must be at least 0, got {min(numbers)}")
+    for count in workers:
+        if count < 1:
+            raise ValueError(f"workers must be at least 1, got {count}")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    strategy: CpuStrategy
+    workers: int
+
+    @property
+    def label(self) -> str:
+        if not self.strategy.parallel:
+            return self.strategy.name
+        return f"{self.strategy.name} ({self.workers} workers)"
+
+
+def _time_in_rounds(
+    entries: Sequence[_Entry],
     numbers: Sequence[int],
     repeats: int,
-    workers: int,
     context: BaseContext,
-) -> CpuResult:
-    """Time one strategy repeats times; check its answers by the closed form (07-cpu-benchmark)."""
-    answers: list[list[int]] = []
-    timing = repeat(lambda: answers.append(strategy.run(numbers, workers, context)), repeats)
-    correct = not any(wrong_results(numbers, answer) for answer in answers)
-    return CpuResult(strategy.name, workers if strategy.parallel else None, timing, correct)
+    progress: TextIO | None,
+) -> list[CpuResult]:
+    """Run every entry once per round, repeats rounds; check each answer by the closed form."""
+    labels = [entry.label for entry in entries]
+    if len(set(labels)) < len(labels):
+        raise ValueError(f"each strategy and worker count may appear once, got {labels}")
+    answers: dict[str, list[list[int]]] = {label: [] for label in labels}
+
+    def job(entry: _Entry) -> Callable[[], None]:
+        return lambda: answers[entry.label].append(
+            entry.strategy.run(numbers, entry.workers, context)
+        )
+
+    timings = repeat_in_rounds({entry.label: job(entry) for entry in entries}, repeats, progress)
+    return [
+        CpuResult(
+            entry.strategy.name,
+            entry.workers if entry.strategy.parallel else None,
+            timings[entry.label],
+            not any(wrong_results(numbers, answer) for answer in answers[entry.label]),
+        )
+        for entry in entries
+    ]
 
 
 def run_cpu_benchmark(
@@ -136,53 +190,89 @@ def run_cpu_benchmark(
     start_method: str | None = None,
     progress: TextIO | None = None,
 ) -> list[CpuResult]:
-    """Time every strategy, pool start-up included; report each to progress (07-cpu-benchmark)."""
+    """Time every strategy in rounds, pool start-up included (07-cpu-benchmark)."""
     if workers is None:
         workers = os.cpu_count() or 1
-    if not numbers:
-        raise ValueError("numbers is empty: give at least one number")
-    if min(numbers) < 0:
-        raise ValueError(f"numbers must be at least 0, got {min(numbers)}")
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
+    _check_workload(numbers, [workers])
+    entries = [_Entry(strategy, workers) for strategy in strategies]
     context = multiprocessing.get_context(start_method)
-    results = []
-    for strategy in strategies:
-        results.append(time_cpu_strategy(strategy, numbers, repeats, workers, context))
-        if progress is not None:
-            print(f"{strategy.name}: {results[-1].timing}", file=progress, flush=True)
-    return results
+    return _time_in_rounds(entries, numbers, repeats, context, progress)
+
+
+def run_worker_sweep(
+    numbers: Sequence[int],
+    worker_counts: Sequence[int],
+    repeats: int = 3,
+    strategy: CpuStrategy | None = None,
+    start_method: str | None = None,
+    progress: TextIO | None = None,
+) -> list[CpuResult]:
+    """Time sequential and a pool strategy at each worker count, in rounds (07-cpu-benchmark)."""
+    if not worker_counts:
+        raise ValueError("worker_counts is empty: give at least one worker count")
+    _check_workload(numbers, worker_counts)
+    pool = strategy or cpu_strategy("ProcessPoolExecutor")
+    entries = [_Entry(cpu_strategy("sequential"), 1)]
+    entries += [_Entry(pool, count) for count in worker_counts]
+    context = multiprocessing.get_context(start_method)
+    return _time_in_rounds(entries, numbers, repeats, context, progress)
+
+
+def sum_of_squares_in_worker(n: int) -> tuple[int, Record]:
+    """sum_of_squares(n) and its Record, named after the worker's process (07-cpu-benchmark)."""
+    return run_recorded(sum_of_squares, n, name=f"process {os.getpid()}")
+
+
+def record_pool_map(
+    numbers: Sequence[int], workers: int, context: BaseContext, chunksize: int
+) -> list[Record]:
+    """Map the work over a Pool; a Record per number, in rows "worker k" (07-cpu-benchmark)."""
+    _check_workload(numbers, [workers])
+    with context.Pool(processes=workers) as pool:
+        pairs = pool.map(sum_of_squares_in_worker, numbers, chunksize=chunksize)
+    if wrong_results(numbers, [result for result, _ in pairs]):
+        raise AssertionError("a worker returned a wrong sum")
+    records = sorted((record for _, record in pairs), key=lambda record: record.start)
+    rows = {name: f"worker {k}" for k, name in enumerate(dict.fromkeys(r.name for r in records), 1)}
+    return [replace(record, name=rows[record.name]) for record in records]
 
 
 def format_cpu_table(results: Sequence[CpuResult]) -> str:
     """A text table of results with speed-up over sequential and efficiency (07-cpu-benchmark)."""
     baseline = next((r.timing.median for r in results if r.strategy == "sequential"), None)
+    width = max([21, *(len(r.strategy) for r in results)])
     lines = [
-        f"{'strategy':<21} {'workers':>7} {'median s':>9} {'min s':>8} {'max s':>8} "
+        f"{'strategy':<{width}} {'workers':>7} {'median s':>9} {'min s':>8} {'max s':>8} "
         f"{'speed-up':>13} {'efficiency':>10} correct"
     ]
     for r in results:
         speedup = None if baseline is None else baseline / r.timing.median
         efficiency = None if speedup is None or r.workers is None else speedup / r.workers
         lines.append(
-            f"{r.strategy:<21} {_cell(r.workers, 'd'):>7} {r.timing.median:>9.3f} "
-            f"{r.timing.min:>8.3f} {r.timing.max:>8.3f} {_cell(speedup, ',.2f'):>13} "
-            f"{_cell(efficiency, '.2f'):>10} {'yes' if r.correct else 'NO'}"
+            f"{r.strategy:<{width}} {cell(r.workers, 'd'):>7} {r.timing.median:>9.3f} "
+            f"{r.timing.min:>8.3f} {r.timing.max:>8.3f} {cell(speedup, ',.2f'):>13} "
+            f"{cell(efficiency, '.2f'):>10} {'yes' if r.correct else 'NO'}"
         )
     return "\n".join(lines)
 
 
-def _cell(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
 def cpu_report(
-    results: Sequence[CpuResult], count: int, start: int, start_method: str
+    results: Sequence[CpuResult],
+    count: int,
+    start: int,
+    start_method: str,
+    contention: float | None = None,
 ) -> dict[str, object]:
-    """The JSON document `python -m helpers.bench cpu --json` writes (07-cpu-benchmark)."""
+    """The JSON document `python -m helpers.bench cpu --json` writes (07-cpu-benchmark).
+
+    contention is Contention.excess over the run: other programs' threads waiting for a CPU.
+    """
     return {
         "benchmark": "cpu",
         "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "contention": contention,
         "numbers": count,
         "start": start,
         "start_method": start_method,
@@ -193,23 +283,21 @@ def cpu_report(
                 "workers": r.workers,
                 "median_s": r.timing.median,
                 "runs_s": list(r.timing.runs),
+                "correct": r.correct,
             }
             for r in results
         ],
     }
 
 
-def _at_least(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-
-    return parse
+def results_from_report(report: Mapping[str, Any]) -> list[CpuResult]:
+    """The CpuResults of a report written by `helpers.bench cpu --json` (07-cpu-benchmark)."""
+    if report.get("benchmark") != "cpu":
+        raise ValueError(f"not a cpu benchmark report: benchmark is {report.get('benchmark')!r}")
+    return [
+        CpuResult(row["strategy"], row["workers"], Timing(tuple(row["runs_s"])), row["correct"])
+        for row in report["results"]
+    ]
 
 
 def _add_cpu_command(commands: argparse._SubParsersAction) -> None:
@@ -222,28 +310,28 @@ def _add_cpu_command(commands: argparse._SubParsersAction) -> None:
     )
     cpu.add_argument(
         "--numbers",
-        type=_at_least(1),
+        type=at_least(1),
         default=ARTICLE_COUNT,
         metavar="K",
         help=f"how many numbers (default {ARTICLE_COUNT})",
     )
     cpu.add_argument(
         "--start",
-        type=_at_least(0),
+        type=at_least(0),
         default=ARTICLE_START,
         metavar="N",
         help=f"first number (default {ARTICLE_START})",
     )
     cpu.add_argument(
         "--repeat",
-        type=_at_least(1),
+        type=at_least(1),
         default=3,
         metavar="R",
-        help="timed runs per strategy (default 3)",
+        help="rounds, each timing every strategy once (default 3)",
     )
     cpu.add_argument(
         "--workers",
-        type=_at_least(1),
+        type=at_least(1),
         default=os.cpu_count() or 1,
         metavar="W",
         help="threads or processes per pool (default: the CPU count)",
@@ -253,31 +341,47 @@ def _add_cpu_command(commands: argparse._SubParsersAction) -> None:
         choices=multiprocessing.get_all_start_methods(),
         help="how worker processes start (default: the platform's)",
     )
+    cpu.add_argument(
+        "--strategy",
+        action="append",
+        choices=[strategy.name for strategy in CPU_STRATEGIES],
+        metavar="NAME",
+        help="time only this strategy, repeat for more (default: all): "
+        + ", ".join(repr(strategy.name) for strategy in CPU_STRATEGIES),
+    )
     cpu.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
     cpu.add_argument("--plot", type=Path, metavar="FILE", help="write a bar chart as PNG")
     cpu.set_defaults(handler=_cpu_main)
 
 
 def _cpu_main(args: argparse.Namespace) -> int:
+    from helpers.contention import Contention  # imports psutil: keep pool workers light
+
     start_method = args.start_method or multiprocessing.get_start_method()
     print(
         f"sum_of_squares of {args.numbers} numbers from {args.start:,}; {args.workers} workers, "
-        f"start method {start_method}, {args.repeat} runs each; pool start-up is timed",
+        f"start method {start_method}, {args.repeat} round(s); pool start-up is timed",
         flush=True,
     )
-    results = run_cpu_benchmark(
-        article_numbers(args.numbers, args.start),
-        args.repeat,
-        args.workers,
-        CPU_STRATEGIES,
-        start_method,
-        progress=sys.stderr,
-    )
+    strategies = [s for s in CPU_STRATEGIES if args.strategy is None or s.name in args.strategy]
+    # Contention samples in a thread, and fork must not copy a process that runs threads.
+    with nullcontext() if start_method == "fork" else Contention() as contention:
+        results = run_cpu_benchmark(
+            article_numbers(args.numbers, args.start),
+            args.repeat,
+            args.workers,
+            strategies,
+            start_method,
+            progress=sys.stderr,
+        )
+    excess = None if contention is None else contention.excess
     print(format_cpu_table(results))
+    if excess is not None:
+        print(f"threads of other programs waiting for a CPU, on average: {excess:.2f}")
     wrong = [r.strategy for r in results if not r.correct]
     print(f"WRONG results from: {', '.join(wrong)}" if wrong else "every result is exact")
     if args.json:
-        report = cpu_report(results, args.numbers, args.start, start_method)
+        report = cpu_report(results, args.numbers, args.start, start_method, excess)
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     if args.plot:
         from helpers.plots import bar_timings  # imports matplotlib, only when a plot is wanted
@@ -295,6 +399,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     _add_cpu_command(commands)
+    # imported here, not at the top: spawned pool workers import this module, keep them light
+    from helpers.bench_io import add_io_command
+
+    add_io_command(commands)
     return parser
 
 

@@ -57,6 +57,8 @@ def read_requirements(path: Path = REQUIREMENTS) -> list[Requirement]:
 def check_package(requirement: Requirement) -> Check:
     """The package is installed at a version the course was tested with, and imports (00-index)."""
     name = requirement.name
+    if requirement.marker is not None and not requirement.marker.evaluate():
+        return Check("OK", name, f"not needed here ({requirement.marker})")
     fix = "run `make install` (or `pip install -r requirements.txt -c constraints.txt`)"
     try:
         version = importlib.metadata.version(name)

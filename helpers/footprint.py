@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import psutil
 
@@ -90,6 +91,65 @@ async def _tasks(count: int) -> Footprint:
     release.set()
     await asyncio.gather(*tasks)
     return Footprint("tasks", count, elapsed, rss1 - rss0, vms1 - vms0)
+
+
+@dataclass(frozen=True)
+class Headroom:
+    """Roughly how many more threads may start, and the limit that says so (06-choosing-a-model)."""
+
+    threads: int | None
+    limit: str
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        text = Path(path).read_text().strip()
+    except OSError:
+        return None
+    return None if text == "max" else int(text)
+
+
+def _cgroup_pids() -> tuple[int | None, int | None]:
+    """pids.max and pids.current of this process's cgroup (v2 or v1), None where unknown."""
+    for line in _read_lines("/proc/self/cgroup"):
+        _, controllers, path = line.split(":", 2)
+        if controllers in ("", "pids"):  # "" is the unified (v2) hierarchy
+            base = "/sys/fs/cgroup" + ("" if controllers == "" else "/pids") + path.rstrip("/")
+            limit = _read_int(f"{base}/pids.max")
+            if limit is not None:
+                return limit, _read_int(f"{base}/pids.current")
+    return None, None
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text().splitlines()
+    except OSError:
+        return []
+
+
+def thread_headroom() -> Headroom:
+    """How many more threads Linux lets this machine start; None elsewhere (06-choosing-a-model).
+
+    Every thread takes a process id, so the room is the smallest of kernel.pid_max and
+    kernel.threads-max less the threads alive now, and of the cgroup's pids.max less its pids.
+    """
+    loadavg = _read_lines("/proc/loadavg")
+    if not sys.platform.startswith("linux") or not loadavg:
+        return Headroom(None, "not known on this system")
+    alive = int(loadavg[0].split()[3].split("/")[1])  # scheduling entities: threads, in all
+    room: dict[str, int] = {}
+    for name in ("pid_max", "threads-max"):
+        limit = _read_int(f"/proc/sys/kernel/{name}")
+        if limit is not None:
+            room[f"kernel.{name} = {limit:,}"] = limit - alive
+    pids_max, pids_current = _cgroup_pids()
+    if pids_max is not None:
+        room[f"cgroup pids.max = {pids_max:,}"] = pids_max - (pids_current or alive)
+    if not room:
+        return Headroom(None, "not known on this system")
+    tightest = min(room, key=room.__getitem__)
+    return Headroom(max(0, room[tightest]), tightest)
 
 
 MODELS = {"threads": _threads, "tasks": lambda count: asyncio.run(_tasks(count))}

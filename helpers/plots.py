@@ -8,6 +8,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from helpers.timing import Timing
 
@@ -74,7 +75,8 @@ def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figur
     with mpl.rc_context(COURSE_STYLE):
         fig, ax = plt.subplots()
         bars = ax.bar(list(values), list(values.values()), color="tab:blue")
-        ax.bar_label(bars, labels=[f"{v:,.3g}" for v in values.values()], padding=4)
+        labels = [f"{v:,.0f}" if v >= 1000 else f"{v:,.3g}" for v in values.values()]
+        ax.bar_label(bars, labels=labels, padding=4)  # 1,850, not 1.85e+03
         _fit_labels(ax, list(values))
         ax.set_ylabel(ylabel)
         ax.set_title(title)
@@ -114,6 +116,93 @@ def line_timings(
         ax.set_ylabel(ylabel)
         ax.set_title(title)
         ax.legend()
+        fig.tight_layout()
+    return _detached(fig)
+
+
+def line_scaling(
+    sizes: Sequence[float],
+    measured: Mapping[str, Sequence[float | None]],
+    title: str,
+    *,
+    xlabel: str,
+    ylabel: str = "wall-clock time (s)",
+    extrapolated: Mapping[str, Sequence[float | None]] | None = None,
+) -> Figure:
+    """Log-log lines against size: measured solid, extrapolated dashed and so labelled (05-aiohttp).
+
+    None marks a size without a value. An extrapolated series shares its measured series' colour.
+    """
+    extrapolated = extrapolated or {}
+    if len(sizes) == 0:
+        raise ValueError("sizes is empty: pass at least one problem size")
+    if not measured:
+        raise ValueError("measured is empty: pass at least one label -> values")
+    for kind, series in (("measured", measured), ("extrapolated", extrapolated)):
+        for label, values in series.items():
+            if len(values) != len(sizes):
+                raise ValueError(
+                    f"{kind}[{label!r}] has {len(values)} values but sizes has {len(sizes)}"
+                )
+    unknown = set(extrapolated) - set(measured)
+    if unknown:
+        raise ValueError(f"extrapolated series without a measured one: {sorted(unknown)}")
+
+    def points(values: Sequence[float | None]) -> list[float]:
+        return [float("nan") if value is None else value for value in values]
+
+    with mpl.rc_context(COURSE_STYLE):
+        fig, ax = plt.subplots()
+        for index, (label, values) in enumerate(measured.items()):
+            colour = f"C{index}"
+            ax.plot(sizes, points(values), marker="o", color=colour, label=f"{label} (measured)")
+            if label in extrapolated:
+                ax.plot(
+                    sizes,
+                    points(extrapolated[label]),
+                    marker="o",
+                    markerfacecolor="white",
+                    linestyle="--",
+                    color=colour,
+                    label=f"{label} (extrapolated)",
+                    zorder=1.5,  # under the measured points where the two meet
+                )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        plain = FuncFormatter(lambda value, _: f"{value:,g}")
+        ax.xaxis.set_major_formatter(plain)
+        ax.yaxis.set_major_formatter(plain)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend()
+        fig.tight_layout()
+    return _detached(fig)
+
+
+def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str) -> Figure:
+    """Horizontal bars of ratios on a log scale, labelled, a line at 1x (06-choosing-a-model)."""
+    if not ratios:
+        raise ValueError("ratios is empty: pass at least one label -> ratio")
+    bad = {label: value for label, value in ratios.items() if not value > 0}
+    if bad:
+        raise ValueError(f"ratios must be positive for a log scale, got {bad}")
+    labels = list(ratios)[::-1]  # the first label on top
+    values = [ratios[label] for label in labels]
+    with mpl.rc_context(COURSE_STYLE):
+        fig, ax = plt.subplots(figsize=(11, 1.6 + 0.75 * len(labels)))
+        # each bar starts at 1x, so a ratio below 1 points left
+        bars = ax.barh(labels, [v - 1 for v in values], left=1, color="tab:blue", height=0.6)
+        ax.bar_label(
+            bars, labels=[f"{v:.1f}x" if v < 10 else f"{v:,.0f}x" for v in values], padding=4
+        )
+        ax.axvline(1, color="black", linewidth=1.5)
+        ax.set_xscale("log")
+        ax.set_xlim(min(0.5, *values) / 4, max(2.0, *values) * 3)  # room for the labels
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,g}x"))
+        ax.set_xlabel(xlabel)
+        ax.set_title(title)
+        ax.grid(axis="y", visible=False)
         fig.tight_layout()
     return _detached(fig)
 

@@ -1,11 +1,13 @@
 """A local slow HTTP server in its own process, to fetch from without the internet (05-aiohttp).
 
-Routes (the first three are "slow": each request waits its delay and may get an injected error):
+Routes (the first four are "slow": each request waits its delay and may get an injected error):
 
 - ``/page/{n}``: a small HTML page titled "Page n".
 - ``/json/{n}``: the JSON document ``{"id": n, "square": n * n}``.
 - ``/download?size=BYTES[&rate=BYTES_PER_S]``: BYTES zero bytes streamed in chunks, at most
   RATE bytes a second when rate is given (default size 1,000,000, unlimited rate).
+- ``/site/{n}``: page n of a generated site of linked pages, the same for the same seed and
+  number of pages (``--pages``); a page beyond the last is a 404. See ``site_links``.
 - ``/stats``: counts of slow requests received, errors injected, requests in flight now and at
   most, plus the server's parameters (including the seed it used). Never delayed, never fails.
 - ``/``: an HTML index of these routes.
@@ -28,9 +30,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import hashlib
 import html
 import os
+import random
 import secrets
 import signal
 import subprocess
@@ -44,6 +48,7 @@ from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import asdict, dataclass, field
 from types import TracebackType
 from typing import IO
+from urllib.parse import urljoin, urlsplit
 
 from aiohttp import web
 
@@ -54,6 +59,9 @@ HOST = "127.0.0.1"
 BACKLOG = 8192  # pending connections the kernel may queue (Linux caps it at net.core.somaxconn)
 MAX_DOWNLOAD = 2**30  # largest /download size in bytes
 STOP_GRACE = 5.0  # seconds the child gets to exit after SIGTERM before it is killed
+SITE_PAGES = 300  # pages in the generated site under /site/ unless --pages says otherwise
+MAX_SITE_PAGES = 100_000
+EXTERNAL_SITE = "http://example.invalid"  # other-host links: .invalid never resolves (RFC 2606)
 
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -70,6 +78,7 @@ class ServerConfig:
     jitter: float = 0.0
     error_rate: float = 0.0
     seed: int | None = None
+    pages: int = SITE_PAGES
 
     def __post_init__(self) -> None:
         for name in ("latency", "jitter"):
@@ -81,12 +90,18 @@ class ServerConfig:
         seed = self.seed
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+        _check_pages(self.pages)
 
     def to_args(self) -> list[str]:
         """The command-line options that give the server this config (05-aiohttp)."""
         args = ["--latency", str(self.latency), "--jitter", str(self.jitter)]
-        args += ["--error-rate", str(self.error_rate)]
+        args += ["--error-rate", str(self.error_rate), "--pages", str(self.pages)]
         return args if self.seed is None else [*args, "--seed", str(self.seed)]
+
+
+def _check_pages(pages: int) -> None:
+    if isinstance(pages, bool) or not isinstance(pages, int) or not 1 <= pages <= MAX_SITE_PAGES:
+        raise ValueError(f"pages must be an int from 1 to {MAX_SITE_PAGES:,}, got {pages!r}")
 
 
 def _check_port(port: int) -> None:
@@ -145,7 +160,7 @@ def _slow(handler: _Handler) -> _Handler:
 
 
 async def _index(request: web.Request) -> web.Response:
-    paths = ["/page/1", "/json/1", "/download?size=100000&rate=50000", "/stats"]
+    paths = ["/page/1", "/json/1", "/site/0", "/download?size=100000&rate=50000", "/stats"]
     links = [html.escape(path) for path in paths]
     items = "".join(f'<li><a href="{link}">{link}</a></li>' for link in links)
     text = f"<!DOCTYPE html><title>Slow server</title><h1>Slow server</h1><ul>{items}</ul>\n"
@@ -195,6 +210,68 @@ async def _download(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@functools.lru_cache(maxsize=16)
+def site_links(seed: int, pages: int) -> tuple[tuple[str, ...], ...]:
+    """The hrefs on each page of the generated site, indexed by page number (09-capstone).
+
+    A random tree links every page from /site/0; each page also links to up to three random
+    others. Some links are written relative ("12"), some carry a fragment ("/site/12#links"),
+    some point past the last page (a 404) and some to another host, which a crawler must skip.
+    """
+    _check_pages(pages)
+    rng = random.Random(f"site {seed} {pages}")
+    targets: list[set[int]] = [set() for _ in range(pages)]
+    for child in range(1, pages):
+        targets[rng.randrange(child)].add(child)
+    site = []
+    for n in range(pages):
+        others = [m for m in rng.sample(range(pages), min(pages, 4)) if m != n]
+        internal = sorted(targets[n].union(others[:3]))
+        hrefs = [f"/site/{m}" for m in internal]
+        if hrefs and rng.random() < 0.3:
+            index = rng.randrange(len(hrefs))
+            hrefs[index] = str(internal[index])  # relative to /site/n
+        if hrefs and rng.random() < 0.3:
+            hrefs.append(f"/site/{rng.choice(internal)}#links")
+        if rng.random() < 0.1:
+            hrefs.append(f"/site/{pages + rng.randrange(pages)}")
+        if rng.random() < 0.2:
+            hrefs.append(f"{EXTERNAL_SITE}/site/{rng.randrange(pages)}")
+        rng.shuffle(hrefs)
+        site.append(tuple(hrefs))
+    return tuple(site)
+
+
+def site_paths(seed: int, pages: int) -> tuple[frozenset[str], frozenset[str]]:
+    """Paths a crawler from /site/0 must reach: (pages that exist, dead links) (09-capstone)."""
+    links = site_links(seed, pages)
+    found, to_visit = {"/site/0"}, ["/site/0"]
+    while to_visit:
+        path = to_visit.pop()
+        n = int(path.rsplit("/", 1)[1])
+        for href in links[n] if n < pages else ():
+            parts = urlsplit(urljoin(path, href))
+            if not parts.netloc and parts.path not in found:
+                found.add(parts.path)
+                to_visit.append(parts.path)
+    dead = {path for path in found if int(path.rsplit("/", 1)[1]) >= pages}
+    return frozenset(found - dead), frozenset(dead)
+
+
+async def _site_page(request: web.Request) -> web.Response:
+    state = request.app[_STATE]
+    n, pages = int(request.match_info["n"]), state.config.pages
+    if n >= pages:
+        raise web.HTTPNotFound(text=f"no page {n}: the site has pages 0 to {pages - 1}\n")
+    hrefs = [html.escape(href) for href in site_links(state.seed, pages)[n]]
+    items = "".join(f'<li><a href="{href}">{href}</a></li>' for href in hrefs)
+    text = (
+        f"<!DOCTYPE html><html><head><title>Site page {n}</title></head>"
+        f"<body><h1>Site page {n}</h1><ul>{items}</ul></body></html>\n"
+    )
+    return web.Response(text=text, content_type="text/html")
+
+
 async def _stats(request: web.Request) -> web.Response:
     state = request.app[_STATE]
     counts = {
@@ -215,6 +292,7 @@ def make_app(config: ServerConfig) -> web.Application:
     app.router.add_get(r"/page/{n:\d+}", _slow(_page))
     app.router.add_get(r"/json/{n:\d+}", _slow(_json))
     app.router.add_get("/download", _slow(_download))
+    app.router.add_get(r"/site/{n:\d+}", _slow(_site_page))
     app.router.add_get("/stats", _stats)
     return app
 
@@ -281,6 +359,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--error-rate", type=float, default=0.0, help="fraction of 500/503 errors")
     parser.add_argument("--seed", type=int, default=None, help="seed for delays and errors")
     parser.add_argument(
+        "--pages", type=int, default=SITE_PAGES, help="pages in the generated site under /site/"
+    )
+    parser.add_argument(
         "--watch-stdin", action="store_true", help="also stop when standard input closes"
     )
     return parser
@@ -292,7 +373,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         _check_port(args.port)
-        config = ServerConfig(args.latency, args.jitter, args.error_rate, args.seed)
+        config = ServerConfig(args.latency, args.jitter, args.error_rate, args.seed, args.pages)
     except ValueError as exc:
         parser.error(str(exc))
     raise_open_file_limit()
@@ -318,10 +399,11 @@ class SlowServer:
         error_rate: float = 0.0,
         seed: int | None = None,
         *,
+        pages: int = SITE_PAGES,
         port: int = 0,
         start_timeout: float = 10.0,
     ) -> None:
-        self.config = ServerConfig(latency, jitter, error_rate, seed)
+        self.config = ServerConfig(latency, jitter, error_rate, seed, pages)
         _check_port(port)
         self.port = port
         self.start_timeout = start_timeout

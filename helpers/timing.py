@@ -5,9 +5,10 @@ from __future__ import annotations
 import inspect
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import TextIO
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,30 @@ def repeat(func: Callable[[], object], repeats: int = 5) -> Timing:
             raise _failed(func, run, repeats, exc) from exc
         runs.append(time.perf_counter() - start)
     return Timing(tuple(runs))
+
+
+def repeat_in_rounds(
+    funcs: Mapping[str, Callable[[], object]], repeats: int = 3, progress: TextIO | None = None
+) -> dict[str, Timing]:
+    """Call every func once per round, repeats rounds; each one's times (07-cpu-benchmark).
+
+    Interleaving the runs spreads any change in the machine's load over all funcs alike, so
+    their times can be compared side by side. Each run is logged to progress, if given.
+    """
+    _check_repeats(repeats)
+    runs: dict[str, list[float]] = {name: [] for name in funcs}
+    for run in range(1, repeats + 1):
+        for name, func in funcs.items():
+            start = time.perf_counter()
+            try:
+                func()
+            except Exception as exc:
+                raise _failed(func, run, repeats, exc) from exc
+            runs[name].append(time.perf_counter() - start)
+            if progress is not None:
+                line = f"round {run}/{repeats}, {name}: {runs[name][-1]:.3f} s"
+                print(line, file=progress, flush=True)
+    return {name: Timing(tuple(times)) for name, times in runs.items()}
 
 
 async def repeat_async(func: Callable[[], Awaitable[object]], repeats: int = 5) -> Timing:

@@ -1,10 +1,11 @@
 import asyncio
 import json
 import multiprocessing
+import os
+import platform
 import subprocess
 import sys
 
-import psutil
 import pytest
 
 from helpers import bench
@@ -12,13 +13,22 @@ from helpers.bench import (
     CPU_STRATEGIES,
     CpuResult,
     CpuStrategy,
+    cpu_report,
+    cpu_strategy,
     format_cpu_table,
     main,
+    pool_map_chunksize,
+    record_pool_map,
+    results_from_report,
     run_asyncio,
     run_cpu_benchmark,
+    run_multiprocessing_pool,
+    run_process_pool_executor,
+    run_worker_sweep,
+    sum_of_squares_in_worker,
 )
 from helpers.timing import Timing
-from helpers.workloads import article_numbers, sum_of_squares_closed
+from helpers.workloads import article_numbers, sum_of_squares, sum_of_squares_closed
 
 SMALL = article_numbers(4, 20_000)
 EXPECTED = [sum_of_squares_closed(n) for n in SMALL]
@@ -29,24 +39,7 @@ START_METHODS = [
     if method in multiprocessing.get_all_start_methods()
     and (method != "fork" or sys.platform == "linux")
 ]
-# Processes multiprocessing keeps for the life of this process, by design.
-SERVICES = (
-    "multiprocessing.resource_tracker import main",
-    "multiprocessing.forkserver import main",
-)
-
-
-def _leftover_processes() -> list[psutil.Process]:
-    me = psutil.Process()
-    services = {p for p in me.children() if any(s in " ".join(p.cmdline()) for s in SERVICES)}
-    leftovers = [p for p in me.children(recursive=True) if p not in services]
-    return psutil.wait_procs(leftovers, timeout=5)[1]
-
-
-@pytest.fixture(autouse=True)
-def no_worker_left_behind():
-    yield
-    assert _leftover_processes() == []
+pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
 
 
 @pytest.mark.parametrize("start_method", START_METHODS)
@@ -126,16 +119,21 @@ def test_cli_writes_json_with_the_documented_schema(tmp_path):
     assert "every result is exact" in completed.stdout
     report = json.loads(path.read_text())
     assert set(report) == {
-        "benchmark", "cpu_count", "numbers", "start", "start_method", "correct", "results"
+        "benchmark", "cpu_count", "python", "load_average", "contention", "numbers", "start",
+        "start_method", "correct", "results",
     }  # fmt: skip
     assert report["benchmark"] == "cpu"
     assert isinstance(report["cpu_count"], int)
+    assert report["python"] == platform.python_version()
+    assert report["load_average"] is None or len(report["load_average"]) == 3
+    assert report["contention"] is None or report["contention"] >= 0  # spawn: measured on Linux
     assert (report["numbers"], report["start"]) == (4, 20_000)
     assert (report["start_method"], report["correct"]) == ("spawn", True)
     assert [r["strategy"] for r in report["results"]] == [s.name for s in CPU_STRATEGIES]
     for row in report["results"]:
-        assert set(row) == {"strategy", "workers", "median_s", "runs_s"}
+        assert set(row) == {"strategy", "workers", "median_s", "runs_s", "correct"}
         assert row["workers"] in (None, 2)
+        assert row["correct"] is True
         assert isinstance(row["median_s"], float)
         assert len(row["runs_s"]) == 1 and isinstance(row["runs_s"][0], float)
 
@@ -165,6 +163,7 @@ def test_cli_exits_1_when_a_result_is_wrong(monkeypatch, capsys):
         (["--repeat", "0"], "argument --repeat: must be at least 1, got 0"),
         (["--repeat", "two"], "argument --repeat: must be an integer, got 'two'"),
         (["--start-method", "thread"], "argument --start-method: invalid choice"),
+        (["--strategy", "gpu"], "argument --strategy: invalid choice: 'gpu'"),
     ],
 )
 def test_cli_rejects_bad_arguments_at_once(args, message, capsys):
@@ -172,3 +171,109 @@ def test_cli_rejects_bad_arguments_at_once(args, message, capsys):
         main(["cpu", *args])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_harness_runs_the_strategies_in_rounds():
+    calls = []
+
+    def recorder(name):
+        def run(numbers, workers, context):
+            calls.append(name)
+            return [sum_of_squares_closed(n) for n in numbers]
+
+        return CpuStrategy(name, run, parallel=False)
+
+    results = run_cpu_benchmark(SMALL, repeats=2, strategies=[recorder("a"), recorder("b")])
+    assert calls == ["a", "b", "a", "b"]
+    assert [len(r.timing.runs) for r in results] == [2, 2]
+
+
+def test_worker_sweep_times_sequential_then_each_worker_count():
+    results = run_worker_sweep(SMALL, [1, 2], repeats=1)
+    assert [(r.strategy, r.workers) for r in results] == [
+        ("sequential", None), ("ProcessPoolExecutor", 1), ("ProcessPoolExecutor", 2),
+    ]  # fmt: skip
+    assert all(r.correct for r in results)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"worker_counts": []}, "worker_counts is empty"),
+        ({"worker_counts": [2, 0]}, "workers must be at least 1, got 0"),
+        ({"worker_counts": [1], "repeats": 0}, "repeats must be at least 1, got 0"),
+    ],
+)
+def test_worker_sweep_rejects_bad_input(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        run_worker_sweep(SMALL, **kwargs)
+
+
+def test_cpu_strategy_finds_by_name_and_names_the_choices():
+    assert cpu_strategy("threads").name == "threads"
+    with pytest.raises(KeyError, match="no strategy named 'gpu'; there are 'sequential'"):
+        cpu_strategy("gpu")
+
+
+@pytest.mark.parametrize(
+    ("items", "workers", "chunksize"),
+    [(20, 2, 3), (20, 8, 1), (16, 2, 2), (0, 2, 0), (4000, 2, 500)],
+)
+def test_pool_map_chunksize_is_what_pool_map_uses(monkeypatch, items, workers, chunksize):
+    from multiprocessing.pool import Pool, ThreadPool
+
+    seen = []
+    original = Pool._get_tasks
+
+    def spy(func, iterable, size):
+        seen.append(size)
+        return original(func, iterable, size)
+
+    monkeypatch.setattr(Pool, "_get_tasks", staticmethod(spy))
+    with ThreadPool(workers) as pool:
+        pool.map(abs, range(items))
+    assert pool_map_chunksize(items, workers) == chunksize
+    assert seen in ([chunksize], [])  # Pool.map sends no task for no items
+
+
+def test_pool_map_chunksize_rejects_bad_input():
+    with pytest.raises(ValueError, match="need items >= 0 and workers >= 1"):
+        pool_map_chunksize(10, 0)
+
+
+@pytest.mark.parametrize("runner", [run_process_pool_executor, run_multiprocessing_pool])
+def test_pool_runners_take_a_chunksize(runner):
+    assert runner(SMALL, 2, multiprocessing.get_context(), chunksize=3) == EXPECTED
+
+
+def test_worker_records_name_the_process():
+    result, record = sum_of_squares_in_worker(100)
+    assert result == sum_of_squares(100)
+    assert record.name == f"process {os.getpid()}"
+
+
+def test_record_pool_map_gives_one_row_per_worker():
+    numbers = article_numbers(7, 20_000)
+    records = record_pool_map(numbers, 2, multiprocessing.get_context(), chunksize=3)
+    assert len(records) == 7
+    assert {r.name for r in records} <= {"worker 1", "worker 2"}
+    assert records[0].name == "worker 1"
+    assert records[0].start <= records[-1].start
+
+
+def test_report_round_trips_to_results():
+    results = run_cpu_benchmark(SMALL, repeats=2, workers=1, strategies=CPU_STRATEGIES[:1])
+    report = json.loads(json.dumps(cpu_report(results, 4, 20_000, "fork")))
+    assert results_from_report(report) == results
+    with pytest.raises(ValueError, match="not a cpu benchmark report"):
+        results_from_report({"benchmark": "io"})
+
+
+def test_cli_times_only_the_strategies_asked_for(tmp_path):
+    path = tmp_path / "cpu.json"
+    command = [sys.executable, "-m", "helpers.bench", "cpu", *SMALL_ARGS, "--json", str(path)]
+    command += ["--strategy", "sequential", "--strategy", "closed form"]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    rows = json.loads(path.read_text())["results"]
+    assert [row["strategy"] for row in rows] == ["sequential", "closed form"]

@@ -22,6 +22,14 @@ def test_missing_package_fails_with_the_fix():
     assert "requirements.txt" in result.detail
 
 
+def test_package_for_another_platform_is_not_needed():
+    result = check.check_package(
+        Requirement("no-such-package-for-the-course; sys_platform == 'os/2'")
+    )
+    assert result.status == "OK"
+    assert "not needed here" in result.detail
+
+
 def test_too_old_package_fails_naming_both_versions():
     result = check.check_package(Requirement("pytest>=999"))
     assert result.status == "FAIL"

@@ -1,6 +1,9 @@
+import sys
+
 import pytest
 
-from helpers.footprint import footprint
+from helpers import footprint as footprint_module
+from helpers.footprint import Headroom, footprint, thread_headroom
 
 
 @pytest.mark.parametrize("model", ["threads", "tasks"])
@@ -23,3 +26,17 @@ def test_bad_model_and_count_are_named():
         footprint("threads", 0)
     with pytest.raises(TypeError, match="count must be an int"):
         footprint("threads", 10.5)
+
+
+def test_thread_headroom_names_the_tightest_limit():
+    headroom = thread_headroom()
+    if sys.platform.startswith("linux"):
+        assert isinstance(headroom.threads, int) and headroom.threads > 0
+        assert headroom.limit.startswith(("kernel.", "cgroup "))
+    else:
+        assert headroom == Headroom(None, "not known on this system")
+
+
+def test_thread_headroom_unknown_without_proc(monkeypatch):
+    monkeypatch.setattr(footprint_module, "_read_lines", lambda path: [])
+    assert thread_headroom() == Headroom(None, "not known on this system")

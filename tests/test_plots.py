@@ -1,7 +1,14 @@
 import matplotlib.pyplot as plt
 import pytest
 
-from helpers.plots import bar_timings, bar_values, line_timings, use_course_style
+from helpers.plots import (
+    bar_ratios,
+    bar_timings,
+    bar_values,
+    line_scaling,
+    line_timings,
+    use_course_style,
+)
 from helpers.timing import Timing
 
 
@@ -79,3 +86,58 @@ def test_charts_are_not_left_open_in_pyplot():
     bar_values({"a": 1.0}, title="t", ylabel="y")
     bar_timings({"a": Timing((1.0,))}, title="t")
     assert plt.get_fignums() == []
+
+
+def test_line_scaling_draws_measured_solid_and_extrapolated_dashed():
+    fig = line_scaling(
+        [10, 100, 1000],
+        {"sequential": [1.0, None, None], "asyncio": [0.1, 0.1, 0.3]},
+        "asyncio scales",
+        xlabel="requests",
+        extrapolated={"sequential": [1.0, 10.0, 100.0]},
+    )
+    (ax,) = fig.axes
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines) == [
+        "sequential (measured)", "sequential (extrapolated)", "asyncio (measured)"
+    ]  # fmt: skip
+    assert lines["sequential (extrapolated)"].get_linestyle() == "--"
+    assert lines["sequential (measured)"].get_linestyle() == "-"
+    assert (
+        lines["sequential (extrapolated)"].get_color() == lines["sequential (measured)"].get_color()
+    )
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+
+
+@pytest.mark.parametrize(
+    ("measured", "extrapolated", "message"),
+    [
+        ({}, None, "measured is empty"),
+        ({"a": [1.0]}, None, r"measured\['a'\] has 1 values but sizes has 2"),
+        ({"a": [1.0, 2.0]}, {"a": [1.0]}, r"extrapolated\['a'\] has 1 values"),
+        ({"a": [1.0, 2.0]}, {"b": [1.0, 2.0]}, "extrapolated series without a measured one"),
+    ],
+)
+def test_line_scaling_rejects_bad_input(measured, extrapolated, message):
+    with pytest.raises(ValueError, match=message):
+        line_scaling([1, 2], measured, "t", xlabel="x", extrapolated=extrapolated)
+    assert plt.get_fignums() == []
+
+
+def test_bar_ratios_start_at_one_and_label_each_bar():
+    fig = bar_ratios({"slow I/O": 3.9, "fast I/O": 0.7, "RAM": 15.0}, "rule wins", xlabel="ratio")
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.texts] == ["15x", "0.7x", "3.9x"]  # top label first drawn last
+    assert {round(bar.get_x(), 6) for bar in ax.patches} == {1.0}
+    assert ax.get_xscale() == "log"
+
+
+@pytest.mark.parametrize(("ratios", "message"), [({}, "ratios is empty"), ({"a": 0.0}, "positive")])
+def test_bar_ratios_rejects_bad_input(ratios, message):
+    with pytest.raises(ValueError, match=message):
+        bar_ratios(ratios, "t", xlabel="x")
+
+
+def test_bar_values_writes_thousands_in_full():
+    fig = bar_values({"asyncio": 1850.3, "threads": 741.2}, title="t", ylabel="requests/s")
+    assert [t.get_text() for t in fig.axes[0].texts] == ["1,850", "741"]

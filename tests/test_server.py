@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -16,7 +17,14 @@ import aiohttp
 import psutil
 import pytest
 
-from helpers.server import ServerConfig, SlowServer, raise_open_file_limit
+from helpers.server import (
+    EXTERNAL_SITE,
+    ServerConfig,
+    SlowServer,
+    raise_open_file_limit,
+    site_links,
+    site_paths,
+)
 
 CLI = [sys.executable, "-m", "helpers.server"]
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
@@ -247,3 +255,42 @@ def test_raise_open_file_limit():
     import resource  # POSIX only
 
     assert raise_open_file_limit() == resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+# The generated site under /site/ (09-capstone)
+
+
+def test_site_links_repeat_per_seed_and_reach_every_page():
+    assert site_links(3, 300) == site_links(3, 300)
+    assert site_links(3, 300) != site_links(4, 300)
+    pages, dead = site_paths(3, 300)
+    assert pages == {f"/site/{n}" for n in range(300)}, "every page is reachable from /site/0"
+    assert dead and all(int(path.rsplit("/", 1)[1]) >= 300 for path in dead)
+    hrefs = [href for page in site_links(3, 300) for href in page]
+    assert any(href.startswith(EXTERNAL_SITE) for href in hrefs), "links to skip"
+    assert any("#" in href for href in hrefs), "links with a fragment"
+    assert any(not href.startswith(("/", "http")) for href in hrefs), "relative links"
+    assert site_paths(3, 1) == ({"/site/0"}, set())
+
+
+def test_site_is_served_slow_and_counted():
+    with SlowServer(latency=0.05, seed=3, pages=20) as server:
+        status, body = get(f"{server.url}/site/5")
+        missing = get(f"{server.url}/site/20")
+        stats = json.loads(get(f"{server.url}/stats")[1])
+    assert status == 200 and b"<title>Site page 5</title>" in body
+    assert re.findall(r'href="([^"]*)"', body.decode()) == list(site_links(3, 20)[5])
+    assert missing[0] == 404
+    assert (stats["requests"], stats["errors"], stats["pages"]) == (2, 0, 20)
+
+
+@pytest.mark.parametrize("pages", [0, 1.5, True, 100_001])
+def test_bad_site_pages(pages):
+    with pytest.raises(ValueError, match="pages"):
+        SlowServer(pages=pages)
+
+
+def test_cli_bad_site_pages():
+    result = subprocess.run([*CLI, "--pages", "0"], capture_output=True, timeout=10)
+    assert result.returncode == 2
+    assert b"pages" in result.stderr

@@ -1,9 +1,10 @@
 import asyncio
+import io
 import time
 
 import pytest
 
-from helpers.timing import Stopwatch, Timing, repeat, repeat_async
+from helpers.timing import Stopwatch, Timing, repeat, repeat_async, repeat_in_rounds
 
 
 def test_repeat_returns_one_run_per_repeat():
@@ -106,3 +107,22 @@ def test_stopwatch_stops_when_its_block_raises():
 def test_stopwatch_unstarted_is_an_error():
     with pytest.raises(RuntimeError, match="has not been started"):
         _ = Stopwatch().elapsed
+
+
+def test_repeat_in_rounds_interleaves_and_times_each_func():
+    calls = []
+    progress = io.StringIO()
+    timings = repeat_in_rounds(
+        {"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, 2, progress
+    )
+    assert calls == ["a", "b", "a", "b"]
+    assert [len(t.runs) for t in timings.values()] == [2, 2]
+    assert progress.getvalue().splitlines()[0].startswith("round 1/2, a: ")
+
+
+def test_repeat_in_rounds_names_the_failing_round():
+    def fail():
+        raise ValueError("boom")
+
+    with pytest.raises(RuntimeError, match="raised ValueError on run 1 of 3: boom"):
+        repeat_in_rounds({"ok": lambda: None, "bad": fail}, 3)

@@ -1,0 +1,372 @@
+"""The io benchmark: the same downloads done sequentially, on threads and with asyncio (05-aiohttp).
+
+As in Fluent Python's flag downloaders, each strategy supplies only its
+`download_many(urls, concurrency)`, returning the bodies in the order of the URLs; one harness
+times them against the local slow server (helpers.server) and checks every body. It runs the
+strategies in rounds, one run of each per round, so that a change in the machine's load falls
+on every strategy alike. `python -m helpers.bench io --help` runs it from a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import aiohttp
+import requests
+
+from helpers.harness import at_least, cell, run_coroutine
+from helpers.server import SlowServer, raise_open_file_limit
+from helpers.timing import Timing
+
+REQUESTS = 1_000  # default number of requests for threads and asyncio
+LATENCY_S = 0.1  # default server latency: a slow API or a distant server
+THREADS = 100  # default thread-pool size
+LIMIT = 500  # default for TCPConnector(limit=...): connections asyncio may open at once
+SEQUENTIAL_BUDGET_S = 2.0  # the sequential run gets about this long, it is so slow
+OPEN_FILES_RESERVE = 64  # file descriptors kept free for Python, pipes and the event loop
+TIMEOUT_S = 60.0  # requests has no timeout unless given one
+
+
+def json_urls(base_url: str, count: int) -> list[str]:
+    """URLs of the server's JSON documents 0 to count - 1 (05-aiohttp)."""
+    return [f"{base_url}/json/{n}" for n in range(count)]
+
+
+def wrong_bodies(bodies: Sequence[bytes | str]) -> int:
+    """How many bodies differ from the documents json_urls asks for, in order (05-aiohttp)."""
+    wrong = 0
+    for n, body in enumerate(bodies):
+        try:
+            wrong += json.loads(body) != {"id": n, "square": n * n}
+        except ValueError:
+            wrong += 1
+    return wrong
+
+
+def requests_session() -> requests.Session:
+    """A requests Session that ignores proxy settings: the server is on loopback (05-aiohttp)."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+def get(session: requests.Session, url: str) -> bytes:
+    """GET url with requests, raising for an error status; return the body (05-aiohttp)."""
+    with session.get(url, timeout=TIMEOUT_S) as response:
+        response.raise_for_status()
+        return response.content
+
+
+def download_sequential(urls: Sequence[str], concurrency: int) -> list[bytes]:
+    """One request after another on one requests Session; concurrency is ignored (05-aiohttp)."""
+    with requests_session() as session:
+        return [get(session, url) for url in urls]
+
+
+def download_threads(urls: Sequence[str], concurrency: int) -> list[bytes]:
+    """requests in a pool of `concurrency` threads, one Session per thread (05-aiohttp)."""
+    local = threading.local()
+    sessions: list[requests.Session] = []
+
+    def get_in_thread(url: str) -> bytes:
+        if not hasattr(local, "session"):
+            local.session = requests_session()  # a Session is not meant to be shared by threads
+            sessions.append(local.session)
+        return get(local.session, url)
+
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            return list(pool.map(get_in_thread, urls))
+    finally:
+        for session in sessions:
+            session.close()
+
+
+async def fetch(session: aiohttp.ClientSession, url: str) -> bytes:
+    """GET url on the shared session, raising for an error status; return the body (05-aiohttp)."""
+    async with session.get(url) as response:
+        response.raise_for_status()
+        return await response.read()
+
+
+async def download_many_async(urls: Sequence[str], limit: int) -> list[bytes]:
+    """All requests at once on one ClientSession, at most `limit` connections (05-aiohttp)."""
+    connector = aiohttp.TCPConnector(limit=limit)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        return await asyncio.gather(*(fetch(session, url) for url in urls))
+
+
+def download_asyncio(urls: Sequence[str], concurrency: int) -> list[bytes]:
+    """download_many_async in a fresh event loop, also from inside Jupyter (05-aiohttp)."""
+    return run_coroutine(download_many_async(urls, concurrency))
+
+
+@dataclass(frozen=True)
+class IoStrategy:
+    """A named download_many(urls, concurrency) -> bodies, and a label template (05-aiohttp)."""
+
+    name: str
+    download_many: Callable[[Sequence[str], int], list[bytes]]
+    label: str
+
+
+SEQUENTIAL = IoStrategy("sequential", download_sequential, "sequential")
+THREADED = IoStrategy("threads", download_threads, "threads ({})")
+ASYNCIO = IoStrategy("asyncio", download_asyncio, "asyncio (limit {})")
+IO_STRATEGIES = (SEQUENTIAL, THREADED, ASYNCIO)
+
+
+@dataclass(frozen=True)
+class IoRun:
+    """What to time: a strategy, how many requests, how many at once (05-aiohttp)."""
+
+    strategy: IoStrategy
+    requests: int
+    concurrency: int = 1
+
+    @property
+    def label(self) -> str:
+        """The strategy's name with its concurrency, such as "threads (100)" (05-aiohttp)."""
+        return self.strategy.label.format(self.concurrency)
+
+
+@dataclass(frozen=True)
+class IoResult:
+    """One run's times and whether every body of every repeat was right (05-aiohttp)."""
+
+    run: IoRun
+    timing: Timing
+    correct: bool
+
+    @property
+    def per_second(self) -> float:
+        """Requests completed per second, from the median time (05-aiohttp)."""
+        return self.run.requests / self.timing.median
+
+
+def time_io(
+    runs: Sequence[IoRun], base_url: str, repeats: int = 3, progress: TextIO | None = None
+) -> list[IoResult]:
+    """Time each run against the server at base_url, in rounds; check every body (05-aiohttp)."""
+    for run in runs:
+        if run.requests < 1 or run.concurrency < 1:
+            raise ValueError(f"{run.label}: requests and concurrency must be at least 1")
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    times: list[list[float]] = [[] for _ in runs]
+    correct = [True] * len(runs)
+    for round_number in range(1, repeats + 1):
+        for index, run in enumerate(runs):
+            urls = json_urls(base_url, run.requests)
+            start = time.perf_counter()
+            try:
+                bodies = run.strategy.download_many(urls, run.concurrency)
+            except Exception as exc:
+                raise RuntimeError(
+                    f"{run.label} failed in round {round_number}: {type(exc).__name__}: {exc}"
+                ) from exc
+            times[index].append(time.perf_counter() - start)
+            right = len(bodies) == len(urls) and not wrong_bodies(bodies)
+            correct[index] = correct[index] and right
+            if progress is not None:
+                print(
+                    f"round {round_number}/{repeats}, {run.label}, {run.requests:,} requests: "
+                    f"{times[index][-1]:.3f} s",
+                    file=progress,
+                    flush=True,
+                )
+    return [
+        IoResult(run, Timing(tuple(runs_s)), ok)
+        for run, runs_s, ok in zip(runs, times, correct, strict=True)
+    ]
+
+
+def sequential_requests(requests: int, latency: float) -> int:
+    """How many requests the sequential run makes: about SEQUENTIAL_BUDGET_S' worth (05-aiohttp)."""
+    return min(requests, max(1, int(SEQUENTIAL_BUDGET_S / max(latency, 0.002))))
+
+
+def run_io_benchmark(
+    requests: int = REQUESTS,
+    latency: float = LATENCY_S,
+    repeats: int = 3,
+    threads: int = THREADS,
+    limit: int = LIMIT,
+    sequential: int | None = None,
+    progress: TextIO | None = None,
+) -> list[IoResult]:
+    """Time sequential (sequential requests), threads and asyncio on a fresh server (05-aiohttp)."""
+    if sequential is None:
+        sequential = sequential_requests(requests, latency)
+    runs = [IoRun(SEQUENTIAL, sequential)] if sequential else []
+    runs += [IoRun(THREADED, requests, threads), IoRun(ASYNCIO, requests, limit)]
+    with SlowServer(latency=latency) as server:
+        return time_io(runs, server.url, repeats, progress)
+
+
+def format_io_table(results: Sequence[IoResult]) -> str:
+    """A text table: times, requests per second and speed-up over sequential (05-aiohttp)."""
+    baseline = next((r.per_second for r in results if r.run.strategy is SEQUENTIAL), None)
+    width = max(len("strategy"), *(len(r.run.label) for r in results))
+    lines = [
+        f"{'strategy':<{width}} {'requests':>8} {'median s':>9} {'min s':>8} {'max s':>8} "
+        f"{'requests/s':>10} {'speed-up':>9} correct"
+    ]
+    for r in results:
+        speedup = None if baseline is None else r.per_second / baseline
+        lines.append(
+            f"{r.run.label:<{width}} {r.run.requests:>8,} {r.timing.median:>9.3f} "
+            f"{r.timing.min:>8.3f} {r.timing.max:>8.3f} {r.per_second:>10,.0f} "
+            f"{cell(speedup, ',.1f'):>9} {'yes' if r.correct else 'NO'}"
+        )
+    return "\n".join(lines)
+
+
+def io_report(results: Sequence[IoResult], requests: int, latency: float) -> dict[str, object]:
+    """The JSON document `python -m helpers.bench io --json` writes (05-aiohttp)."""
+    return {
+        "benchmark": "io",
+        "requests": requests,
+        "latency_s": latency,
+        "cpu_count": os.cpu_count(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "correct": all(r.correct for r in results),
+        "results": [
+            {
+                "strategy": r.run.label,
+                "requests": r.run.requests,
+                "median_s": r.timing.median,
+                "runs_s": list(r.timing.runs),
+                "concurrency": r.run.concurrency,
+                "correct": r.correct,
+            }
+            for r in results
+        ],
+    }
+
+
+def add_io_command(commands: argparse._SubParsersAction) -> None:
+    """Register `python -m helpers.bench io` and its options (05-aiohttp)."""
+    io = commands.add_parser(
+        "io",
+        help="fetch N JSON documents from a local slow server: sequentially, threads, asyncio",
+        description="Start a local slow server, then time the same GET requests made "
+        "sequentially with requests (fewer of them: it is slow), with requests on a thread "
+        "pool, and with aiohttp and asyncio.gather. Every body is checked. Exits 1 if a "
+        "strategy fails or gets a wrong body.",
+    )
+    io.add_argument(
+        "--requests",
+        type=at_least(1),
+        default=REQUESTS,
+        metavar="N",
+        help=f"requests for threads and asyncio (default {REQUESTS:,})",
+    )
+    io.add_argument(
+        "--latency",
+        type=at_least(0.0, float),
+        default=LATENCY_S,
+        metavar="S",
+        help=f"seconds the server waits before each answer (default {LATENCY_S})",
+    )
+    io.add_argument(
+        "--repeat",
+        type=at_least(1),
+        default=3,
+        metavar="R",
+        help="rounds, each timing every strategy once (default 3)",
+    )
+    io.add_argument(
+        "--threads",
+        type=at_least(1),
+        default=THREADS,
+        metavar="W",
+        help=f"threads in the pool (default {THREADS})",
+    )
+    io.add_argument(
+        "--limit",
+        type=at_least(1),
+        default=LIMIT,
+        metavar="C",
+        help=f"connections aiohttp may open at once, TCPConnector(limit=C) (default {LIMIT})",
+    )
+    io.add_argument(
+        "--sequential",
+        type=at_least(0),
+        metavar="K",
+        help=f"requests for the sequential run, 0 to skip it (default: about "
+        f"{SEQUENTIAL_BUDGET_S:g} s' worth at the latency, at most N)",
+    )
+    io.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
+    io.add_argument("--plot", type=Path, metavar="FILE", help="write a bar chart as PNG")
+    io.set_defaults(handler=_io_main)
+
+
+def _within_open_files(name: str, wanted: int) -> int:
+    """wanted, lowered if this process may not open that many sockets, with a note."""
+    open_files = raise_open_file_limit()
+    if open_files is None or open_files < 0 or wanted + OPEN_FILES_RESERVE <= open_files:
+        return wanted
+    allowed = max(1, open_files - OPEN_FILES_RESERVE)
+    print(
+        f"note: {name} lowered from {wanted} to {allowed}: the open-file limit is {open_files}",
+        file=sys.stderr,
+    )
+    return allowed
+
+
+def _io_main(args: argparse.Namespace) -> int:
+    threads = _within_open_files("--threads", args.threads)
+    limit = _within_open_files("--limit", args.limit)
+    sequential = args.sequential
+    if sequential is None:
+        sequential = sequential_requests(args.requests, args.latency)
+    print(
+        f"GET /json/n from a local server with {args.latency:g} s latency: {args.requests:,} "
+        f"requests on {threads} threads and on asyncio (limit {limit}), {sequential:,} "
+        f"sequentially; {args.repeat} round(s)",
+        flush=True,
+    )
+    try:
+        results = run_io_benchmark(
+            args.requests, args.latency, args.repeat, threads, limit, sequential, sys.stderr
+        )
+    except RuntimeError as exc:
+        print(f"python -m helpers.bench io: {exc}", file=sys.stderr)
+        return 1
+    print(format_io_table(results))
+    wrong = [r.run.label for r in results if not r.correct]
+    print(f"WRONG bodies from: {', '.join(wrong)}" if wrong else "every body is right")
+    if args.json:
+        command = (
+            f"python -m helpers.bench io --requests {args.requests} --latency {args.latency:g} "
+            f"--repeat {args.repeat} --threads {threads} --limit {limit} --sequential {sequential}"
+        )
+        report = {**io_report(results, args.requests, args.latency), "command": command}
+        report["open_files"] = raise_open_file_limit()
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    if args.plot:
+        from helpers.plots import bar_values  # imports matplotlib, only when a plot is wanted
+
+        ranked = sorted(results, key=lambda r: r.per_second, reverse=True)
+        title = f"{ranked[0].run.label} is fastest"
+        if len(ranked) > 1:
+            title += f", {ranked[0].per_second / ranked[1].per_second:.1f}x the next"
+        figure = bar_values(
+            {r.run.label: r.per_second for r in results},
+            f"{title} ({args.requests:,} requests, {args.latency * 1000:g} ms latency)",
+            ylabel="requests per second (higher is faster)",
+        )
+        figure.savefig(args.plot)
+    return 1 if wrong else 0

@@ -1,0 +1,93 @@
+"""Many requests at once from a child process with a low open-file limit (05-aiohttp).
+
+`python -m helpers.burst URL --requests N --limit C [--semaphore S] --open-files F` lowers its
+own soft RLIMIT_NOFILE to F (never the hard limit, never another process's), starts N GETs of
+URL/json/0 to URL/json/N-1 at once on one ClientSession with TCPConnector(limit=C), where 0
+means no limit, optionally each behind an asyncio.Semaphore(S), and prints how many requests
+ended in each way, as JSON. burst() runs it and returns those counts. POSIX only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import json
+import subprocess
+import sys
+from collections import Counter
+from contextlib import AbstractAsyncContextManager
+
+import aiohttp
+
+from helpers.harness import at_least
+
+TOO_MANY_OPEN_FILES = "Too many open files"
+
+
+async def _outcome(
+    session: aiohttp.ClientSession, url: str, gate: AbstractAsyncContextManager[object]
+) -> str:
+    async with gate:
+        try:
+            async with session.get(url) as response:
+                await response.read()
+                return "ok" if response.status == 200 else f"HTTP {response.status}"
+        except (aiohttp.ClientError, OSError) as exc:
+            if getattr(exc, "errno", None) == errno.EMFILE:
+                return TOO_MANY_OPEN_FILES
+            return type(exc).__name__
+
+
+async def _burst(base_url: str, requests: int, limit: int, semaphore: int) -> dict[str, int]:
+    gate = asyncio.Semaphore(semaphore) if semaphore else contextlib.nullcontext()
+    connector = aiohttp.TCPConnector(limit=limit)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        urls = [f"{base_url}/json/{n}" for n in range(requests)]
+        outcomes = await asyncio.gather(*(_outcome(session, url, gate) for url in urls))
+    return dict(Counter(outcomes).most_common())
+
+
+def burst(
+    base_url: str,
+    requests: int,
+    *,
+    limit: int,
+    semaphore: int = 0,
+    open_files: int = 256,
+    timeout_s: float = 120,
+) -> dict[str, int]:
+    """Outcome counts of `requests` GETs at once in a child limited to open_files (05-aiohttp)."""
+    if sys.platform == "win32":
+        raise RuntimeError("burst needs POSIX resource limits; Windows has none for sockets")
+    command = [sys.executable, "-m", "helpers.burst", base_url, "--requests", str(requests)]
+    command += ["--limit", str(limit), "--semaphore", str(semaphore)]
+    command += ["--open-files", str(open_files)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+    if done.returncode != 0:
+        raise RuntimeError(f"the burst failed: {done.stderr.strip()}")
+    return json.loads(done.stdout)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: lower this process's open-file limit, burst, print counts (05-aiohttp)."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.burst", description=__doc__)
+    parser.add_argument("url", help="base URL of the slow server, http://127.0.0.1:PORT")
+    parser.add_argument("--requests", type=at_least(1), default=1000, metavar="N")
+    parser.add_argument("--limit", type=at_least(0), default=100, metavar="C")
+    parser.add_argument("--semaphore", type=at_least(0), default=0, metavar="S")
+    parser.add_argument("--open-files", type=at_least(16), default=256, metavar="F")
+    args = parser.parse_args(argv)
+    import resource  # POSIX only
+
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and args.open_files > hard:
+        parser.error(f"argument --open-files: the hard limit here is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (args.open_files, hard))  # this process only
+    counts = asyncio.run(_burst(args.url, args.requests, args.limit, args.semaphore))
+    print(json.dumps(counts))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Did other programs compete for the CPUs while we measured? (introduced in 07-cpu-benchmark)
+
+A parallel speed-up shows only while the workers find free CPUs: where other programs keep
+threads ready to run, the workers take turns with them. On Linux the kernel counts the threads
+ready to run at each instant (`procs_running` in /proc/stat). `Contention` samples that count in
+a background thread during a block, takes away this process and its descendants (workers
+included), and reports how many of the other programs' threads found no CPU left free by ours.
+Elsewhere the count is not available and `excess` is None.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import threading
+from pathlib import Path
+from types import TracebackType
+
+import psutil
+
+PROC_STAT = Path("/proc/stat")
+
+
+def threads_ready_to_run() -> int | None:
+    """Threads running or ready to run on the machine now; None if unknown (07-cpu-benchmark)."""
+    try:
+        text = PROC_STAT.read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("procs_running "):
+            return int(line.split()[1])
+    return None
+
+
+def own_processes_running(me: psutil.Process | None = None) -> int:
+    """How many of this process and its descendants are running now (07-cpu-benchmark)."""
+    me = me or psutil.Process()
+    running = 0
+    for process in [me, *me.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            running += process.status() == psutil.STATUS_RUNNING
+    return running
+
+
+class Contention:
+    """Samples, during a block, other programs' threads that found no free CPU (07-cpu-benchmark).
+
+    At each sample: the threads ready to run on the machine, less the sampling thread itself,
+    less our running processes, are the other programs' threads; those beyond the CPUs our
+    processes left free had to wait. `excess` is their mean over the block.
+    """
+
+    def __init__(self, interval: float = 0.02, cpus: int | None = None) -> None:
+        if interval <= 0:
+            raise ValueError(f"interval must be positive, got {interval}")
+        self.interval = interval
+        self.cpus = cpus or os.cpu_count() or 1
+        self._samples: list[int] = []
+        self._me = psutil.Process()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Contention:
+        if self._thread is not None:
+            raise RuntimeError("a Contention measures one block: make a new one")
+        self._thread = threading.Thread(target=self._sample, name="contention", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            ready = threads_ready_to_run()
+            if ready is None:
+                return
+            ours = own_processes_running(self._me)
+            others = max(0, ready - 1 - ours)
+            self._samples.append(max(0, others - max(0, self.cpus - ours)))
+
+    @property
+    def excess(self) -> float | None:
+        """Mean count of other threads that found no free CPU, or None (07-cpu-benchmark)."""
+        return statistics.fmean(self._samples) if self._samples else None

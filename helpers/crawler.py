@@ -1,0 +1,238 @@
+"""A polite concurrent crawler for the slow server's generated site (09-capstone).
+
+`crawl` starts from one URL and follows the links it finds to the same host, never fetching a
+URL twice. `workers` tasks take URLs from one queue, so at most that many requests are in
+flight; a `TokenBucket` holds the requests to `rate` a second; server errors (500, 502, 503,
+504), timeouts and broken connections are retried with exponential backoff and jitter; a global
+`timeout` stops the crawl, cancels its workers and returns what was found so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import aiohttp
+
+RETRY_STATUSES = frozenset({500, 502, 503, 504})  # worth another try: the server may recover
+# asyncio.sleep wakes late, never early; a bucket of one token loses that time and falls short of
+# its rate, while a bucket of two banks it, at the price of two requests at once after a pause
+CRAWL_BURST = 2
+
+Progress = Callable[[int, int], None]
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.hrefs += [value for name, value in attrs if name == "href" and value]
+
+
+def page_links(html: str, page_url: str) -> set[str]:
+    """Absolute URLs, fragments dropped, of html's links to page_url's own host (09-capstone)."""
+    parser = _LinkParser()
+    parser.feed(html)
+    parser.close()
+    origin = urlsplit(page_url)[:2]  # scheme and host:port
+    links = {urldefrag(urljoin(page_url, href)).url for href in parser.hrefs}
+    return {link for link in links if urlsplit(link)[:2] == origin}
+
+
+class TokenBucket:
+    """Allow `rate` acquisitions a second on average and `burst` at most at once (09-capstone)."""
+
+    def __init__(self, rate: float, burst: int = 1) -> None:
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < math.inf:
+            raise ValueError(f"rate must be a number of acquisitions a second > 0, got {rate!r}")
+        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
+            raise ValueError(f"burst must be an int of at least 1, got {burst!r}")
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    async def acquire(self) -> None:
+        """Wait for a token and take it; waiters are served in order of arrival (09-capstone)."""
+        async with self._lock:  # the lock queues waiters first come, first served
+            self._refill()
+            if self._tokens < 1:
+                await asyncio.sleep((1 - self._tokens) / self.rate)
+                self._refill()
+            self._tokens -= 1
+
+
+def _check_count(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int of at least {minimum}, got {value!r}")
+
+
+def _check_seconds(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
+
+
+async def fetch_with_retries(
+    session: aiohttp.ClientSession,
+    url: str,
+    bucket: TokenBucket,
+    *,
+    attempts: int = 4,
+    backoff: float = 0.05,
+) -> tuple[int | str, str]:
+    """GET url, retrying server errors and lost answers: (answer, body) (09-capstone).
+
+    The answer is the last HTTP status, or the exception's name if no answer came; the body is
+    the page's text after a 200, else "". Each request first takes a token from bucket; retry k
+    waits backoff * 2 ** (k - 1) seconds first, times a random factor from 0.5 to 1.
+    """
+    _check_count("attempts", attempts, 1)
+    for attempt in range(attempts):
+        if attempt:  # exponential backoff, with jitter so that retries do not march in step
+            await asyncio.sleep(backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1))
+        await bucket.acquire()
+        try:
+            async with session.get(url, allow_redirects=False) as response:
+                answer: int | str = response.status
+                body = await response.text() if response.status == 200 else ""
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            answer, body = type(exc).__name__, ""
+        if isinstance(answer, int) and answer not in RETRY_STATUSES:
+            break  # a 200 is done, and a 404 will not heal
+    return answer, body
+
+
+@dataclass
+class CrawlResult:
+    """What a crawl fetched, what failed and why, and how long it took (09-capstone).
+
+    `failed` maps a URL to its last HTTP status, or to the exception's name if no answer came;
+    `found` holds every URL the crawl queued, finished or not.
+    """
+
+    fetched: set[str] = field(default_factory=set)
+    failed: dict[str, int | str] = field(default_factory=dict)
+    elapsed: float = 0.0
+    timed_out: bool = False
+    found: set[str] = field(default_factory=set)
+
+    def report(self) -> str:
+        """One line: pages fetched, how many failed and why, seconds taken (09-capstone)."""
+        reasons = Counter(str(reason) for reason in self.failed.values())
+        why = ", ".join(f"{reason}: {count}" for reason, count in sorted(reasons.items()))
+        line = (
+            f"fetched {len(self.fetched)} pages, {len(self.failed)} failed ({why or 'none'}) "
+            f"in {self.elapsed:.2f} s"
+        )
+        if self.timed_out:
+            unfinished = self.found - self.fetched - set(self.failed)
+            line += f"; timed out with {len(unfinished)} URLs found but not finished"
+        return line
+
+
+class _Crawl:
+    """One crawl: its queue and seen-set, its workers' shared result, its policies."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        bucket: TokenBucket,
+        attempts: int,
+        backoff: float,
+        progress: Progress | None,
+    ) -> None:
+        self.session = session
+        self.bucket = bucket
+        self.attempts = attempts
+        self.backoff = backoff
+        self.progress = progress
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.result = CrawlResult()
+
+    def enqueue(self, url: str) -> None:
+        if url not in self.result.found:  # the seen-set: no URL is queued twice
+            self.result.found.add(url)
+            self.queue.put_nowait(url)
+
+    async def run(self, start_url: str, workers: int, timeout: float | None) -> CrawlResult:
+        start = time.perf_counter()
+        self.enqueue(urldefrag(start_url).url)
+        finished = asyncio.create_task(self.queue.join())
+        tasks = [asyncio.create_task(self.work()) for _ in range(workers)]
+        try:
+            done, _ = await asyncio.wait(
+                [finished, *tasks], timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in done - {finished}:
+                task.result()  # a worker only ever stops by raising: raise it here
+            self.result.timed_out = not done
+        finally:
+            for task in (finished, *tasks):
+                task.cancel()
+            await asyncio.gather(finished, *tasks, return_exceptions=True)
+            self.result.elapsed = time.perf_counter() - start
+        return self.result
+
+    async def work(self) -> None:
+        while True:
+            url = await self.queue.get()
+            try:
+                await self.visit(url)
+            finally:
+                self.queue.task_done()
+            if self.progress is not None:
+                done = len(self.result.fetched) + len(self.result.failed)
+                self.progress(done, len(self.result.found))
+
+    async def visit(self, url: str) -> None:
+        answer, body = await fetch_with_retries(
+            self.session, url, self.bucket, attempts=self.attempts, backoff=self.backoff
+        )
+        if answer != 200:
+            self.result.failed[url] = answer
+            return
+        self.result.fetched.add(url)
+        for link in sorted(page_links(body, url)):
+            self.enqueue(link)
+
+
+async def crawl(
+    session: aiohttp.ClientSession,
+    start_url: str,
+    *,
+    workers: int = 10,
+    rate: float = 100.0,
+    attempts: int = 4,
+    backoff: float = 0.05,
+    timeout: float | None = None,
+    progress: Progress | None = None,
+) -> CrawlResult:
+    """Crawl from start_url politely; see the module's docstring (09-capstone).
+
+    progress, if given, is called as progress(done, found) each time a URL is finished.
+    """
+    _check_count("workers", workers, 1)
+    _check_count("attempts", attempts, 1)
+    _check_seconds("backoff", backoff)
+    if timeout is not None:
+        _check_seconds("timeout", timeout)
+    bucket = TokenBucket(rate, CRAWL_BURST)  # checks the rate
+    return await _Crawl(session, bucket, attempts, backoff, progress).run(
+        start_url, workers, timeout
+    )

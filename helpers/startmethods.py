@@ -1,0 +1,152 @@
+"""How worker processes start: what each start method costs and what it can run (07-cpu-benchmark).
+
+fork copies the running parent; spawn starts a fresh interpreter that imports what it needs;
+forkserver forks each worker from a small server process started with spawn. Both experiments
+here run in a fresh interpreter, so fork is safe (the parent has no threads yet), nothing the
+workers print reaches the notebook, and a timeout ends them if they hang.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.bench import results_from_report
+from helpers.timing import Timing
+
+POOL_APIS = ("ProcessPoolExecutor", "multiprocessing.Pool")
+
+# A worker function defined in __main__ of a process that has no main file, as in a notebook.
+_MAIN_FUNCTION_SCRIPT = """
+import multiprocessing, sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+
+def square(n):
+    return n * n
+
+
+method, api, wait = sys.argv[1], sys.argv[2], float(sys.argv[3])
+context = multiprocessing.get_context(method)
+if api == "ProcessPoolExecutor":
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            print("ok:", list(pool.map(square, range(4), timeout=wait)))
+    except BrokenProcessPool as error:
+        print(f"BrokenProcessPool: {error}")
+else:
+    with context.Pool(processes=1) as pool:
+        try:
+            print("ok:", pool.map_async(square, range(4)).get(timeout=wait))
+        except multiprocessing.TimeoutError:
+            print(f"no answer after {wait:g} s: the pool replaces each worker that dies, and waits")
+"""
+
+
+@dataclass(frozen=True)
+class MainFunctionTrial:
+    """What a pool did with a worker function defined in __main__ (07-cpu-benchmark)."""
+
+    method: str
+    api: str
+    outcome: str
+    worker_error: str | None
+
+    @property
+    def ok(self) -> bool:
+        """True if the pool returned the squares (07-cpu-benchmark)."""
+        return self.outcome.startswith("ok:")
+
+
+def _run_python(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run this Python with args in a new process group; kill the whole group on timeout."""
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=os.name == "posix",
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if os.name == "posix":
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+        process.communicate()
+        raise TimeoutError(f"python {' '.join(args[:3])} took more than {timeout:g} s") from None
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _check_method(method: str) -> None:
+    import multiprocessing
+
+    if method not in multiprocessing.get_all_start_methods():
+        raise ValueError(
+            f"start method {method!r} is not available here; "
+            f"choose from {multiprocessing.get_all_start_methods()}"
+        )
+
+
+def try_function_from_main(
+    method: str, api: str = "ProcessPoolExecutor", wait: float = 30, timeout: float = 120
+) -> MainFunctionTrial:
+    """Map a function defined in __main__ over a pool started by method (07-cpu-benchmark).
+
+    The pool waits up to `wait` seconds for its answer; the whole experiment is killed after
+    `timeout` seconds. A worker's traceback is kept as its last error line, not printed.
+    """
+    _check_method(method)
+    if api not in POOL_APIS:
+        raise ValueError(f"api must be one of {POOL_APIS}, got {api!r}")
+    completed = _run_python(["-c", _MAIN_FUNCTION_SCRIPT, method, api, str(wait)], timeout)
+    lines = completed.stdout.strip().splitlines()
+    if completed.returncode != 0 or not lines:
+        raise RuntimeError(f"the experiment failed ({completed.returncode}): {completed.stderr}")
+    errors = [line for line in completed.stderr.splitlines() if "Error:" in line]
+    worker_error = errors[-1].split(" on <module")[0] if errors else None
+    return MainFunctionTrial(method, api, lines[-1], worker_error)
+
+
+def pool_startup(
+    method: str, workers: int, repeats: int = 3, timeout: float = 120
+) -> dict[str, Timing]:
+    """Seconds for each pool API to start, run no real work and stop (07-cpu-benchmark).
+
+    Runs `python -m helpers.bench cpu` in a new process on the numbers 0 .. workers-1, whose
+    work is instant, so the times are what starting and stopping the workers cost.
+    """
+    _check_method(method)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "startup.json"
+        args = ["-m", "helpers.bench", "cpu", "--numbers", str(workers), "--start", "0"]
+        args += ["--repeat", str(repeats), "--workers", str(workers), "--start-method", method]
+        for api in POOL_APIS:
+            args += ["--strategy", api]
+        completed = _run_python([*args, "--json", str(path)], timeout)
+        if completed.returncode != 0:
+            raise RuntimeError(f"helpers.bench failed ({completed.returncode}): {completed.stderr}")
+        report = json.loads(path.read_text())
+    return {result.strategy: result.timing for result in results_from_report(report)}
+
+
+def stop_services() -> None:
+    """Stop the resource tracker and fork server that multiprocessing keeps (07-cpu-benchmark).
+
+    Spawn and forkserver start these helper processes on first use and keep them for the life
+    of the process; stopping them leaves nothing running, and they start again when needed.
+    """
+    if sys.platform == "win32":
+        return
+    from multiprocessing import forkserver, resource_tracker
+
+    forkserver._forkserver._stop()
+    resource_tracker._resource_tracker._stop()

@@ -1,0 +1,195 @@
+import asyncio
+import json
+import subprocess
+import sys
+
+import psutil
+import pytest
+
+from helpers import bench_io
+from helpers.bench import main
+from helpers.bench_io import (
+    ASYNCIO,
+    IO_STRATEGIES,
+    SEQUENTIAL,
+    THREADED,
+    IoResult,
+    IoRun,
+    IoStrategy,
+    format_io_table,
+    json_urls,
+    sequential_requests,
+    time_io,
+    wrong_bodies,
+)
+from helpers.server import SlowServer
+from helpers.timing import Timing
+
+SMALL_ARGS = ["--requests", "12", "--latency", "0.01", "--repeat", "1", "--threads", "4"]
+SMALL_ARGS += ["--limit", "6", "--sequential", "3"]
+
+
+pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
+
+
+@pytest.fixture(autouse=True)
+def no_socket_left_open():
+    yield
+    assert psutil.Process().net_connections(kind="inet") == [], "sockets left open"
+
+
+@pytest.fixture
+def server():
+    with SlowServer(latency=0.01) as running:
+        yield running
+
+
+@pytest.mark.parametrize("strategy", IO_STRATEGIES, ids=lambda s: s.name)
+def test_each_strategy_returns_every_body_in_order(strategy, server):
+    urls = json_urls(server.url, 25)
+    bodies = strategy.download_many(urls, 5)
+    assert len(bodies) == 25
+    assert wrong_bodies(bodies) == 0
+
+
+def test_asyncio_strategy_runs_inside_a_running_loop_as_in_jupyter(server):
+    async def cell():
+        return ASYNCIO.download_many(json_urls(server.url, 10), 3)
+
+    assert wrong_bodies(asyncio.run(cell())) == 0
+
+
+def test_errors_are_raised_not_returned_as_bodies():
+    with SlowServer(error_rate=1.0, seed=1) as failing:
+        urls = json_urls(failing.url, 3)
+        for strategy in IO_STRATEGIES:
+            with pytest.raises(Exception, match=r"50[03]"):
+                strategy.download_many(urls, 2)
+
+
+def test_wrong_bodies_counts_mismatches():
+    good = [json.dumps({"id": n, "square": n * n}).encode() for n in range(3)]
+    assert wrong_bodies(good) == 0
+    assert wrong_bodies([good[1], good[1], b"not json"]) == 2
+
+
+def test_time_io_times_each_run_in_rounds(server):
+    runs = [IoRun(SEQUENTIAL, 3), IoRun(THREADED, 8, 4), IoRun(ASYNCIO, 8, 4)]
+    results = time_io(runs, server.url, repeats=2)
+    assert [r.run for r in results] == runs
+    assert all(len(r.timing.runs) == 2 and r.correct for r in results)
+    assert [r.run.label for r in results] == ["sequential", "threads (4)", "asyncio (limit 4)"]
+
+
+def test_time_io_flags_wrong_bodies(server):
+    liar = IoStrategy("liar", lambda urls, concurrency: [b"{}"] * len(urls), "liar")
+    (result,) = time_io([IoRun(liar, 3)], server.url, repeats=1)
+    assert not result.correct
+
+
+def test_time_io_names_the_failing_run(server):
+    def broken(urls, concurrency):
+        raise OSError("no route")
+
+    with pytest.raises(RuntimeError, match="broken failed in round 1: OSError: no route"):
+        time_io([IoRun(IoStrategy("broken", broken, "broken"), 3)], server.url, repeats=1)
+
+
+@pytest.mark.parametrize(
+    ("runs", "repeats", "message"),
+    [
+        ([IoRun(THREADED, 0, 4)], 1, "threads \\(4\\): requests and concurrency"),
+        ([IoRun(ASYNCIO, 5, 0)], 1, "requests and concurrency must be at least 1"),
+        ([IoRun(SEQUENTIAL, 5)], 0, "repeats must be at least 1, got 0"),
+    ],
+)
+def test_time_io_rejects_bad_input(runs, repeats, message):
+    with pytest.raises(ValueError, match=message):
+        time_io(runs, "http://127.0.0.1:9", repeats)
+
+
+def test_sequential_gets_about_two_seconds_of_requests():
+    assert sequential_requests(1_000, 0.1) == 20
+    assert sequential_requests(10, 0.1) == 10
+    assert sequential_requests(10_000, 0.0) == 1_000
+    assert sequential_requests(5, 5.0) == 1
+
+
+def test_table_shows_throughput_and_speed_up():
+    results = [
+        IoResult(IoRun(SEQUENTIAL, 10), Timing((1.0,)), True),
+        IoResult(IoRun(ASYNCIO, 1_000, 500), Timing((0.5, 0.4, 0.6)), True),
+    ]
+    lines = format_io_table(results).splitlines()
+    assert lines[0].split() == [
+        "strategy", "requests", "median", "s", "min", "s", "max", "s",
+        "requests/s", "speed-up", "correct",
+    ]  # fmt: skip
+    assert lines[1].split() == ["sequential", "10", "1.000", "1.000", "1.000", "10", "1.0", "yes"]
+    assert lines[2].split() == [
+        "asyncio", "(limit", "500)", "1,000", "0.500", "0.400", "0.600", "2,000", "200.0", "yes",
+    ]  # fmt: skip
+
+
+def test_cli_writes_json_with_the_documented_schema(tmp_path):
+    path = tmp_path / "io.json"
+    command = [sys.executable, "-m", "helpers.bench", "io", *SMALL_ARGS, "--json", str(path)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert "every body is right" in completed.stdout
+    report = json.loads(path.read_text())
+    assert {"benchmark", "requests", "latency_s", "cpu_count", "results"} <= set(report)
+    assert (report["benchmark"], report["requests"], report["latency_s"]) == ("io", 12, 0.01)
+    assert isinstance(report["cpu_count"], int)
+    assert report["command"].startswith("python -m helpers.bench io --requests 12 --latency 0.01")
+    labels = [row["strategy"] for row in report["results"]]
+    assert labels == ["sequential", "threads (4)", "asyncio (limit 6)"]
+    assert [row["requests"] for row in report["results"]] == [3, 12, 12]
+    for row in report["results"]:
+        assert {"strategy", "requests", "median_s", "runs_s"} <= set(row)
+        assert isinstance(row["median_s"], float)
+        assert len(row["runs_s"]) == 1 and isinstance(row["runs_s"][0], float)
+
+
+def test_cli_plot_writes_a_png_and_leaves_no_server(tmp_path, capsys):
+    path = tmp_path / "io.png"
+    assert main(["io", *SMALL_ARGS, "--sequential", "0", "--plot", str(path)]) == 0
+    assert path.read_bytes().startswith(b"\x89PNG")
+    out = capsys.readouterr().out
+    assert "threads (4)" in out and "sequential " not in out
+
+
+def test_cli_lowers_the_limit_to_fit_the_open_files(monkeypatch, capsys):
+    monkeypatch.setattr(bench_io, "raise_open_file_limit", lambda: 100)
+    assert main(["io", *SMALL_ARGS[:-4], "--limit", "500", "--sequential", "0"]) == 0
+    captured = capsys.readouterr()
+    assert "--limit lowered from 500 to 36: the open-file limit is 100" in captured.err
+    assert "asyncio (limit 36)" in captured.out
+
+
+def test_cli_exits_1_when_a_body_is_wrong(monkeypatch, capsys):
+    liar = IoStrategy("threads", lambda urls, concurrency: [b"{}"] * len(urls), "threads ({})")
+    monkeypatch.setattr(bench_io, "THREADED", liar)
+    assert main(["io", *SMALL_ARGS]) == 1
+    assert "WRONG bodies from: threads (4)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--requests", "0"], "argument --requests: must be at least 1, got 0"),
+        (["--requests", "ten"], "argument --requests: must be an integer, got 'ten'"),
+        (["--latency", "-0.1"], "argument --latency: must be at least 0.0, got -0.1"),
+        (["--latency", "slow"], "argument --latency: must be a number, got 'slow'"),
+        (["--latency", "nan"], "argument --latency: must be at least 0.0, got nan"),
+        (["--threads", "0"], "argument --threads: must be at least 1, got 0"),
+        (["--limit", "0"], "argument --limit: must be at least 1, got 0"),
+        (["--repeat", "0"], "argument --repeat: must be at least 1, got 0"),
+        (["--sequential", "-1"], "argument --sequential: must be at least 0, got -1"),
+    ],
+)
+def test_cli_rejects_bad_arguments_at_once(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["io", *args])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

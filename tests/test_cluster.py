@@ -1,0 +1,34 @@
+import pytest
+
+from helpers.cluster import SCHEDULER_ADDRESS_VARIABLE, dask_client
+from helpers.workloads import sum_of_squares, sum_of_squares_closed
+
+distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
+
+
+def test_local_cluster_maps_on_loopback_and_closes(monkeypatch):
+    monkeypatch.delenv(SCHEDULER_ADDRESS_VARIABLE, raising=False)
+    with dask_client(workers=2) as client:
+        assert len(client.scheduler_info()["workers"]) == 2
+        assert client.scheduler.address.startswith("tcp://127.0.0.1:")
+        assert client.dashboard_link.startswith("http://127.0.0.1:")
+        futures = client.map(sum_of_squares, [10, 1_000, 20_000], pure=False)
+        assert client.gather(futures) == [sum_of_squares_closed(n) for n in (10, 1_000, 20_000)]
+    assert client.status == "closed"
+
+
+def test_connects_to_the_scheduler_named_by_the_environment(monkeypatch):
+    with distributed.LocalCluster(
+        n_workers=1, processes=False, protocol="tcp://", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        monkeypatch.setenv(SCHEDULER_ADDRESS_VARIABLE, cluster.scheduler_address)
+        with dask_client() as client:
+            assert client.scheduler.address == cluster.scheduler_address
+            assert client.submit(sum_of_squares, 4).result() == 14
+
+
+def test_rejects_a_cluster_without_workers(monkeypatch):
+    monkeypatch.delenv(SCHEDULER_ADDRESS_VARIABLE, raising=False)
+    with pytest.raises(ValueError, match="workers must be at least 1, got 0"), dask_client(0):
+        pass
