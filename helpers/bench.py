@@ -50,19 +50,19 @@ def run_threads(numbers: Sequence[int], workers: int, context: BaseContext) -> l
 
 
 def run_process_pool_executor(
-    numbers: Sequence[int], workers: int, context: BaseContext, chunksize: int = 1
+    numbers: Sequence[int], workers: int, context: BaseContext
 ) -> list[int]:
-    """Map the work over a ProcessPoolExecutor, by default chunksize 1 (07-cpu-benchmark)."""
+    """Map the work over a ProcessPoolExecutor, chunksize 1 as in the article (07-cpu-benchmark)."""
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(sum_of_squares, numbers, chunksize=chunksize))
+        return list(pool.map(sum_of_squares, numbers))
 
 
 def run_multiprocessing_pool(
-    numbers: Sequence[int], workers: int, context: BaseContext, chunksize: int | None = None
+    numbers: Sequence[int], workers: int, context: BaseContext
 ) -> list[int]:
-    """Map the work over a multiprocessing.Pool, by default its own chunksize (07-cpu-benchmark)."""
+    """Map the work over a multiprocessing.Pool, which computes a chunksize (07-cpu-benchmark)."""
     with context.Pool(processes=workers) as pool:
-        return pool.map(sum_of_squares, numbers, chunksize=chunksize)
+        return pool.map(sum_of_squares, numbers)
 
 
 def pool_map_chunksize(items: int, workers: int) -> int:

@@ -22,8 +22,6 @@ from helpers.bench import (
     results_from_report,
     run_asyncio,
     run_cpu_benchmark,
-    run_multiprocessing_pool,
-    run_process_pool_executor,
     run_worker_sweep,
     sum_of_squares_in_worker,
 )
@@ -239,11 +237,6 @@ def test_pool_map_chunksize_is_what_pool_map_uses(monkeypatch, items, workers, c
 def test_pool_map_chunksize_rejects_bad_input():
     with pytest.raises(ValueError, match="need items >= 0 and workers >= 1"):
         pool_map_chunksize(10, 0)
-
-
-@pytest.mark.parametrize("runner", [run_process_pool_executor, run_multiprocessing_pool])
-def test_pool_runners_take_a_chunksize(runner):
-    assert runner(SMALL, 2, multiprocessing.get_context(), chunksize=3) == EXPECTED
 
 
 def test_worker_records_name_the_process():
