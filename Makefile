@@ -15,7 +15,7 @@ lab: $(STAMP)  ## Open the course in JupyterLab on the index notebook
 test: $(STAMP)  ## Lint, test the helpers, then every notebook under nbval and under Run All
 	$(BIN)/ruff check helpers tests tools notebooks
 	$(BIN)/ruff format --check helpers tests tools notebooks
-	$(BIN)/python -m pytest -p no:cacheprovider tests
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-nbval test-run-all
 
 # The two notebook passes run side by side, in opposite orders, so that the CPU-heavy notebooks
