@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import multiprocessing
@@ -54,6 +55,23 @@ def read_requirements(path: Path = REQUIREMENTS) -> list[Requirement]:
     return requirements
 
 
+@functools.cache
+def _modules_by_owner() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
+def import_name(distribution: str) -> str:
+    """The module a package installs under, e.g. `xdist` for pytest-xdist (00-index)."""
+    guess = distribution.lower().replace("-", "_")
+    modules = sorted(
+        module
+        for module, owners in _modules_by_owner().items()
+        if any(owner.lower().replace("-", "_") == guess for owner in owners)
+        and not module.startswith("_")
+    )
+    return guess if guess in modules or not modules else modules[0]
+
+
 def check_package(requirement: Requirement) -> Check:
     """The package is installed at a version the course was tested with, and imports (00-index)."""
     name = requirement.name
@@ -66,7 +84,7 @@ def check_package(requirement: Requirement) -> Check:
         return Check("FAIL", name, f"not installed: {fix}")
     if requirement.specifier and not requirement.specifier.contains(version, prereleases=True):
         return Check("FAIL", name, f"{version} installed, {requirement.specifier} needed: {fix}")
-    module = name.lower().replace("-", "_")
+    module = import_name(name)
     try:
         importlib.import_module(module)
     except Exception as exc:

@@ -62,19 +62,19 @@ def _memory() -> tuple[int, int]:
 def _threads(count: int) -> Footprint:
     """Start count threads that all wait on one event; measure, then release them."""
     release = threading.Event()
-    threads = [threading.Thread(target=release.wait, daemon=True) for _ in range(count)]
+    threads: list[threading.Thread] = []
     rss0, vms0 = _memory()
-    started = 0
     try:
-        start = time.perf_counter()
-        for thread in threads:
+        start = time.perf_counter()  # as for tasks, creating the objects counts as starting
+        for _ in range(count):
+            thread = threading.Thread(target=release.wait, daemon=True)
             thread.start()
-            started += 1
+            threads.append(thread)
         elapsed = time.perf_counter() - start
         rss1, vms1 = _memory()
     finally:
         release.set()
-        for thread in threads[:started]:
+        for thread in threads:
             thread.join()
     return Footprint("threads", count, elapsed, rss1 - rss0, vms1 - vms0)
 

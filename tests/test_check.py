@@ -86,3 +86,11 @@ def test_main_exits_non_zero_on_any_failure(monkeypatch, capsys):
 def test_main_exits_zero_when_all_pass(monkeypatch):
     monkeypatch.setattr(check, "run_checks", lambda: [check.Check("WARN", "a", "meh")])
     assert check.main() == 0
+
+
+@pytest.mark.parametrize(
+    ("distribution", "module"),
+    [("pytest-xdist", "xdist"), ("nest-asyncio2", "nest_asyncio2"), ("jupyterlab", "jupyterlab")],
+)
+def test_import_name_follows_what_the_package_installs(distribution, module):
+    assert check.import_name(distribution) == module

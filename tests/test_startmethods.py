@@ -34,13 +34,13 @@ def test_a_fresh_worker_cannot_find_the_function_and_the_executor_breaks(method)
     trial = try_function_from_main(method)
     assert not trial.ok
     assert trial.outcome.startswith("BrokenProcessPool: ")
-    assert trial.worker_error == "AttributeError: Can't get attribute 'square'"
+    assert trial.worker_error.startswith("AttributeError") and "'square'" in trial.worker_error
 
 
 def test_multiprocessing_pool_waits_for_the_lost_answer_until_the_timeout():
     trial = try_function_from_main("spawn", "multiprocessing.Pool", wait=1)
     assert trial.outcome.startswith("no answer after 1 s")
-    assert trial.worker_error == "AttributeError: Can't get attribute 'square'"
+    assert trial.worker_error.startswith("AttributeError") and "'square'" in trial.worker_error
 
 
 @pytest.mark.parametrize(
