@@ -148,5 +148,8 @@ def stop_services() -> None:
         return
     from multiprocessing import forkserver, resource_tracker
 
-    forkserver._forkserver._stop()
-    resource_tracker._resource_tracker._stop()
+    # multiprocessing has no public way to stop them; these private methods exist in 3.10 to 3.14
+    for service in (forkserver._forkserver, resource_tracker._resource_tracker):
+        stop = getattr(service, "_stop", None)
+        if stop is not None:
+            stop()
