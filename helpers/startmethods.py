@@ -148,7 +148,8 @@ def stop_services() -> None:
         return
     from multiprocessing import forkserver, resource_tracker
 
-    # multiprocessing has no public way to stop them; these private methods exist in 3.10 to 3.14
+    # multiprocessing has no public way to stop them; these private methods exist in 3.10 to 3.13
+    # at least, and a Python without them keeps its services running
     for service in (forkserver._forkserver, resource_tracker._resource_tracker):
         stop = getattr(service, "_stop", None)
         if stop is not None:
