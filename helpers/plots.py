@@ -59,12 +59,7 @@ def bar_timings(
                 ha="center",
                 va="bottom",
             )
-        _fit_labels(ax, labels)
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        ax.grid(axis="x", visible=False)
-        ax.margins(y=0.15)
-        fig.tight_layout()
+        _finish_bars(ax, labels, title, ylabel)
     return _detached(fig)
 
 
@@ -77,12 +72,7 @@ def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figur
         bars = ax.bar(list(values), list(values.values()), color="tab:blue")
         labels = [f"{v:,.0f}" if v >= 1000 else f"{v:,.3g}" for v in values.values()]
         ax.bar_label(bars, labels=labels, padding=4)  # 1,850, not 1.85e+03
-        _fit_labels(ax, list(values))
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        ax.grid(axis="x", visible=False)
-        ax.margins(y=0.15)
-        fig.tight_layout()
+        _finish_bars(ax, list(values), title, ylabel)
     return _detached(fig)
 
 
@@ -207,12 +197,17 @@ def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str) -> Figur
     return _detached(fig)
 
 
-def _fit_labels(ax: Axes, labels: Sequence[str]) -> None:
-    """Slant the bar labels when they would run into each other."""
-    if sum(len(label) for label in labels) > 60:
+def _finish_bars(ax: Axes, labels: Sequence[str], title: str, ylabel: str) -> None:
+    """Title, axis label and spacing shared by the vertical bar charts."""
+    if sum(len(label) for label in labels) > 60:  # slant labels that would run into each other
         ax.tick_params(axis="x", labelrotation=25)
         for text in ax.get_xticklabels():
             text.set_horizontalalignment("right")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(axis="x", visible=False)
+    ax.margins(y=0.15)
+    ax.figure.tight_layout()
 
 
 def _detached(fig: Figure) -> Figure:
