@@ -102,11 +102,7 @@ def line_timings(
         if log:
             ax.set_xscale("log")
             ax.set_yscale("log")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        ax.legend()
-        fig.tight_layout()
+        _finish_lines(ax, title, xlabel, ylabel)
     return _detached(fig)
 
 
@@ -162,11 +158,7 @@ def line_scaling(
         plain = FuncFormatter(lambda value, _: f"{value:,g}")
         ax.xaxis.set_major_formatter(plain)
         ax.yaxis.set_major_formatter(plain)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        ax.legend()
-        fig.tight_layout()
+        _finish_lines(ax, title, xlabel, ylabel)
     return _detached(fig)
 
 
@@ -195,6 +187,15 @@ def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str) -> Figur
         ax.grid(axis="y", visible=False)
         fig.tight_layout()
     return _detached(fig)
+
+
+def _finish_lines(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
+    """Axis labels, title and legend shared by the line charts."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    ax.figure.tight_layout()
 
 
 def _finish_bars(ax: Axes, labels: Sequence[str], title: str, ylabel: str) -> None:
