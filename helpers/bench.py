@@ -17,6 +17,8 @@ import multiprocessing
 import os
 import platform
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import nullcontext
@@ -152,6 +154,20 @@ class _Entry:
         return f"{self.strategy.name} ({self.workers} workers)"
 
 
+def _wait_for_joined_threads(timeout_s: float = 2.0) -> None:
+    """Wait until threads that Python has joined have also left the OS, before a fork.
+
+    A joined thread still exists for the operating system for a moment, and Python 3.12+ warns
+    when a process that has several threads forks.
+    """
+    import psutil  # imported here: pool workers import this module and stay light
+
+    me = psutil.Process()
+    deadline = time.monotonic() + timeout_s
+    while me.num_threads() > threading.active_count() and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
 def _time_in_rounds(
     entries: Sequence[_Entry],
     numbers: Sequence[int],
@@ -166,9 +182,12 @@ def _time_in_rounds(
     answers: dict[str, list[list[int]]] = {label: [] for label in labels}
 
     def job(entry: _Entry) -> Callable[[], None]:
-        return lambda: answers[entry.label].append(
-            entry.strategy.run(numbers, entry.workers, context)
-        )
+        def run() -> None:
+            if context.get_start_method() == "fork":
+                _wait_for_joined_threads()
+            answers[entry.label].append(entry.strategy.run(numbers, entry.workers, context))
+
+        return run
 
     timings = repeat_in_rounds({entry.label: job(entry) for entry in entries}, repeats, progress)
     return [
