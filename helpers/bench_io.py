@@ -26,7 +26,8 @@ import aiohttp
 import requests
 
 from helpers.harness import at_least, cell, run_coroutine
-from helpers.server import SlowServer, raise_open_file_limit
+from helpers.openfiles import cap_connections, raise_open_file_limit
+from helpers.server import SlowServer
 from helpers.timing import Timing
 
 REQUESTS = 1_000  # default number of requests for threads and asyncio
@@ -34,7 +35,6 @@ LATENCY_S = 0.1  # default server latency: a slow API or a distant server
 THREADS = 100  # default thread-pool size
 LIMIT = 500  # default for TCPConnector(limit=...): connections asyncio may open at once
 SEQUENTIAL_BUDGET_S = 2.0  # the sequential run gets about this long, it is so slow
-OPEN_FILES_RESERVE = 64  # file descriptors kept free for Python, pipes and the event loop
 TIMEOUT_S = 60.0  # requests has no timeout unless given one
 
 
@@ -313,22 +313,9 @@ def add_io_command(commands: argparse._SubParsersAction) -> None:
     io.set_defaults(handler=_io_main)
 
 
-def _within_open_files(name: str, wanted: int) -> int:
-    """wanted, lowered if this process may not open that many sockets, with a note."""
-    open_files = raise_open_file_limit()
-    if open_files is None or open_files < 0 or wanted + OPEN_FILES_RESERVE <= open_files:
-        return wanted
-    allowed = max(1, open_files - OPEN_FILES_RESERVE)
-    print(
-        f"note: {name} lowered from {wanted} to {allowed}: the open-file limit is {open_files}",
-        file=sys.stderr,
-    )
-    return allowed
-
-
 def _io_main(args: argparse.Namespace) -> int:
-    threads = _within_open_files("--threads", args.threads)
-    limit = _within_open_files("--limit", args.limit)
+    threads = cap_connections(args.threads, "--threads", file=sys.stderr)
+    limit = cap_connections(args.limit, "--limit", file=sys.stderr)
     sequential = args.sequential
     if sequential is None:
         sequential = sequential_requests(args.requests, args.latency)

@@ -52,8 +52,7 @@ from urllib.parse import urljoin, urlsplit
 
 from aiohttp import web
 
-if sys.platform != "win32":
-    import resource
+from helpers.openfiles import raise_open_file_limit
 
 HOST = "127.0.0.1"
 BACKLOG = 8192  # pending connections the kernel may queue (Linux caps it at net.core.somaxconn)
@@ -295,22 +294,6 @@ def make_app(config: ServerConfig) -> web.Application:
     app.router.add_get(r"/site/{n:\d+}", _slow(_site_page))
     app.router.add_get("/stats", _stats)
     return app
-
-
-def raise_open_file_limit() -> int | None:
-    """Raise the soft open-file limit to the hard one; return it, None on Windows (05-aiohttp)."""
-    if sys.platform == "win32":
-        return None  # no per-process limit on sockets to raise
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    # macOS refuses a soft limit above OPEN_MAX (10240), even when the hard limit is unlimited
-    target = min(hard, 10240) if sys.platform == "darwin" else hard
-    if soft >= target:
-        return soft
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-    except (ValueError, OSError):
-        return soft
-    return target
 
 
 def _stop_on_stdin_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:

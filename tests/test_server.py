@@ -21,7 +21,6 @@ from helpers.server import (
     EXTERNAL_SITE,
     ServerConfig,
     SlowServer,
-    raise_open_file_limit,
     site_links,
     site_paths,
 )
@@ -248,13 +247,6 @@ def test_child_stops_when_parent_dies():
     if not gone(child):
         psutil.Process(child).kill()
         pytest.fail("the server outlived its parent")
-
-
-@posix_only
-def test_raise_open_file_limit():
-    import resource  # POSIX only
-
-    assert raise_open_file_limit() == resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 # The generated site under /site/ (09-capstone)

@@ -8,9 +8,11 @@ on stderr that the committed notebook does not show, and what the kernel has lef
 
 from __future__ import annotations
 
+import argparse
 import queue
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,13 +55,29 @@ def _expected_stderr(cell: nbformat.NotebookNode) -> bool:
     return any(o.get("name") == "stderr" for o in cell.get("outputs", []))
 
 
-def run_all(path: Path, timeout_s: float = 600) -> Report:
-    """Queue every code cell of the notebook at once, then check what came back."""
+def _open_file_limit(limit: int) -> Callable[[], None]:
+    """A function that sets the soft and hard open-file limits of the process it runs in."""
+
+    def lower() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return lower
+
+
+def run_all(path: Path, timeout_s: float = 600, open_files: int | None = None) -> Report:
+    """Queue every code cell of the notebook at once, then check what came back.
+
+    With open_files, the kernel runs with that soft and hard open-file limit, as on a container
+    or a laptop whose limit no process can raise (macOS's default soft limit is 256).
+    """
     notebook = nbformat.read(path, as_version=4)
     cells = [c for c in notebook.cells if c.cell_type == "code" and c.source.strip()]
     report = Report(path)
     start = time.perf_counter()
-    manager, client = start_new_kernel(kernel_name="python3", cwd=str(path.parent))
+    limits = {} if open_files is None else {"preexec_fn": _open_file_limit(open_files)}
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(path.parent), **limits)
     try:
         owners = {client.execute(c.source, stop_on_error=True): i for i, c in enumerate(cells)}
         leftovers_id = client.execute(LEFTOVERS, silent=False, store_history=False)
@@ -102,11 +120,18 @@ def run_all(path: Path, timeout_s: float = 600) -> Report:
     return report
 
 
-def main(paths: list[str]) -> int:
+def main(argv: list[str]) -> int:
     """Run each notebook named on the command line; exit 1 if any had a problem."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument(
+        "--open-files", type=int, metavar="N", help="run each kernel with an open-file limit of N"
+    )
+    args = parser.parse_args(argv)
+    paths = args.notebooks
     failed = 0
     for name in paths:
-        report = run_all(Path(name))
+        report = run_all(name, open_files=args.open_files)
         status = "FAIL" if report.problems else "ok"
         print(f"{status:<4} {name} ({report.seconds:.0f} s)")
         for problem in report.problems:
