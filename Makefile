@@ -1,22 +1,47 @@
 # The course's commands. Quick start: `make lab` to study, `make test` to check everything.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# The stamp names the Python version, so that `make test PYTHON=python3.12` rebuilds a .venv
+# that another Python made.
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
+# The Pythons the course supports; `make test-pythons` runs the tests on each one on PATH.
+SUPPORTED_PYTHONS := 3.10 3.11 3.12 3.13 3.14
+MATRIX_TARGET ?= test
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 LAB_OPTIONS ?=
 
-.PHONY: lab test test-nbval test-run-all install format notebooks navigation html lock clean
+.PHONY: lab test test-helpers test-pythons test-nbval test-run-all install format notebooks \
+	navigation html lock clean
 
 lab: $(STAMP)  ## Open the course in JupyterLab on the index notebook
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.ip=127.0.0.1 --LabApp.extension_manager=readonly \
 		$(LAB_OPTIONS) notebooks/00-index.ipynb
 
-test: $(STAMP)  ## Lint, test the helpers, then every notebook under nbval and under Run All
+test: test-helpers  ## Lint, test the helpers, then every notebook under nbval and under Run All
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-nbval test-run-all
+
+test-helpers: $(STAMP)  ## Lint, and test the helpers package and the tools
 	$(BIN)/ruff check helpers tests tools notebooks
 	$(BIN)/ruff format --check helpers tests tools notebooks
 	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-nbval test-run-all
+
+test-pythons:  ## `make test` on every supported Python on PATH, each in its own .venv-3.X
+	@tested=; skipped=; \
+	for version in $(SUPPORTED_PYTHONS); do \
+		if python$$version -c '' 2>/dev/null; then \
+			echo "=== Python $$version: make $(MATRIX_TARGET)"; \
+			$(MAKE) --no-print-directory $(MATRIX_TARGET) PYTHON=python$$version \
+				VENV=.venv-$$version || exit 1; \
+			tested="$$tested $$version"; \
+		else \
+			skipped="$$skipped $$version"; \
+		fi; \
+	done; \
+	echo "make $(MATRIX_TARGET) passed on Python:$${tested:- none}"; \
+	echo "skipped, no python3.X on PATH:$${skipped:- none}"; \
+	test -n "$$tested"
 
 # The two notebook passes run side by side, in opposite orders, so that the CPU-heavy notebooks
 # of one pass overlap the light, mostly waiting notebooks of the other.
@@ -31,6 +56,9 @@ install: $(STAMP)  ## Create .venv and install the pinned course stack
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print(sys.version_info[:2])')" != \
+		"$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])')" ]; then \
+		echo "$(VENV) was made with another Python: making it anew with $(PYTHON)"; rm -rf $(VENV); fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt -c constraints.txt
 	touch $@
@@ -55,5 +83,5 @@ lock: $(STAMP)  ## Refresh constraints.txt: the newest versions allowed by requi
 		--python-version 3.10 --custom-compile-command "make lock" --no-annotate \
 		--no-emit-index-url - -o constraints.txt
 
-clean:  ## Remove .venv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache build
+clean:  ## Remove .venv, the test matrix's .venv-3.X and caches
+	rm -rf $(VENV) .venv-3.* .pytest_cache .ruff_cache build

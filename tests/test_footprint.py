@@ -13,6 +13,14 @@ def test_footprint_measures_live_units_in_a_fresh_process(model):
     assert cost.count == 200
     assert cost.start_s > 0
     assert cost.start_us_each == pytest.approx(cost.start_s / 200 * 1e6)
+    assert cost.start_cpu_s > 0 and cost.start_cpu_us_each == pytest.approx(
+        cost.start_cpu_s / 200e-6
+    )
+
+
+def test_a_thread_takes_more_processor_time_to_start_than_a_task():
+    threads, tasks = footprint("threads", 2000), footprint("tasks", 2000)
+    assert threads.start_cpu_us_each > 3 * tasks.start_cpu_us_each
 
 
 def test_a_thread_holds_more_memory_than_a_task():

@@ -58,3 +58,22 @@ def test_missing_metadata_is_named(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "01-bare.ipynb")
     with pytest.raises(KeyError, match=r"01-bare.ipynb: metadata.course.title is missing"):
         main(tmp_path, guide=None)
+
+
+def test_the_map_says_which_python_and_machine_made_the_outputs(tmp_path):
+    for name in ("00-index.ipynb", "01-first.ipynb"):
+        make(tmp_path, name, name[3:-6])
+        notebook = nbformat.read(tmp_path / name, as_version=4)
+        notebook.metadata["course"]["executed_with"] = "Python 3.13.0, Linux x86_64, 2 CPUs"
+        nbformat.write(notebook, tmp_path / name)
+    main(tmp_path, None)
+    (course_map,) = tagged(tmp_path / "00-index.ipynb", "course-map")
+    assert course_map.endswith(
+        "The stored outputs were made with Python 3.13.0, Linux x86_64, 2 CPUs."
+    )
+    make(tmp_path, "02-second.ipynb", "Second")  # never executed by `make notebooks`
+    main(tmp_path, None)
+    (course_map,) = tagged(tmp_path / "00-index.ipynb", "course-map")
+    assert course_map.endswith(
+        "made with 00, 01: Python 3.13.0, Linux x86_64, 2 CPUs; 02: not recorded."
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -10,6 +12,12 @@ import nbformat
 from nbclient import NotebookClient
 
 CELL_TIMEOUT_S = 600
+
+
+def executed_with() -> str:
+    """This Python and machine, as the index names them: "Python 3.13.0, Linux x86_64, 2 CPUs"."""
+    machine = f"{platform.system()} {platform.machine()}"
+    return f"Python {platform.python_version()}, {machine}, {os.cpu_count()} CPUs"
 
 
 def execute(path: Path) -> float:
@@ -25,7 +33,9 @@ def execute(path: Path) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
-    notebook.metadata.setdefault("course", {})["run_seconds"] = round(elapsed)
+    facts = notebook.metadata.setdefault("course", {})
+    facts["run_seconds"] = round(elapsed)
+    facts["executed_with"] = executed_with()
     nbformat.write(notebook, path)
     return elapsed
 

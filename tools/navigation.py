@@ -84,7 +84,23 @@ def course_map(paths: list[Path], facts: list[dict]) -> str:
             f"| {f['study_minutes']} min |"
         )
     total = sum(f["study_minutes"] for f in facts)
-    return "## Course map\n\n" + "\n".join(rows) + f"\n\nStudy time in all: about {total} minutes."
+    return (
+        "## Course map\n\n"
+        + "\n".join(rows)
+        + f"\n\nStudy time in all: about {total} minutes.\n\n"
+        + provenance(paths, facts)
+    )
+
+
+def provenance(paths: list[Path], facts: list[dict]) -> str:
+    """Which Python and machine produced the stored outputs, as recorded by `make notebooks`."""
+    made: dict[str, list[str]] = {}
+    for path, f in zip(paths, facts, strict=True):
+        made.setdefault(f.get("executed_with", "not recorded"), []).append(number(path))
+    if len(made) == 1:
+        return f"The stored outputs were made with {next(iter(made))}."
+    parts = [f"{', '.join(numbers)}: {where}" for where, numbers in made.items()]
+    return "The stored outputs were made with " + "; ".join(parts) + "."
 
 
 def times_table(paths: list[Path], facts: list[dict]) -> str:
