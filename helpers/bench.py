@@ -17,7 +17,6 @@ import multiprocessing
 import os
 import platform
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -154,17 +153,21 @@ class _Entry:
         return f"{self.strategy.name} ({self.workers} workers)"
 
 
-def _wait_for_joined_threads(timeout_s: float = 2.0) -> None:
-    """Wait until threads that Python has joined have also left the OS, before a fork.
-
-    A joined thread still exists for the operating system for a moment, and Python 3.12+ warns
-    when a process that has several threads forks.
-    """
+def _os_threads() -> int:
+    """How many threads this process has for the operating system, finished ones included."""
     import psutil  # imported here: pool workers import this module and stay light
 
-    me = psutil.Process()
+    return psutil.Process().num_threads()
+
+
+def _wait_for_threads_to_leave(baseline: int, timeout_s: float = 2.0) -> None:
+    """Wait until this process is back to baseline threads, so that a fork copies no others.
+
+    A thread that Python has joined still exists for the operating system for a moment, and
+    Python 3.12+ warns when a process that has several threads forks.
+    """
     deadline = time.monotonic() + timeout_s
-    while me.num_threads() > threading.active_count() and time.monotonic() < deadline:
+    while _os_threads() > baseline and time.monotonic() < deadline:
         time.sleep(0.001)
 
 
@@ -180,11 +183,13 @@ def _time_in_rounds(
     if len(set(labels)) < len(labels):
         raise ValueError(f"each strategy and worker count may appear once, got {labels}")
     answers: dict[str, list[list[int]]] = {label: [] for label in labels}
+    forks = context.get_start_method() == "fork"
+    baseline = _os_threads() if forks else 0
 
     def job(entry: _Entry) -> Callable[[], None]:
         def run() -> None:
-            if context.get_start_method() == "fork":
-                _wait_for_joined_threads()
+            if forks:
+                _wait_for_threads_to_leave(baseline)
             answers[entry.label].append(entry.strategy.run(numbers, entry.workers, context))
 
         return run
