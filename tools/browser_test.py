@@ -27,7 +27,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +87,10 @@ KERNEL_STATUS_JS = """
     && panel.sessionContext.session.kernel;
   return kernel ? kernel.status : null;
 }
+"""
+WIDGETS_SETTLED_JS = """
+() => ![...document.querySelectorAll('.jp-OutputArea')]
+  .some(area => area.innerText.includes('Loading widget...'))
 """
 PROMPTS_JS = """
 () => [...document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')]
@@ -294,6 +298,8 @@ def compare(stored: dict, ran: dict, views: list[dict]) -> list[str]:
 
 def run_notebook(lab: Lab, chrome, path: Path, timeout_s: float = 300) -> Report:
     """Open one notebook in a fresh kernel, Run All from the menu, and check what is shown."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     report = Report(path)
     start = time.perf_counter()
     stored = nbformat.read(path, as_version=4)
@@ -326,6 +332,9 @@ def run_notebook(lab: Lab, chrome, path: Path, timeout_s: float = 300) -> Report
                 break
             time.sleep(0.5)
         page.wait_for_timeout(1000)  # let late display updates (charts, widgets) render
+        # A widget shows "Loading widget..." until its model arrives; compare() reports one stuck.
+        with suppress(PlaywrightTimeout):
+            page.wait_for_function(WIDGETS_SETTLED_JS, timeout=15_000)
         ran = page.evaluate(MODEL_JS)
         views = page.evaluate(CELL_VIEW_JS)
         not_run = [
