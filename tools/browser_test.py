@@ -58,7 +58,6 @@ INSTALL_HINT = (
 # Read in the page after Run All: per cell, what the reader sees in its output area.
 CELL_VIEW_JS = """
 async () => {
-  const WIDGET = 'application/vnd.jupyter.widget-view+json';
   const cells = [...document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')];
   const views = [];
   for (const cell of cells) {
@@ -71,7 +70,8 @@ async () => {
     }
     views.push({
       images,
-      widgets: area ? area.querySelectorAll(`[data-mime-type="${WIDGET}"]`).length : 0,
+      widgets: area ? [...area.querySelectorAll('.jp-OutputArea-output')]
+        .filter(output => output.querySelector('.jupyter-widgets')).length : 0,
       text: area ? area.innerText : '',
     });
   }
