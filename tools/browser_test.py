@@ -30,9 +30,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 import psutil
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]-*.ipynb"))
@@ -215,18 +219,18 @@ def notification_defaults(lab: Lab) -> dict[str, object]:
 def check_environment(chromium: str) -> None:
     """Fail with what to install when Chromium or playwright is missing."""
     if not (Path(chromium).is_file() and os.access(chromium, os.X_OK)):
-        raise SystemExit(f"Chromium not found at {chromium}. {INSTALL_HINT}")
+        raise RuntimeError(f"Chromium not found at {chromium}. {INSTALL_HINT}")
     try:
         import playwright  # noqa: F401
     except ImportError:
-        raise SystemExit(
+        raise RuntimeError(
             "playwright is not installed: `make test-browser` installs it, or run"
             " `.venv/bin/python -m pip install -r requirements-browser.txt`."
         ) from None
 
 
 @contextmanager
-def browser(chromium: str = CHROMIUM) -> Iterator[object]:
+def browser(chromium: str = CHROMIUM) -> Iterator[Browser]:
     """A headless Chromium from the system's packages, driven by playwright."""
     from playwright.sync_api import sync_playwright
 
@@ -241,7 +245,7 @@ def browser(chromium: str = CHROMIUM) -> Iterator[object]:
             chrome.close()
 
 
-def click_menu(page, menu: str, item: str) -> None:
+def click_menu(page: Page, menu: str, item: str) -> None:
     """Open a menu of JupyterLab's menu bar and click one of its items, as a reader would."""
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{re.escape(menu)}$")).click()
     label = page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(item)}$"))
@@ -296,7 +300,7 @@ def compare(stored: dict, ran: dict, views: list[dict]) -> list[str]:
     return problems
 
 
-def run_notebook(lab: Lab, chrome, path: Path, timeout_s: float = 300) -> Report:
+def run_notebook(lab: Lab, chrome: Browser, path: Path, timeout_s: float = 300) -> Report:
     """Open one notebook in a fresh kernel, Run All from the menu, and check what is shown."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -319,7 +323,7 @@ def run_notebook(lab: Lab, chrome, path: Path, timeout_s: float = 300) -> Report
         )
         click_menu(page, "Run", "Run All Cells")
         deadline = time.monotonic() + timeout_s
-        started = False  # outputs and prompts were cleared: any "[*]" or "[n]" is this run's
+        started = not any(code)  # prompts were cleared: any "[*]" or "[n]" is this run's
         while True:
             prompts = page.evaluate(PROMPTS_JS)
             busy = [i for i, p in enumerate(prompts) if p and "*" in p]
@@ -370,7 +374,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chromium", default=CHROMIUM, help="path to Chromium or Chrome")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per notebook")
     args = parser.parse_args(argv)
-    check_environment(args.chromium)
+    try:
+        check_environment(args.chromium)
+    except RuntimeError as missing:
+        print(missing)
+        return 2
     before = checksums(args.notebooks)
     start = time.perf_counter()
     failed = False

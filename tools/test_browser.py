@@ -27,7 +27,10 @@ pytestmark = pytest.mark.timeout(420)
 
 @pytest.fixture(scope="module")
 def chrome():
-    check_environment(CHROMIUM)  # a clear message if Chromium or playwright is missing
+    try:
+        check_environment(CHROMIUM)
+    except RuntimeError as missing:  # say what to install, rather than a stack trace
+        pytest.fail(str(missing), pytrace=False)
     with browser(CHROMIUM) as chromium:
         yield chromium
 
