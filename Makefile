@@ -11,13 +11,19 @@ SUPPORTED_PYTHONS := 3.10 3.11 3.12 3.13 3.14
 MATRIX_TARGET ?= test
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 LAB_OPTIONS ?=
+# The course's own JupyterLab defaults (no news pop-up, no update check), copied into the venv's
+# application settings directory, where JupyterLab reads overrides.json.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+# JupyterLab refuses to start as root (a container) without --allow-root.
+LAB_ROOT = $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: lab test test-helpers test-pythons test-nbval test-run-all install format notebooks \
-	navigation html lock clean
+.PHONY: lab test test-helpers test-pythons test-browser test-nbval test-run-all install format \
+	notebooks navigation html lock clean
 
-lab: $(STAMP)  ## Open the course in JupyterLab on the index notebook
+lab: $(STAMP) $(LAB_SETTINGS)  ## Open the course in JupyterLab on the index notebook
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.ip=127.0.0.1 --LabApp.extension_manager=readonly \
-		$(LAB_OPTIONS) notebooks/00-index.ipynb
+		$(LAB_ROOT) $(LAB_OPTIONS) notebooks/00-index.ipynb
 
 test: test-helpers  ## Lint, test the helpers, then every notebook under nbval and under Run All
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-nbval test-run-all
@@ -52,7 +58,7 @@ test-nbval: $(STAMP)  ## Every notebook under nbval: cell by cell, outputs compa
 test-run-all: $(STAMP)  ## Every notebook as JupyterLab's Run All, last notebook first
 	$(BIN)/python -m pytest -p no:cacheprovider tools/test_run_all.py
 
-install: $(STAMP)  ## Create .venv and install the pinned course stack
+install: $(STAMP) $(LAB_SETTINGS)  ## Create .venv and install the pinned course stack
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -62,6 +68,16 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check -r requirements.txt -c constraints.txt
 	touch $@
+
+$(LAB_SETTINGS): lab-settings/overrides.json $(STAMP)
+	mkdir -p $(@D)
+	cp lab-settings/overrides.json $@
+
+test-browser: $(STAMP) $(LAB_SETTINGS)  ## Opt-in: Run All of every notebook in JupyterLab in headless Chromium
+	@test -x "$(CHROMIUM)" || { echo "make test-browser needs Chromium, not found at $(CHROMIUM)." \
+		"Install it (Debian/Ubuntu: sudo apt-get install chromium) or pass CHROMIUM=/path/to/chromium."; exit 1; }
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-browser.txt
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:cacheprovider tools/test_browser.py
 
 format: $(STAMP)  ## Fix lint and formatting in place
 	$(BIN)/ruff check --fix helpers tests tools notebooks

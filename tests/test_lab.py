@@ -1,4 +1,4 @@
-"""`make lab` serves JupyterLab on loopback and opens the index notebook."""
+"""`make lab` serves JupyterLab on loopback, as root too, with the course's own lab settings."""
 
 import json
 import re
@@ -33,8 +33,14 @@ def get(url: str) -> tuple[int, bytes]:
 
 
 @pytest.fixture
-def lab():
-    options = f"--no-browser --allow-root --ServerApp.port=0 --IdentityProvider.token={TOKEN}"
+def lab(tmp_path):
+    # No --allow-root here: the Makefile adds it when it runs as root. The user's own settings and
+    # workspaces stay out of the test (and the test out of them).
+    options = (
+        f"--no-browser --ServerApp.port=0 --IdentityProvider.token={TOKEN}"
+        f" --LabApp.user_settings_dir={tmp_path / 'user-settings'}"
+        f" --LabApp.workspaces_dir={tmp_path / 'workspaces'}"
+    )
     process = subprocess.Popen(
         ["make", "--no-print-directory", "lab", f"VENV={sys.prefix}", f"LAB_OPTIONS={options}"],
         cwd=ROOT,
@@ -77,3 +83,15 @@ def test_make_lab_serves_the_index_notebook(lab):
     model = json.loads(body)
     assert model["type"] == "notebook"
     assert model["content"]["cells"][0]["source"].startswith("# 00 · Course index")
+
+
+@pytest.mark.timeout(90)
+def test_make_lab_switches_off_news_and_update_checks(lab):
+    # The course's lab-settings/overrides.json, installed by `make lab`, replaces these defaults;
+    # the user has set nothing, so the defaults are what JupyterLab's front end applies.
+    _, body = get(f"{lab}/lab/api/settings/@jupyterlab/apputils-extension:notification")
+    plugin = json.loads(body)
+    assert plugin["settings"] == {}
+    defaults = {name: spec["default"] for name, spec in plugin["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false"  # not "none", which asks with a pop-up
+    assert defaults["checkForUpdates"] is False
