@@ -42,7 +42,14 @@ def lab(tmp_path):
         f" --LabApp.workspaces_dir={tmp_path / 'workspaces'}"
     )
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"VENV={sys.prefix}", f"LAB_OPTIONS={options}"],
+        [
+            "make",
+            "--no-print-directory",
+            "lab",
+            f"PYTHON={sys.executable}",  # so that make keeps this venv, whichever Python made it
+            f"VENV={sys.prefix}",
+            f"LAB_OPTIONS={options}",
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
