@@ -58,6 +58,21 @@ async def fastest(mirrors):
             says=r"still running for slow, medium when fastest returned: cancel the other tasks, "
             r"then wait for them",
         ),
+        "picks the smallest delay without asking": WrongAnswer(
+            """
+async def fastest(mirrors):
+    return min(mirrors, key=mirrors.get)
+""",
+            says=r"fastest asked no mirror, not every mirror: start answer\(\) for each one",
+        ),
+        "awaits the mirrors one by one": WrongAnswer(
+            """
+async def fastest(mirrors):
+    for name, seconds in mirrors.items():
+        return await answer(name, seconds)
+""",
+            says=r"fastest asked \['slow'\], not every mirror",
+        ),
         "the Task returned, not its result": WrongAnswer(
             """
 async def fastest(mirrors):

@@ -21,9 +21,11 @@ async def check_fastest(namespace: dict[str, Any]) -> bool:
         return False
     original = namespace["answer"]
     timeline = Timeline()  # each mirror's answer() call: whether it answered or was cancelled
+    asked: list[str] = []
     started: list[asyncio.Task] = []
 
     async def watched_answer(name: str, seconds: float) -> str:
+        asked.append(name)
         started.append(asyncio.current_task())
         with timeline.task(name):
             return await original(name, seconds)
@@ -33,11 +35,17 @@ async def check_fastest(namespace: dict[str, Any]) -> bool:
         winner = await fastest(dict(MIRRORS))
     finally:
         namespace["answer"] = original
-        left = [task for task in started if not task.done()]
+        me = asyncio.current_task()
+        left = [task for task in started if not task.done() and task is not me]
         still_running = [name for name in MIRRORS if name not in timeline.names]
         for task in left:
             task.cancel()
         await asyncio.gather(*left, return_exceptions=True)
+    if sorted(asked) != sorted(MIRRORS):
+        raise Mistake(
+            f"fastest asked {asked or 'no mirror'}, not every mirror: start answer() for each "
+            "one. Which answers first is found by racing them, not known in advance"
+        )
     if isinstance(winner, asyncio.Future):
         raise Mistake(f"fastest returned {winner!r}: return the finished task's .result()")
     if winner != "quick":
