@@ -1,4 +1,4 @@
-"""The checks of 04-tasks-and-gather pass the solutions the notebook shows and catch named mistakes."""
+"""The checks of 04-tasks-and-gather pass the solutions the notebook shows and catch mistakes."""
 
 import asyncio
 from pathlib import Path
