@@ -21,6 +21,11 @@ The convention every notebook 01-09 follows, and that tests/test_exercises_catal
    - `test_reference_solution_passes`, parametrised over `exercises(NOTEBOOK)`, and
      `test_wrong_answer_is_caught`, parametrised over `wrong_answers(WRONG_ANSWERS)`; both call
      `grade` (see tests/test_exercises_nb01.py for the pattern to copy).
+4. The learner's answer goes in the code cell right before the self-check (its comment says what
+   to define). A check finds the answer with `helpers.exercises.answer`, grades by counts,
+   ordering, overlap or a lower bound that contention cannot break (never a tight wall-clock
+   threshold), and puts back any name it swaps in the namespace. `grade` runs an async check
+   with asyncio.run, so a check must not rely on the kernel's own loop.
 """
 
 from __future__ import annotations
