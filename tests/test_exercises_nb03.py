@@ -1,0 +1,171 @@
+"""The checks of 03-event-loop pass the solutions the notebook shows and catch named mistakes."""
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from solutions import WrongAnswer, exercises, grade, wrong_answers
+
+from helpers.exercises import NOT_ATTEMPTED, Mistake
+from helpers.timeline import Timeline
+from helpers.toyloop import Readable, Sleep, ToyLoop
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03-event-loop.ipynb"
+
+
+def notebook_namespace() -> dict:
+    """What 03-event-loop defines before its exercises, as the exercises use it."""
+
+    def slow_lookup(key: str) -> str:
+        time.sleep(0.3)
+        return key.upper()
+
+    return {
+        "asyncio": asyncio,
+        "time": time,
+        "Readable": Readable,
+        "Sleep": Sleep,
+        "ToyLoop": ToyLoop,
+        "Timeline": Timeline,
+        "slow_lookup": slow_lookup,
+    }
+
+
+WRONG_ANSWERS = {
+    "check_countdown": {
+        "time.sleep and no yield": WrongAnswer(
+            """
+def countdown(name, n, log):
+    for i in range(n, 0, -1):
+        log.append(f"{name} {i}")
+        time.sleep(0.05)
+""",
+            says=r"not a generator: with no `yield` in it, it ran to the end when called",
+        ),
+        "time.sleep, then a bare yield": WrongAnswer(
+            """
+def countdown(name, n, log):
+    for i in range(n, 0, -1):
+        log.append(f"{name} {i}")
+        time.sleep(0.05)
+        yield
+""",
+            says=r"paused with \[None, .*`yield Sleep\(0.05\)`. time.sleep blocks the whole loop",
+        ),
+        "counts up": WrongAnswer(
+            """
+def countdown(name, n, log):
+    for i in range(1, n + 1):
+        log.append(f"{name} {i}")
+        yield Sleep(0.05)
+""",
+            says=r"logged \['a 1', 'a 2', 'a 3'\]: count from n down to 1",
+        ),
+        "asyncio.sleep on the toy loop": WrongAnswer(
+            """
+async def countdown(name, n, log):
+    for i in range(n, 0, -1):
+        log.append(f"{name} {i}")
+        await asyncio.sleep(0.05)
+""",
+            says=r"The toy loop understands only its own requests",
+        ),
+    },
+    "check_future_sleep": {
+        "the timer is not cancelled": WrongAnswer(
+            """
+async def future_sleep(seconds, result=None):
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    loop.call_later(seconds, future.set_result, result)
+    return await future
+""",
+            says=r"the timer still fired. Cancel the handle call_later returned",
+        ),
+        "the Future returned, not awaited": WrongAnswer(
+            """
+async def future_sleep(seconds, result=None):
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    loop.call_later(seconds, future.set_result, result)
+    return future
+""",
+            says=r"future_sleep returned <Future .*>: `return await future`",
+        ),
+        "the cancellation swallowed": WrongAnswer(
+            """
+async def future_sleep(seconds, result=None):
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    timer = loop.call_later(seconds, future.set_result, result)
+    try:
+        return await future
+    except asyncio.CancelledError:
+        timer.cancel()
+""",
+            says=r"future_sleep swallowed its cancellation",
+        ),
+        "time.sleep, then set_result": WrongAnswer(
+            """
+async def future_sleep(seconds, result=None):
+    future = asyncio.get_running_loop().create_future()
+    time.sleep(seconds)
+    future.set_result(result)
+    return await future
+""",
+            says=r"ran one after the other: something blocks the loop",
+        ),
+    },
+    "check_lookup": {
+        "a lookup that blocks the loop": WrongAnswer(
+            """
+async def lookup(key):
+    return slow_lookup(key)
+""",
+            says=r"slow_lookup ran on the event loop's thread and blocked it: a 0.05 s nap",
+        ),
+        "the call's result passed to to_thread": WrongAnswer(
+            """
+async def lookup(key):
+    return await asyncio.to_thread(slow_lookup(key))
+""",
+            says=r"slow_lookup ran on the event loop's thread",
+        ),
+        "to_thread not awaited": WrongAnswer(
+            """
+async def lookup(key):
+    return asyncio.to_thread(slow_lookup, key)
+""",
+            says=r"lookup returned <coroutine object to_thread .*>, not the answer: await it",
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
+def test_reference_solution_passes(exercise, capsys):
+    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
+    assert capsys.readouterr().out.splitlines()[-1].startswith("✓")
+
+
+@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
+def test_wrong_answer_is_caught(check, mistake):
+    wrong = WRONG_ANSWERS[check][mistake]
+    with pytest.raises(Mistake, match=wrong.says):
+        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
+
+
+@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
+def test_untouched_exercise_is_not_attempted(exercise, capsys):
+    assert grade(NOTEBOOK, exercise.check, None, notebook_namespace()) is False
+    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)
+
+
+def test_lookup_check_restores_slow_lookup():
+    namespace = notebook_namespace()
+    original = namespace["slow_lookup"]
+    code = WRONG_ANSWERS["check_lookup"]["a lookup that blocks the loop"].code
+    with pytest.raises(Mistake):
+        grade(NOTEBOOK, "check_lookup", code, namespace)
+    assert namespace["slow_lookup"] is original
