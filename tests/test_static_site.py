@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from solutions import exercises
 from static_site import main as build_site
 
 NOTEBOOKS = sorted(
@@ -67,3 +68,36 @@ def test_every_link_between_pages_resolves(site):
                 assert parts.fragment in pages[target].ids, f"{name}: no anchor for {value}"
             checked += 1
     assert checked >= len(NOTEBOOKS), "every page links at least to the index"
+
+
+class TextOutsideDetails(HTMLParser):
+    """Collect the text of a page that is not inside a collapsed <details> block."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.visible: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag == "details"
+
+    def handle_endtag(self, tag):
+        self.depth -= tag == "details"
+
+    def handle_data(self, data):
+        if self.depth == 0:
+            self.visible.append(data)
+
+
+def test_solutions_stay_collapsed(site):
+    out, _ = site
+    shown = 0
+    for path in NOTEBOOKS:
+        page = TextOutsideDetails()
+        page.feed((out / f"{path.stem}.html").read_text(encoding="utf-8"))
+        visible = "".join(page.visible)
+        for exercise in exercises(path):
+            solution = exercise.solution.strip()
+            assert solution not in visible, f"{path.name}: {exercise.check}'s solution shows"
+            shown += 1
+    assert shown, "no solution was found to check"

@@ -26,9 +26,9 @@ def render(path: Path, exporter: HTMLExporter) -> str:
 
 def main(out: Path = ROOT / "build" / "html") -> None:
     """Write one page per notebook and index.html into out."""
-    exporter = HTMLExporter(
-        template_name="lab", embed_images=True, mathjax_url="", require_js_url=""
-    )
+    # No embed_images: it re-parses every markdown block, which closes a <details> right after
+    # its <summary> and so shows every collapsed solution. Charts are embedded as data anyway.
+    exporter = HTMLExporter(template_name="lab", mathjax_url="", require_js_url="")
     out.mkdir(parents=True, exist_ok=True)
     paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
     for path in paths:
