@@ -6,9 +6,9 @@ import sys
 import psutil
 import pytest
 
-from helpers import bench_io
-from helpers.bench import main
-from helpers.bench_io import (
+from helpers.bench import io as bench_io
+from helpers.bench.__main__ import main
+from helpers.bench.io import (
     ASYNCIO,
     IO_STRATEGIES,
     SEQUENTIAL,
@@ -22,8 +22,8 @@ from helpers.bench_io import (
     time_io,
     wrong_bodies,
 )
-from helpers.server import SlowServer
-from helpers.timing import Timing
+from helpers.measure.timing import Timing
+from helpers.server.process import SlowServer
 
 SMALL_ARGS = ["--requests", "12", "--latency", "0.01", "--repeat", "1", "--threads", "4"]
 SMALL_ARGS += ["--limit", "6", "--sequential", "3"]

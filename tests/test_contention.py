@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from helpers import contention
-from helpers.contention import Contention, own_processes_running, threads_ready_to_run
+from helpers.measure import contention
+from helpers.measure.contention import Contention, own_processes_running, threads_ready_to_run
 
 linux = pytest.mark.skipif(sys.platform != "linux", reason="/proc/stat is Linux's")
 

@@ -15,7 +15,7 @@ from helpers.crawlcheck import (
     server_stats,
 )
 from helpers.crawler import CrawlResult
-from helpers.server import SlowServer
+from helpers.server.process import SlowServer
 
 pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
 

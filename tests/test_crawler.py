@@ -28,7 +28,7 @@ from helpers.crawler import (
     fetch_with_retries,
     page_links,
 )
-from helpers.server import SlowServer
+from helpers.server.process import SlowServer
 
 pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from helpers.harness import at_least, cell, run_coroutine
+from helpers.bench.harness import at_least, cell, run_coroutine
 
 
 def test_at_least_parses_integers_and_floats():

@@ -1,7 +1,7 @@
 import matplotlib.pyplot as plt
 import pytest
 
-from helpers.plots import (
+from helpers.measure.plots import (
     bar_ratios,
     bar_timings,
     bar_values,
@@ -9,7 +9,7 @@ from helpers.plots import (
     line_timings,
     use_course_style,
 )
-from helpers.timing import Timing
+from helpers.measure.timing import Timing
 
 
 @pytest.fixture(autouse=True)

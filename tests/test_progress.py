@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from helpers.progress import ProgressLine
+from helpers.measure.progress import ProgressLine
 
 
 def test_redraws_only_at_each_step_and_ends_the_line():

@@ -17,14 +17,9 @@ import aiohttp
 import psutil
 import pytest
 
-from helpers.server import (
-    EXTERNAL_SITE,
-    ServerConfig,
-    SlowServer,
-    raise_open_file_limit,
-    site_links,
-    site_paths,
-)
+from helpers.server.app import ServerConfig
+from helpers.server.process import SlowServer, raise_open_file_limit
+from helpers.server.site import EXTERNAL_SITE, site_links, site_paths
 
 CLI = [sys.executable, "-m", "helpers.server"]
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
@@ -236,7 +231,7 @@ def test_start_timeout_is_a_clear_error():
 @posix_only
 def test_child_stops_when_parent_dies():
     code = (
-        "import time; from helpers.server import SlowServer; "
+        "import time; from helpers.server.process import SlowServer; "
         "print(SlowServer().start().pid, flush=True); time.sleep(60)"
     )
     with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) as parent:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from helpers.timeline import Record, Timeline
-from helpers.timing import Timing
+from helpers.measure.timeline import Record, Timeline
+from helpers.measure.timing import Timing
 
 T = TypeVar("T")
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]

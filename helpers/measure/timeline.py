@@ -302,7 +302,7 @@ class Timeline:
         from matplotlib.collections import PolyCollection
         from matplotlib.patches import Patch
 
-        from helpers.plots import COURSE_STYLE
+        from helpers.measure.plots import COURSE_STYLE
 
         names = self.names
         row = {name: index for index, name in enumerate(names)}

@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers.timing import Timing
+from helpers.measure.timing import Timing
 
 COURSE_STYLE = {
     "figure.figsize": (10, 5.5),

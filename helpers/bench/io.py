@@ -25,9 +25,9 @@ from typing import TextIO
 import aiohttp
 import requests
 
-from helpers.harness import at_least, cell, run_coroutine
-from helpers.server import SlowServer, raise_open_file_limit
-from helpers.timing import Timing
+from helpers.bench.harness import at_least, cell, run_coroutine
+from helpers.measure.timing import Timing
+from helpers.server.process import SlowServer, raise_open_file_limit
 
 REQUESTS = 1_000  # default number of requests for threads and asyncio
 LATENCY_S = 0.1  # default server latency: a slow API or a distant server
@@ -357,7 +357,9 @@ def _io_main(args: argparse.Namespace) -> int:
         report["open_files"] = raise_open_file_limit()
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     if args.plot:
-        from helpers.plots import bar_values  # imports matplotlib, only when a plot is wanted
+        from helpers.measure.plots import (
+            bar_values,  # imports matplotlib, only when a plot is wanted
+        )
 
         ranked = sorted(results, key=lambda r: r.per_second, reverse=True)
         title = f"{ranked[0].run.label} is fastest"

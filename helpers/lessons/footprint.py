@@ -1,7 +1,8 @@
 """Measure what it costs to keep many threads or coroutines alive at once (01-why-asyncio).
 
-Each measurement runs in a fresh Python process (`python -m helpers.footprint MODEL COUNT`), so
-memory freed by earlier cells cannot be reused and hide the cost.
+Each measurement runs in a fresh Python process
+(`python -m helpers.lessons.footprint MODEL COUNT`), so memory freed by earlier cells cannot
+be reused and hide the cost.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def footprint(model: str, count: int, timeout_s: float = 120) -> Footprint:
     if model not in MODELS:
         raise ValueError(f"model must be one of {sorted(MODELS)}, got {model!r}")
     _check_count(count)
-    command = [sys.executable, "-m", "helpers.footprint", model, str(count)]
+    command = [sys.executable, "-m", "helpers.lessons.footprint", model, str(count)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
     if done.returncode != 0:
         raise RuntimeError(f"measuring {count} {model} failed: {done.stderr.strip()}")

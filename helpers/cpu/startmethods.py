@@ -17,8 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.bench import results_from_report
-from helpers.timing import Timing
+from helpers.bench.cpu import results_from_report
+from helpers.measure.timing import Timing
 
 POOL_APIS = ("ProcessPoolExecutor", "multiprocessing.Pool")
 
