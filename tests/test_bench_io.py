@@ -29,9 +29,6 @@ SMALL_ARGS = ["--requests", "12", "--latency", "0.01", "--repeat", "1", "--threa
 SMALL_ARGS += ["--limit", "6", "--sequential", "3"]
 
 
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
-
-
 @pytest.fixture(autouse=True)
 def no_socket_left_open():
     yield

@@ -6,10 +6,7 @@ import pytest
 from helpers.lessons.burst import TOO_MANY_OPEN_FILES, burst
 from helpers.server.process import SlowServer
 
-pytestmark = [
-    pytest.mark.skipif(sys.platform == "win32", reason="POSIX open-file limits"),
-    pytest.mark.usefixtures("no_worker_left_behind"),
-]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX open-file limits")
 
 
 def test_without_a_limit_a_low_open_file_limit_fails_requests():

@@ -17,8 +17,6 @@ from helpers.crawlcheck import (
 from helpers.crawler import CrawlResult
 from helpers.server.process import SlowServer
 
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
-
 
 def test_loopback_session_refuses_other_hosts_without_connecting():
     async def main() -> None:

@@ -30,8 +30,6 @@ from helpers.crawler import (
 )
 from helpers.server.process import SlowServer
 
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
-
 
 def test_page_links_resolve_drop_fragments_and_stay_on_the_host():
     html = (

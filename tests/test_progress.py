@@ -27,13 +27,16 @@ def test_redraws_only_at_each_step_and_ends_the_line():
 def test_output_is_the_same_whatever_the_batch_sizes():
     def draw(batches: list[int]) -> list[str]:
         out = io.StringIO()
-        progress = ProgressLine(1_000, file=out)
-        for batch in batches:
-            progress.advance(batch)
-        return out.getvalue().split("\r")[1:]
+        with ProgressLine(1_000, file=out) as progress:
+            for batch in batches:
+                progress.advance(batch)
+        return out.getvalue().split("\r")[1:-1]  # the last frame adds the elapsed time
 
-    assert draw([1] * 1_000) == draw([1] * 1_000)
-    assert draw([1_000]) == ["done [##############################] 1,000/1,000"]
+    tenths = [f"done [{'###' * k}{'...' * (10 - k)}] {100 * k:,}/1,000" for k in range(11)]
+    assert draw([1] * 1_000) == tenths
+    assert draw([100] * 10) == tenths
+    assert draw([50] * 20) == tenths
+    assert draw([1_000]) == [tenths[0], tenths[-1]]
 
 
 @pytest.mark.parametrize("kwargs", [{"total": 0}, {"total": 5, "steps": 0}, {"total": True}])

@@ -50,9 +50,6 @@ def gone(pid: int) -> bool:
         return True
 
 
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
-
-
 def test_start_answers_and_stops():
     with SlowServer() as server:
         pid = server.pid

@@ -15,7 +15,6 @@ from helpers.cpu.startmethods import (
 )
 from helpers.cpu.workloads import sum_of_squares
 
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
 METHODS = multiprocessing.get_all_start_methods()
 no_fork = pytest.mark.skipif(sys.platform != "linux", reason="fork is tried on Linux only")
 
