@@ -49,11 +49,11 @@ navigation: $(STAMP)  ## Rewrite each notebook's header, footer links and the in
 html: $(STAMP)  ## Render every notebook with its outputs to a static site in build/html/
 	$(BIN)/python tools/static_site.py build/html
 
-lock: $(STAMP)  ## Refresh constraints.txt: the newest versions allowed by requirements.txt, for Python 3.10+
+lock: $(STAMP)  ## Refresh constraints.txt: the newest versions pyproject.toml allows (with the dev extra), for Python 3.10+
 	$(BIN)/python -m pip install --disable-pip-version-check uv
-	grep -v '^-e' requirements.txt | $(BIN)/python -m uv pip compile --universal \
+	$(BIN)/python -m uv pip compile --universal --extra dev \
 		--python-version 3.10 --custom-compile-command "make lock" --no-annotate \
-		--no-emit-index-url - -o constraints.txt
+		--no-emit-index-url pyproject.toml -o constraints.txt
 
 clean:  ## Remove .venv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache build

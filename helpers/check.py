@@ -10,11 +10,11 @@ import os
 import socket
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 
-REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
+DISTRIBUTION = "hpc-asyncio-course-helpers"  # the course's name on the package index
+FIX = "run `make install` (or `pip install -r requirements.txt -c constraints.txt`)"
 MIN_PYTHON = (3, 10)
 MIN_OPEN_FILES = 4096
 
@@ -39,20 +39,14 @@ def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> Chec
     return Check("FAIL", "Python", f"{found} is too old: install Python 3.10 or newer")
 
 
-def read_requirements(path: Path = REQUIREMENTS) -> list[Requirement]:
-    """The packages named in the course's requirements.txt, without the course itself (00-index)."""
-    if not path.is_file():
-        raise FileNotFoundError(f"requirements file not found: {path}")
-    requirements = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line or line.startswith("-"):
-            continue
-        try:
-            requirements.append(Requirement(line))
-        except InvalidRequirement as exc:
-            raise ValueError(f"{path.name}: cannot read requirement {line!r}: {exc}") from exc
-    return requirements
+def course_requirements(distribution: str = DISTRIBUTION) -> list[Requirement]:
+    """What the course needs to run, as pyproject.toml declares it, dev tools aside (00-index)."""
+    try:
+        declared = importlib.metadata.requires(distribution) or []
+    except importlib.metadata.PackageNotFoundError:
+        raise LookupError(f"{distribution} is not installed: {FIX}") from None
+    requirements = [Requirement(line) for line in declared]
+    return [r for r in requirements if r.marker is None or "extra" not in str(r.marker)]
 
 
 @functools.cache
@@ -77,13 +71,12 @@ def check_package(requirement: Requirement) -> Check:
     name = requirement.name
     if requirement.marker is not None and not requirement.marker.evaluate():
         return Check("OK", name, f"not needed here ({requirement.marker})")
-    fix = "run `make install` (or `pip install -r requirements.txt -c constraints.txt`)"
     try:
         version = importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
-        return Check("FAIL", name, f"not installed: {fix}")
+        return Check("FAIL", name, f"not installed: {FIX}")
     if requirement.specifier and not requirement.specifier.contains(version, prereleases=True):
-        return Check("FAIL", name, f"{version} installed, {requirement.specifier} needed: {fix}")
+        return Check("FAIL", name, f"{version} installed, {requirement.specifier} needed: {FIX}")
     module = import_name(name)
     try:
         importlib.import_module(module)
@@ -141,8 +134,8 @@ def run_checks() -> list[Check]:
     """Every check, in the order a student should fix them (00-index)."""
     checks = [check_python()]
     try:
-        checks += [check_package(requirement) for requirement in read_requirements()]
-    except (FileNotFoundError, ValueError) as exc:
+        checks += [check_package(requirement) for requirement in course_requirements()]
+    except LookupError as exc:
         checks.append(Check("FAIL", "requirements", str(exc)))
     checks += [check_cpus(), check_start_method(), check_open_files(), check_loopback()]
     return checks
