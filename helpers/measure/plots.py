@@ -1,10 +1,10 @@
-"""One chart style for the whole course, readable on a projector (introduced in 01-why-asyncio)."""
+"""The course's charts, drawn in one style sheet readable on a projector (01-why-asyncio)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -12,27 +12,12 @@ from matplotlib.ticker import FuncFormatter
 
 from helpers.measure.timing import Timing
 
-COURSE_STYLE = {
-    "figure.figsize": (10, 5.5),
-    "figure.dpi": 100,
-    "font.size": 14,
-    "axes.titlesize": 16,
-    "axes.labelsize": 14,
-    "xtick.labelsize": 13,
-    "ytick.labelsize": 13,
-    "legend.fontsize": 13,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "lines.linewidth": 2.5,
-    "lines.markersize": 8,
-}
+COURSE_STYLE = Path(__file__).with_name("course.mplstyle")  # a matplotlib style sheet
 
 
 def use_course_style() -> None:
     """Apply the course's chart style to every later matplotlib figure (01-why-asyncio)."""
-    mpl.rcParams.update(COURSE_STYLE)
+    plt.style.use(COURSE_STYLE)
 
 
 def bar_timings(
@@ -45,7 +30,7 @@ def bar_timings(
     medians = [timings[label].median for label in labels]
     below = [timings[label].median - timings[label].min for label in labels]
     above = [timings[label].max - timings[label].median for label in labels]
-    with mpl.rc_context(COURSE_STYLE):
+    with plt.style.context(COURSE_STYLE):
         fig, ax = plt.subplots()
         bars = ax.bar(labels, medians, yerr=[below, above], capsize=8, color="tab:blue")
         tops = [timings[label].max for label in labels]
@@ -67,7 +52,7 @@ def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figur
     """Bar chart of one measured value per label, each bar labelled (01-why-asyncio)."""
     if not values:
         raise ValueError("values is empty: pass at least one label -> value")
-    with mpl.rc_context(COURSE_STYLE):
+    with plt.style.context(COURSE_STYLE):
         fig, ax = plt.subplots()
         bars = ax.bar(list(values), list(values.values()), color="tab:blue")
         labels = [f"{v:,.0f}" if v >= 1000 else f"{v:,.3g}" for v in values.values()]
@@ -95,7 +80,7 @@ def line_timings(
             raise ValueError(
                 f"series[{label!r}] has {len(values)} values but sizes has {len(sizes)}"
             )
-    with mpl.rc_context(COURSE_STYLE):
+    with plt.style.context(COURSE_STYLE):
         fig, ax = plt.subplots()
         for label, values in series.items():
             ax.plot(sizes, values, marker="o", label=label)
@@ -137,7 +122,7 @@ def line_scaling(
     def points(values: Sequence[float | None]) -> list[float]:
         return [float("nan") if value is None else value for value in values]
 
-    with mpl.rc_context(COURSE_STYLE):
+    with plt.style.context(COURSE_STYLE):
         fig, ax = plt.subplots()
         for index, (label, values) in enumerate(measured.items()):
             colour = f"C{index}"
@@ -171,7 +156,7 @@ def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str) -> Figur
         raise ValueError(f"ratios must be positive for a log scale, got {bad}")
     labels = list(ratios)[::-1]  # the first label on top
     values = [ratios[label] for label in labels]
-    with mpl.rc_context(COURSE_STYLE):
+    with plt.style.context(COURSE_STYLE):
         fig, ax = plt.subplots(figsize=(11, 1.6 + 0.75 * len(labels)))
         # each bar starts at 1x, so a ratio below 1 points left
         bars = ax.barh(labels, [v - 1 for v in values], left=1, color="tab:blue", height=0.6)

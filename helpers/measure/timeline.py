@@ -308,7 +308,7 @@ class Timeline:
         row = {name: index for index, name in enumerate(names)}
         origin = records[0].start
         height = min(10.0, max(3.5, 1.8 + 0.45 * len(names)))
-        with plt.rc_context({**COURSE_STYLE, "hatch.linewidth": 1.5}):
+        with plt.style.context([COURSE_STYLE, {"hatch.linewidth": 1.5}]):
             fig, ax = plt.subplots(figsize=(11, height), layout="constrained")
             # One collection per look: thousands of bars draw in a second, not minutes as patches.
             for state, outcome in itertools.product(STATES, OUTCOMES):
