@@ -12,9 +12,10 @@ lab: $(STAMP)  ## Open the course in JupyterLab on the index notebook
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.ip=127.0.0.1 --LabApp.extension_manager=readonly \
 		$(LAB_OPTIONS) notebooks/00-index.ipynb
 
-test: $(STAMP)  ## Lint, test the helpers, then every notebook under nbval and under Run All
+test: $(STAMP)  ## Lint, type-check, test the helpers, then every notebook under nbval and under Run All
 	$(BIN)/ruff check helpers tests tools notebooks
 	$(BIN)/ruff format --check helpers tests tools notebooks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-nbval test-run-all
 
@@ -56,4 +57,4 @@ lock: $(STAMP)  ## Refresh constraints.txt: the newest versions pyproject.toml a
 		--no-emit-index-url pyproject.toml -o constraints.txt
 
 clean:  ## Remove .venv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache build
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build

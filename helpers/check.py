@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import socket
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from packaging.requirements import Requirement
@@ -50,7 +51,7 @@ def course_requirements(distribution: str = DISTRIBUTION) -> list[Requirement]:
 
 
 @functools.cache
-def _modules_by_owner() -> dict[str, list[str]]:
+def _modules_by_owner() -> Mapping[str, list[str]]:
     return importlib.metadata.packages_distributions()
 
 

@@ -47,9 +47,10 @@ class _Collector(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg == _SLOW_STEP and isinstance(record.args, tuple) and len(record.args) == 2:
             handle, seconds = record.args
-            self._steps.append(SlowStep(_describe(str(handle)), float(seconds)))
-        else:
-            self._others.append(record.getMessage())
+            if isinstance(seconds, (int, float)):
+                self._steps.append(SlowStep(_describe(str(handle)), float(seconds)))
+                return
+        self._others.append(record.getMessage())
 
 
 @asynccontextmanager

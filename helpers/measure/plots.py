@@ -44,7 +44,7 @@ def bar_timings(
                 ha="center",
                 va="bottom",
             )
-        _finish_bars(ax, labels, title, ylabel)
+        _finish_bars(fig, ax, labels, title, ylabel)
     return _detached(fig)
 
 
@@ -57,7 +57,7 @@ def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figur
         bars = ax.bar(list(values), list(values.values()), color="tab:blue")
         labels = [f"{v:,.0f}" if v >= 1000 else f"{v:,.3g}" for v in values.values()]
         ax.bar_label(bars, labels=labels, padding=4)  # 1,850, not 1.85e+03
-        _finish_bars(ax, list(values), title, ylabel)
+        _finish_bars(fig, ax, list(values), title, ylabel)
     return _detached(fig)
 
 
@@ -87,7 +87,7 @@ def line_timings(
         if log:
             ax.set_xscale("log")
             ax.set_yscale("log")
-        _finish_lines(ax, title, xlabel, ylabel)
+        _finish_lines(fig, ax, title, xlabel, ylabel)
     return _detached(fig)
 
 
@@ -143,7 +143,7 @@ def line_scaling(
         plain = FuncFormatter(lambda value, _: f"{value:,g}")
         ax.xaxis.set_major_formatter(plain)
         ax.yaxis.set_major_formatter(plain)
-        _finish_lines(ax, title, xlabel, ylabel)
+        _finish_lines(fig, ax, title, xlabel, ylabel)
     return _detached(fig)
 
 
@@ -174,16 +174,16 @@ def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str) -> Figur
     return _detached(fig)
 
 
-def _finish_lines(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
+def _finish_lines(fig: Figure, ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
     """Axis labels, title and legend shared by the line charts."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
-    ax.figure.tight_layout()
+    fig.tight_layout()
 
 
-def _finish_bars(ax: Axes, labels: Sequence[str], title: str, ylabel: str) -> None:
+def _finish_bars(fig: Figure, ax: Axes, labels: Sequence[str], title: str, ylabel: str) -> None:
     """Title, axis label and spacing shared by the vertical bar charts."""
     if sum(len(label) for label in labels) > 60:  # slant labels that would run into each other
         ax.tick_params(axis="x", labelrotation=25)
@@ -193,7 +193,7 @@ def _finish_bars(ax: Axes, labels: Sequence[str], title: str, ylabel: str) -> No
     ax.set_title(title)
     ax.grid(axis="x", visible=False)
     ax.margins(y=0.15)
-    ax.figure.tight_layout()
+    fig.tight_layout()
 
 
 def _detached(fig: Figure) -> Figure:

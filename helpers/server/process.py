@@ -110,6 +110,8 @@ class SlowServer:
             stderr.close()
             raise
         self._stderr = stderr
+        if self._process.stdout is None:
+            raise RuntimeError("the server process has no stdout pipe")  # stdout=PIPE above
         line, self._reader = _read_first_line(self._process.stdout)
         return line
 
