@@ -88,7 +88,9 @@ def test_time_io_names_the_failing_run(server):
     def broken(urls, concurrency):
         raise OSError("no route")
 
-    with pytest.raises(RuntimeError, match="broken failed in round 1: OSError: no route"):
+    with pytest.raises(
+        RuntimeError, match="broken, 3 requests raised OSError on run 1 of 1: no route"
+    ):
         time_io([IoRun(IoStrategy("broken", broken, "broken"), 3)], server.url, repeats=1)
 
 

@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
-from pathlib import Path
 
 from helpers.bench.cpu import (
     CPU_STRATEGIES,
@@ -20,47 +19,29 @@ from helpers.bench.cpu import (
     format_cpu_table,
     run_cpu_benchmark,
 )
-from helpers.bench.harness import at_least
+from helpers.bench.harness import add_benchmark, add_number
 from helpers.bench.io import add_io_command
 from helpers.cpu.workloads import ARTICLE_COUNT, ARTICLE_START, article_numbers
+
+CPU_SUMMARY = "time sum_of_squares over the article's numbers, sequentially and in parallel"
+CPU_DESCRIPTION = (
+    "Time sequential, threads, ProcessPoolExecutor, multiprocessing.Pool, "
+    "asyncio with run_in_executor and the closed form. Each pool is created inside "
+    "the timed block, as in the article. Exits 1 if any result is wrong."
+)
 
 
 def add_cpu_command(commands: argparse._SubParsersAction) -> None:
     """Register `python -m helpers.bench cpu` and its options (07-cpu-benchmark)."""
-    cpu = commands.add_parser(
-        "cpu",
-        help="time sum_of_squares over the article's numbers, sequentially and in parallel",
-        description="Time sequential, threads, ProcessPoolExecutor, multiprocessing.Pool, "
-        "asyncio with run_in_executor and the closed form. Each pool is created inside "
-        "the timed block, as in the article. Exits 1 if any result is wrong.",
-    )
-    cpu.add_argument(
-        "--numbers",
-        type=at_least(1),
-        default=ARTICLE_COUNT,
-        metavar="K",
-        help=f"how many numbers (default {ARTICLE_COUNT})",
-    )
-    cpu.add_argument(
-        "--start",
-        type=at_least(0),
-        default=ARTICLE_START,
-        metavar="N",
-        help=f"first number (default {ARTICLE_START})",
-    )
-    cpu.add_argument(
-        "--repeat",
-        type=at_least(1),
-        default=3,
-        metavar="R",
-        help="rounds, each timing every strategy once (default 3)",
-    )
-    cpu.add_argument(
+    cpu = add_benchmark(commands, "cpu", CPU_SUMMARY, CPU_DESCRIPTION, _cpu_main)
+    add_number(cpu, "--numbers", "K", f"how many numbers (default {ARTICLE_COUNT})", ARTICLE_COUNT)
+    add_number(cpu, "--start", "N", f"first number (default {ARTICLE_START})", ARTICLE_START, 0)
+    add_number(
+        cpu,
         "--workers",
-        type=at_least(1),
-        default=os.cpu_count() or 1,
-        metavar="W",
-        help="threads or processes per pool (default: the CPU count)",
+        "W",
+        "threads or processes per pool (default: the CPU count)",
+        os.cpu_count() or 1,
     )
     cpu.add_argument(
         "--start-method",
@@ -75,9 +56,6 @@ def add_cpu_command(commands: argparse._SubParsersAction) -> None:
         help="time only this strategy, repeat for more (default: all): "
         + ", ".join(repr(strategy.name) for strategy in CPU_STRATEGIES),
     )
-    cpu.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
-    cpu.add_argument("--plot", type=Path, metavar="FILE", help="write a bar chart as PNG")
-    cpu.set_defaults(handler=_cpu_main)
 
 
 def _cpu_main(args: argparse.Namespace) -> int:

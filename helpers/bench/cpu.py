@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import platform
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
 from typing import Any, TextIO
 
-from helpers.bench.harness import cell, run_coroutine
+from helpers.bench.harness import run_coroutine
+from helpers.bench.report import Column, Row, format_table, report, result_row
 from helpers.cpu.workloads import (
     sum_of_squares,
     sum_of_squares_closed,
@@ -232,20 +232,13 @@ def record_pool_map(
 def format_cpu_table(results: Sequence[CpuResult]) -> str:
     """A text table of results with speed-up over sequential and efficiency (07-cpu-benchmark)."""
     baseline = next((r.timing.median for r in results if r.strategy == "sequential"), None)
-    width = max([21, *(len(r.strategy) for r in results)])
-    lines = [
-        f"{'strategy':<{width}} {'workers':>7} {'median s':>9} {'min s':>8} {'max s':>8} "
-        f"{'speed-up':>13} {'efficiency':>10} correct"
-    ]
+    rows = []
     for r in results:
         speedup = None if baseline is None else baseline / r.timing.median
         efficiency = None if speedup is None or r.workers is None else speedup / r.workers
-        lines.append(
-            f"{r.strategy:<{width}} {cell(r.workers, 'd'):>7} {r.timing.median:>9.3f} "
-            f"{r.timing.min:>8.3f} {r.timing.max:>8.3f} {cell(speedup, ',.2f'):>13} "
-            f"{cell(efficiency, '.2f'):>10} {'yes' if r.correct else 'NO'}"
-        )
-    return "\n".join(lines)
+        rows.append(Row(r.strategy, r.workers, r.timing, (speedup, efficiency), r.correct))
+    derived = (Column("speed-up", 13, ",.2f"), Column("efficiency", 10, ".2f"))
+    return format_table(Column("workers", 7, "d"), derived, rows, min_width=21)
 
 
 def cpu_report(
@@ -259,27 +252,10 @@ def cpu_report(
 
     contention is Contention.excess over the run: other programs' threads waiting for a CPU.
     """
-    return {
-        "benchmark": "cpu",
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "contention": contention,
-        "numbers": count,
-        "start": start,
-        "start_method": start_method,
-        "correct": all(r.correct for r in results),
-        "results": [
-            {
-                "strategy": r.strategy,
-                "workers": r.workers,
-                "median_s": r.timing.median,
-                "runs_s": list(r.timing.runs),
-                "correct": r.correct,
-            }
-            for r in results
-        ],
-    }
+    rows = [result_row(r.strategy, r.timing, r.correct, workers=r.workers) for r in results]
+    return report(
+        "cpu", rows, contention=contention, numbers=count, start=start, start_method=start_method
+    )
 
 
 def results_from_report(report: Mapping[str, Any]) -> list[CpuResult]:

@@ -1,4 +1,4 @@
-"""What the benchmarks share: argument checks, table cells, running a coroutine (05-aiohttp)."""
+"""What the benchmarks share: their command-line options, running a coroutine (05-aiohttp)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -28,9 +29,35 @@ def at_least(minimum: N, kind: Callable[[str], N] = int) -> Callable[[str], N]:
     return parse
 
 
-def cell(value: float | None, spec: str) -> str:
-    """A table cell: value formatted by spec, or "-" when there is none (05-aiohttp)."""
-    return "-" if value is None else format(value, spec)
+def add_number(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    metavar: str,
+    help: str,
+    default: float | None = None,
+    minimum: float = 1,
+) -> None:
+    """Add an option taking a number no smaller than minimum, a float if it is one (05-aiohttp)."""
+    parse = at_least(minimum, float) if isinstance(minimum, float) else at_least(int(minimum))
+    parser.add_argument(flag, type=parse, default=default, metavar=metavar, help=help)
+
+
+def add_benchmark(
+    commands: argparse._SubParsersAction,
+    name: str,
+    summary: str,
+    description: str,
+    handler: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    """Add a benchmark's subcommand, with the --repeat, --json and --plot all take (05-aiohttp)."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, description=description
+    )
+    parser.set_defaults(handler=handler)
+    add_number(parser, "--repeat", "R", "rounds, each timing every strategy once (default 3)", 3)
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
+    parser.add_argument("--plot", type=Path, metavar="FILE", help="write a bar chart as PNG")
+    return parser
 
 
 def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -13,10 +13,11 @@ import itertools
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 from helpers.measure.timeline import Record, Timeline
-from helpers.measure.timing import Timing
+from helpers.measure.timing import Timing, in_rounds
 
 T = TypeVar("T")
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
@@ -123,11 +124,8 @@ def time_loops(
     Each round runs make() once on a new loop of every kind, so that a change in the machine's
     load falls on every kind alike.
     """
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
     factories = loop_factories()
-    runs: dict[str, list[float]] = {name: [] for name in factories}
-    for _ in range(repeats):
-        for name, factory in factories.items():
-            runs[name].append(run_on_new_loop(factory, make))
+    runs = in_rounds(
+        {name: partial(run_on_new_loop, f, make) for name, f in factories.items()}, repeats
+    )
     return {name: Timing(tuple(seconds)) for name, seconds in runs.items()}

@@ -15,7 +15,6 @@ import os
 import statistics
 import threading
 from pathlib import Path
-from types import TracebackType
 
 import psutil
 
@@ -69,12 +68,7 @@ class Contention:
         self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
