@@ -22,7 +22,7 @@ MIN_OPEN_FILES = 4096
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the environment check: OK, WARN or FAIL, and what to do (00-index)."""
+    """One line of the environment check: OK, WARN or FAIL, and what to do."""
 
     status: str
     item: str
@@ -33,7 +33,7 @@ class Check:
 
 
 def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> Check:
-    """Python must be 3.10 or newer (00-index)."""
+    """Python must be 3.10 or newer."""
     found = ".".join(map(str, version))
     if version[:2] >= MIN_PYTHON:
         return Check("OK", "Python", f"{found} (3.10+ needed)")
@@ -41,7 +41,7 @@ def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> Chec
 
 
 def course_requirements(distribution: str = DISTRIBUTION) -> list[Requirement]:
-    """What the course needs to run, as pyproject.toml declares it, dev tools aside (00-index)."""
+    """What the course needs to run, as pyproject.toml declares it, dev tools aside."""
     try:
         declared = importlib.metadata.requires(distribution) or []
     except importlib.metadata.PackageNotFoundError:
@@ -56,7 +56,7 @@ def _modules_by_owner() -> Mapping[str, list[str]]:
 
 
 def import_name(distribution: str) -> str:
-    """The module a package installs under, e.g. `xdist` for pytest-xdist (00-index)."""
+    """The module a package installs under, e.g. `xdist` for pytest-xdist."""
     guess = distribution.lower().replace("-", "_")
     modules = sorted(
         module
@@ -68,7 +68,7 @@ def import_name(distribution: str) -> str:
 
 
 def check_package(requirement: Requirement) -> Check:
-    """The package is installed at a version the course was tested with, and imports (00-index)."""
+    """The package is installed at a version the course was tested with, and imports."""
     name = requirement.name
     if requirement.marker is not None and not requirement.marker.evaluate():
         return Check("OK", name, f"not needed here ({requirement.marker})")
@@ -87,7 +87,7 @@ def check_package(requirement: Requirement) -> Check:
 
 
 def check_cpus(count: int | None = os.cpu_count()) -> Check:
-    """More than one CPU, or the speed-up demonstrations are skipped (00-index)."""
+    """More than one CPU, or the speed-up demonstrations are skipped."""
     if not count:
         return Check("WARN", "CPUs", "unknown: speed-up demonstrations may be skipped")
     if count == 1:
@@ -96,13 +96,13 @@ def check_cpus(count: int | None = os.cpu_count()) -> Check:
 
 
 def check_start_method() -> Check:
-    """Report the default multiprocessing start method (00-index)."""
+    """Report the default multiprocessing start method."""
     method = multiprocessing.get_context().get_start_method()
     return Check("OK", "process start method", f"{method} (07-cpu-benchmark explains it)")
 
 
 def check_open_files(limit: int | None = None) -> Check:
-    """The open-file limit must allow thousands of sockets for notebook 05 (00-index)."""
+    """The open-file limit must allow thousands of sockets for notebook 05."""
     if limit is None:
         try:
             import resource
@@ -120,7 +120,7 @@ def check_open_files(limit: int | None = None) -> Check:
 
 
 def check_loopback() -> Check:
-    """A server can bind to 127.0.0.1 and a client can connect to it (00-index)."""
+    """A server can bind to 127.0.0.1 and a client can connect to it."""
     try:
         with socket.create_server(("127.0.0.1", 0)) as server:
             port = server.getsockname()[1]
@@ -132,7 +132,7 @@ def check_loopback() -> Check:
 
 
 def run_checks() -> list[Check]:
-    """Every check, in the order a student should fix them (00-index)."""
+    """Every check, in the order a student should fix them."""
     checks = [check_python()]
     try:
         checks += [check_package(requirement) for requirement in course_requirements()]
@@ -143,7 +143,7 @@ def run_checks() -> list[Check]:
 
 
 def main() -> int:
-    """Print one line per check; exit status 1 if any check failed (00-index)."""
+    """Print one line per check; exit status 1 if any check failed."""
     checks = run_checks()
     for check in checks:
         print(check)

@@ -1,4 +1,4 @@
-"""`python -m helpers.bench cpu|io`: run a benchmark; print, save or chart it (07-cpu-benchmark).
+"""`python -m helpers.bench cpu|io`: run a benchmark; print, save or chart it.
 
 Spawned pool workers import helpers.bench.cpu, not this module, so it may import what it likes.
 """
@@ -32,7 +32,7 @@ CPU_DESCRIPTION = (
 
 
 def add_cpu_command(commands: argparse._SubParsersAction) -> None:
-    """Register `python -m helpers.bench cpu` and its options (07-cpu-benchmark)."""
+    """Register `python -m helpers.bench cpu` and its options."""
     cpu = add_benchmark(commands, "cpu", CPU_SUMMARY, CPU_DESCRIPTION, _cpu_main)
     add_number(cpu, "--numbers", "K", f"how many numbers (default {ARTICLE_COUNT})", ARTICLE_COUNT)
     add_number(cpu, "--start", "N", f"first number (default {ARTICLE_START})", ARTICLE_START, 0)
@@ -99,7 +99,7 @@ def _cpu_main(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser of `python -m helpers.bench`, one subcommand per benchmark (07-cpu-benchmark)."""
+    """The parser of `python -m helpers.bench`, one subcommand per benchmark."""
     parser = argparse.ArgumentParser(
         prog="python -m helpers.bench", description="Benchmarks of the concurrency course."
     )
@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark named on the command line and return its exit code (07-cpu-benchmark)."""
+    """Run the benchmark named on the command line and return its exit code."""
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

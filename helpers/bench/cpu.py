@@ -1,4 +1,4 @@
-"""Benchmark runners and their command line, helpers.bench (introduced in 07-cpu-benchmark).
+"""The cpu benchmark: ways to compute the workload, timed in rounds (06-choosing-a-model).
 
 The cpu benchmark times ways of computing sum_of_squares for the article's numbers.
 Each strategy supplies only how it maps the work; one harness times them all.
@@ -31,12 +31,12 @@ from helpers.measure.timing import Timing, repeat_in_rounds
 
 
 def run_sequential(numbers: Sequence[int], workers: int, context: BaseContext) -> list[int]:
-    """Compute each number in turn in this process (07-cpu-benchmark)."""
+    """Compute each number in turn in this process."""
     return [sum_of_squares(n) for n in numbers]
 
 
 def run_threads(numbers: Sequence[int], workers: int, context: BaseContext) -> list[int]:
-    """Map the work over a ThreadPoolExecutor; the GIL runs one at a time (07-cpu-benchmark)."""
+    """Map the work over a ThreadPoolExecutor; the GIL runs one at a time."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(sum_of_squares, numbers))
 
@@ -44,7 +44,7 @@ def run_threads(numbers: Sequence[int], workers: int, context: BaseContext) -> l
 def run_process_pool_executor(
     numbers: Sequence[int], workers: int, context: BaseContext
 ) -> list[int]:
-    """Map the work over a ProcessPoolExecutor, chunksize 1 as in the article (07-cpu-benchmark)."""
+    """Map the work over a ProcessPoolExecutor, chunksize 1 as in the article."""
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(sum_of_squares, numbers))
 
@@ -52,13 +52,13 @@ def run_process_pool_executor(
 def run_multiprocessing_pool(
     numbers: Sequence[int], workers: int, context: BaseContext
 ) -> list[int]:
-    """Map the work over a multiprocessing.Pool, which computes a chunksize (07-cpu-benchmark)."""
+    """Map the work over a multiprocessing.Pool, which computes a chunksize."""
     with context.Pool(processes=workers) as pool:
         return pool.map(sum_of_squares, numbers)
 
 
 def pool_map_chunksize(items: int, workers: int) -> int:
-    """The chunksize Pool.map picks: items / (4 * workers), rounded up (07-cpu-benchmark)."""
+    """The chunksize Pool.map picks: items / (4 * workers), rounded up."""
     if items < 0 or workers < 1:
         raise ValueError(f"need items >= 0 and workers >= 1, got items={items}, workers={workers}")
     chunksize, extra = divmod(items, 4 * workers)
@@ -66,7 +66,7 @@ def pool_map_chunksize(items: int, workers: int) -> int:
 
 
 async def gather_in_executor(numbers: Sequence[int], executor: Executor) -> list[int]:
-    """Await the work for every number with loop.run_in_executor and gather (07-cpu-benchmark)."""
+    """Await the work for every number with loop.run_in_executor and gather."""
     loop = asyncio.get_running_loop()
     return list(
         await asyncio.gather(*(loop.run_in_executor(executor, sum_of_squares, n) for n in numbers))
@@ -74,19 +74,19 @@ async def gather_in_executor(numbers: Sequence[int], executor: Executor) -> list
 
 
 def run_asyncio(numbers: Sequence[int], workers: int, context: BaseContext) -> list[int]:
-    """asyncio.run gather_in_executor on a process pool, also inside Jupyter (07-cpu-benchmark)."""
+    """asyncio.run gather_in_executor on a process pool, also inside Jupyter."""
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return run_coroutine(gather_in_executor(numbers, pool))
 
 
 def run_closed_form(numbers: Sequence[int], workers: int, context: BaseContext) -> list[int]:
-    """Compute each number from the closed form: better algorithm, no workers (07-cpu-benchmark)."""
+    """Compute each number from the closed form: better algorithm, no workers."""
     return [sum_of_squares_closed(n) for n in numbers]
 
 
 @dataclass(frozen=True)
 class CpuStrategy:
-    """A named way to compute the workload; parallel ones use a worker pool (07-cpu-benchmark)."""
+    """A named way to compute the workload; parallel ones use a worker pool."""
 
     name: str
     run: Callable[[Sequence[int], int, BaseContext], list[int]]
@@ -104,7 +104,7 @@ CPU_STRATEGIES = (
 
 
 def cpu_strategy(name: str) -> CpuStrategy:
-    """The strategy in CPU_STRATEGIES with this name (07-cpu-benchmark)."""
+    """The strategy in CPU_STRATEGIES with this name."""
     for strategy in CPU_STRATEGIES:
         if strategy.name == name:
             return strategy
@@ -114,7 +114,7 @@ def cpu_strategy(name: str) -> CpuStrategy:
 
 @dataclass(frozen=True)
 class CpuResult:
-    """One strategy's times and whether every answer of every run was right (07-cpu-benchmark)."""
+    """One strategy's times and whether every answer of every run was right."""
 
     strategy: str
     workers: int | None
@@ -182,7 +182,7 @@ def run_cpu_benchmark(
     start_method: str | None = None,
     progress: TextIO | None = None,
 ) -> list[CpuResult]:
-    """Time every strategy in rounds, pool start-up included (07-cpu-benchmark)."""
+    """Time every strategy in rounds, pool start-up included."""
     if workers is None:
         workers = os.cpu_count() or 1
     _check_workload(numbers, [workers])
@@ -199,7 +199,7 @@ def run_worker_sweep(
     start_method: str | None = None,
     progress: TextIO | None = None,
 ) -> list[CpuResult]:
-    """Time sequential and a pool strategy at each worker count, in rounds (07-cpu-benchmark)."""
+    """Time sequential and a pool strategy at each worker count, in rounds."""
     if not worker_counts:
         raise ValueError("worker_counts is empty: give at least one worker count")
     _check_workload(numbers, worker_counts)
@@ -211,14 +211,14 @@ def run_worker_sweep(
 
 
 def sum_of_squares_in_worker(n: int) -> tuple[int, Record]:
-    """sum_of_squares(n) and its Record, named after the worker's process (07-cpu-benchmark)."""
+    """sum_of_squares(n) and its Record, named after the worker's process."""
     return run_recorded(sum_of_squares, n, name=f"process {os.getpid()}")
 
 
 def record_pool_map(
     numbers: Sequence[int], workers: int, context: BaseContext, chunksize: int
 ) -> list[Record]:
-    """Map the work over a Pool; a Record per number, in rows "worker k" (07-cpu-benchmark)."""
+    """Map the work over a Pool; a Record per number, in rows "worker k"."""
     _check_workload(numbers, [workers])
     with context.Pool(processes=workers) as pool:
         pairs = pool.map(sum_of_squares_in_worker, numbers, chunksize=chunksize)
@@ -230,7 +230,7 @@ def record_pool_map(
 
 
 def format_cpu_table(results: Sequence[CpuResult]) -> str:
-    """A text table of results with speed-up over sequential and efficiency (07-cpu-benchmark)."""
+    """A text table of results with speed-up over sequential and efficiency."""
     baseline = next((r.timing.median for r in results if r.strategy == "sequential"), None)
     rows = []
     for r in results:
@@ -248,7 +248,7 @@ def cpu_report(
     start_method: str,
     contention: float | None = None,
 ) -> dict[str, object]:
-    """The JSON document `python -m helpers.bench cpu --json` writes (07-cpu-benchmark).
+    """The JSON document `python -m helpers.bench cpu --json` writes.
 
     contention is Contention.excess over the run: other programs' threads waiting for a CPU.
     """
@@ -259,7 +259,7 @@ def cpu_report(
 
 
 def results_from_report(report: Mapping[str, Any]) -> list[CpuResult]:
-    """The CpuResults of a report written by `helpers.bench cpu --json` (07-cpu-benchmark)."""
+    """The CpuResults of a report written by `helpers.bench cpu --json`."""
     if report.get("benchmark") != "cpu":
         raise ValueError(f"not a cpu benchmark report: benchmark is {report.get('benchmark')!r}")
     return [

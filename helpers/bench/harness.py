@@ -1,4 +1,4 @@
-"""What the benchmarks share: their command-line options, running a coroutine (05-aiohttp)."""
+"""What the benchmarks share: their command-line options, running a coroutine."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ N = TypeVar("N", int, float)
 
 
 def at_least(minimum: N, kind: Callable[[str], N] = int) -> Callable[[str], N]:
-    """An argparse type: a number of `kind` no smaller than minimum (05-aiohttp)."""
+    """An argparse type: a number of `kind` no smaller than minimum."""
     noun = "an integer" if kind is int else "a number"
 
     def parse(text: str) -> N:
@@ -37,7 +37,7 @@ def add_number(
     default: float | None = None,
     minimum: float = 1,
 ) -> None:
-    """Add an option taking a number no smaller than minimum, a float if it is one (05-aiohttp)."""
+    """Add an option taking a number no smaller than minimum, a float if it is one."""
     parse = at_least(minimum, float) if isinstance(minimum, float) else at_least(int(minimum))
     parser.add_argument(flag, type=parse, default=default, metavar=metavar, help=help)
 
@@ -49,7 +49,7 @@ def add_benchmark(
     description: str,
     handler: Callable[[argparse.Namespace], int],
 ) -> argparse.ArgumentParser:
-    """Add a benchmark's subcommand, with the --repeat, --json and --plot all take (05-aiohttp)."""
+    """Add a benchmark's subcommand, with the --repeat, --json and --plot all take."""
     parser: argparse.ArgumentParser = commands.add_parser(
         name, help=summary, description=description
     )
@@ -61,7 +61,7 @@ def add_benchmark(
 
 
 def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run(coroutine), in a new thread if this one runs a loop (Jupyter) (05-aiohttp)."""
+    """asyncio.run(coroutine), in a new thread if this one runs a loop (Jupyter)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:

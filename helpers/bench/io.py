@@ -37,12 +37,12 @@ TIMEOUT_S = 60.0  # requests has no timeout unless given one
 
 
 def json_urls(base_url: str, count: int) -> list[str]:
-    """URLs of the server's JSON documents 0 to count - 1 (05-aiohttp)."""
+    """URLs of the server's JSON documents 0 to count - 1."""
     return [f"{base_url}/json/{n}" for n in range(count)]
 
 
 def wrong_bodies(bodies: Sequence[bytes | str]) -> int:
-    """How many bodies differ from the documents json_urls asks for, in order (05-aiohttp)."""
+    """How many bodies differ from the documents json_urls asks for, in order."""
     wrong = 0
     for n, body in enumerate(bodies):
         try:
@@ -53,27 +53,27 @@ def wrong_bodies(bodies: Sequence[bytes | str]) -> int:
 
 
 def requests_session() -> requests.Session:
-    """A requests Session that ignores proxy settings: the server is on loopback (05-aiohttp)."""
+    """A requests Session that ignores proxy settings: the server is on loopback."""
     session = requests.Session()
     session.trust_env = False
     return session
 
 
 def get(session: requests.Session, url: str) -> bytes:
-    """GET url with requests, raising for an error status; return the body (05-aiohttp)."""
+    """GET url with requests, raising for an error status; return the body."""
     with session.get(url, timeout=TIMEOUT_S) as response:
         response.raise_for_status()
         return response.content
 
 
 def download_sequential(urls: Sequence[str], concurrency: int) -> list[bytes]:
-    """One request after another on one requests Session; concurrency is ignored (05-aiohttp)."""
+    """One request after another on one requests Session; concurrency is ignored."""
     with requests_session() as session:
         return [get(session, url) for url in urls]
 
 
 def download_threads(urls: Sequence[str], concurrency: int) -> list[bytes]:
-    """requests in a pool of `concurrency` threads, one Session per thread (05-aiohttp)."""
+    """requests in a pool of `concurrency` threads, one Session per thread."""
     local = threading.local()
     sessions: list[requests.Session] = []
 
@@ -92,27 +92,27 @@ def download_threads(urls: Sequence[str], concurrency: int) -> list[bytes]:
 
 
 async def fetch(session: aiohttp.ClientSession, url: str) -> bytes:
-    """GET url on the shared session, raising for an error status; return the body (05-aiohttp)."""
+    """GET url on the shared session, raising for an error status; return the body."""
     async with session.get(url) as response:
         response.raise_for_status()
         return await response.read()
 
 
 async def download_many_async(urls: Sequence[str], limit: int) -> list[bytes]:
-    """All requests at once on one ClientSession, at most `limit` connections (05-aiohttp)."""
+    """All requests at once on one ClientSession, at most `limit` connections."""
     connector = aiohttp.TCPConnector(limit=limit)
     async with aiohttp.ClientSession(connector=connector) as session:
         return await asyncio.gather(*(fetch(session, url) for url in urls))
 
 
 def download_asyncio(urls: Sequence[str], concurrency: int) -> list[bytes]:
-    """download_many_async in a fresh event loop, also from inside Jupyter (05-aiohttp)."""
+    """download_many_async in a fresh event loop, also from inside Jupyter."""
     return run_coroutine(download_many_async(urls, concurrency))
 
 
 @dataclass(frozen=True)
 class IoStrategy:
-    """A named download_many(urls, concurrency) -> bodies, and a label template (05-aiohttp)."""
+    """A named download_many(urls, concurrency) -> bodies, and a label template."""
 
     name: str
     download_many: Callable[[Sequence[str], int], list[bytes]]
@@ -127,7 +127,7 @@ IO_STRATEGIES = (SEQUENTIAL, THREADED, ASYNCIO)
 
 @dataclass(frozen=True)
 class IoRun:
-    """What to time: a strategy, how many requests, how many at once (05-aiohttp)."""
+    """What to time: a strategy, how many requests, how many at once."""
 
     strategy: IoStrategy
     requests: int
@@ -135,13 +135,13 @@ class IoRun:
 
     @property
     def label(self) -> str:
-        """The strategy's name with its concurrency, such as "threads (100)" (05-aiohttp)."""
+        """The strategy's name with its concurrency, such as "threads (100)"."""
         return self.strategy.label.format(self.concurrency)
 
 
 @dataclass(frozen=True)
 class IoResult:
-    """One run's times and whether every body of every repeat was right (05-aiohttp)."""
+    """One run's times and whether every body of every repeat was right."""
 
     run: IoRun
     timing: Timing
@@ -149,14 +149,14 @@ class IoResult:
 
     @property
     def per_second(self) -> float:
-        """Requests completed per second, from the median time (05-aiohttp)."""
+        """Requests completed per second, from the median time."""
         return self.run.requests / self.timing.median
 
 
 def time_io(
     runs: Sequence[IoRun], base_url: str, repeats: int = 3, progress: TextIO | None = None
 ) -> list[IoResult]:
-    """Time each run against the server at base_url, in rounds; check every body (05-aiohttp)."""
+    """Time each run against the server at base_url, in rounds; check every body."""
     for run in runs:
         if run.requests < 1 or run.concurrency < 1:
             raise ValueError(f"{run.label}: requests and concurrency must be at least 1")
@@ -183,7 +183,7 @@ def time_io(
 
 
 def sequential_requests(requests: int, latency: float) -> int:
-    """How many requests the sequential run makes: about SEQUENTIAL_BUDGET_S' worth (05-aiohttp)."""
+    """How many requests the sequential run makes: about SEQUENTIAL_BUDGET_S' worth."""
     return min(requests, max(1, int(SEQUENTIAL_BUDGET_S / max(latency, 0.002))))
 
 
@@ -196,7 +196,7 @@ def run_io_benchmark(
     sequential: int | None = None,
     progress: TextIO | None = None,
 ) -> list[IoResult]:
-    """Time sequential (sequential requests), threads and asyncio on a fresh server (05-aiohttp)."""
+    """Time sequential (sequential requests), threads and asyncio on a fresh server."""
     if sequential is None:
         sequential = sequential_requests(requests, latency)
     runs = [IoRun(SEQUENTIAL, sequential)] if sequential else []
@@ -206,7 +206,7 @@ def run_io_benchmark(
 
 
 def format_io_table(results: Sequence[IoResult]) -> str:
-    """A text table: times, requests per second and speed-up over sequential (05-aiohttp)."""
+    """A text table: times, requests per second and speed-up over sequential."""
     baseline = next((r.per_second for r in results if r.run.strategy is SEQUENTIAL), None)
     rows = []
     for r in results:
@@ -218,7 +218,7 @@ def format_io_table(results: Sequence[IoResult]) -> str:
 
 
 def io_report(results: Sequence[IoResult], requests: int, latency: float) -> dict[str, object]:
-    """The JSON document `python -m helpers.bench io --json` writes (05-aiohttp)."""
+    """The JSON document `python -m helpers.bench io --json` writes."""
     rows = [
         result_row(
             r.run.label, r.timing, r.correct, requests=r.run.requests, concurrency=r.run.concurrency
@@ -238,7 +238,7 @@ IO_DESCRIPTION = (
 
 
 def add_io_command(commands: argparse._SubParsersAction) -> None:
-    """Register `python -m helpers.bench io` and its options (05-aiohttp)."""
+    """Register `python -m helpers.bench io` and its options."""
     io = add_benchmark(commands, "io", IO_SUMMARY, IO_DESCRIPTION, _io_main)
     add_number(
         io, "--requests", "N", f"requests for threads and asyncio (default {REQUESTS:,})", REQUESTS

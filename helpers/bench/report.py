@@ -1,4 +1,4 @@
-"""What every benchmark prints and saves: a text table and a JSON report (07-cpu-benchmark)."""
+"""What every benchmark prints and saves: a text table and a JSON report."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from helpers.measure.timing import Timing
 
 @dataclass(frozen=True)
 class Column:
-    """A number column of a results table: title, width, format spec (07-cpu-benchmark)."""
+    """A number column of a results table: title, width, format spec."""
 
     title: str
     width: int
@@ -30,7 +30,7 @@ TIMING_COLUMNS = (
 @dataclass(frozen=True)
 class Row:
     """A strategy's line in a results table: a count, its times, figures derived from them, and
-    whether its answers were right (07-cpu-benchmark)."""
+    whether its answers were right."""
 
     strategy: str
     count: int | None
@@ -42,7 +42,7 @@ class Row:
 def format_table(
     count: Column, derived: Sequence[Column], rows: Sequence[Row], min_width: int = 0
 ) -> str:
-    """Strategies down; a count, times, derived figures across; "-" for none (07-cpu-benchmark)."""
+    """Strategies down; a count, times, derived figures across; "-" for none."""
     columns = [count, *TIMING_COLUMNS, *derived]
     width = max(min_width, len("strategy"), *(len(row.strategy) for row in rows))
     header = [f"{'strategy':<{width}}", *(f"{c.title:>{c.width}}" for c in columns), "correct"]
@@ -59,7 +59,7 @@ def format_table(
 
 
 def result_row(strategy: str, timing: Timing, correct: bool, **details: Any) -> dict[str, Any]:
-    """A result in a JSON report: strategy, details, median and every run (07-cpu-benchmark)."""
+    """A result in a JSON report: strategy, details, median and every run."""
     return {
         "strategy": strategy,
         **details,
@@ -70,7 +70,7 @@ def result_row(strategy: str, timing: Timing, correct: bool, **details: Any) -> 
 
 
 def report(benchmark: str, results: Sequence[dict[str, Any]], **settings: Any) -> dict[str, Any]:
-    """The JSON document of a benchmark run: machine, settings, results (07-cpu-benchmark)."""
+    """The JSON document of a benchmark run: machine, settings, results."""
     return {
         "benchmark": benchmark,
         "cpu_count": os.cpu_count(),

@@ -58,7 +58,7 @@ def burst(
     open_files: int = 256,
     timeout_s: float = 120,
 ) -> dict[str, int]:
-    """Outcome counts of `requests` GETs at once in a child limited to open_files (05-aiohttp)."""
+    """Outcome counts of `requests` GETs at once in a child limited to open_files."""
     if sys.platform == "win32":
         raise RuntimeError("burst needs POSIX resource limits; Windows has none for sockets")
     command = [sys.executable, "-m", "helpers.lessons.burst", base_url, "--requests", str(requests)]
@@ -71,7 +71,7 @@ def burst(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: lower this process's open-file limit, burst, print counts (05-aiohttp)."""
+    """Command line: lower this process's open-file limit, burst, print counts."""
     parser = argparse.ArgumentParser(prog="python -m helpers.lessons.burst", description=__doc__)
     parser.add_argument("url", help="base URL of the slow server, http://127.0.0.1:PORT")
     parser.add_argument("--requests", type=at_least(1), default=1000, metavar="N")

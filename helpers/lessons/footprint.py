@@ -23,7 +23,7 @@ import psutil
 
 @dataclass(frozen=True)
 class Footprint:
-    """Start time and memory of `count` units all alive at the same moment (01-why-asyncio)."""
+    """Start time and memory of `count` units all alive at the same moment."""
 
     model: str
     count: int
@@ -33,17 +33,17 @@ class Footprint:
 
     @property
     def start_us_each(self) -> float:
-        """Microseconds to start one unit (01-why-asyncio)."""
+        """Microseconds to start one unit."""
         return self.start_s / self.count * 1e6
 
     @property
     def rss_kib_each(self) -> float:
-        """Resident memory (RAM actually used) per unit, in KiB (01-why-asyncio)."""
+        """Resident memory (RAM actually used) per unit, in KiB."""
         return self.rss_bytes / self.count / 1024
 
     @property
     def vms_kib_each(self) -> float:
-        """Address space reserved per unit, in KiB (01-why-asyncio)."""
+        """Address space reserved per unit, in KiB."""
         return self.vms_bytes / self.count / 1024
 
 
@@ -96,7 +96,7 @@ async def _tasks(count: int) -> Footprint:
 
 @dataclass(frozen=True)
 class Headroom:
-    """Roughly how many more threads may start, and the limit that says so (06-choosing-a-model)."""
+    """Roughly how many more threads may start, and the limit that says so."""
 
     threads: int | None
     limit: str
@@ -130,7 +130,7 @@ def _read_lines(path: str) -> list[str]:
 
 
 def thread_headroom() -> Headroom:
-    """How many more threads Linux lets this machine start; None elsewhere (06-choosing-a-model).
+    """How many more threads Linux lets this machine start; None elsewhere.
 
     Every thread takes a process id, so the room is the smallest of kernel.pid_max and
     kernel.threads-max less the threads alive now, and of the cgroup's pids.max less its pids.
@@ -157,7 +157,7 @@ MODELS = {"threads": _threads, "tasks": lambda count: asyncio.run(_tasks(count))
 
 
 def footprint(model: str, count: int, timeout_s: float = 120) -> Footprint:
-    """Measure count live threads or tasks in a fresh process (01-why-asyncio)."""
+    """Measure count live threads or tasks in a fresh process."""
     if model not in MODELS:
         raise ValueError(f"model must be one of {sorted(MODELS)}, got {model!r}")
     _check_count(count)

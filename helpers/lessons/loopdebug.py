@@ -21,7 +21,7 @@ _SLOW_STEP = "Executing %s took %.3f seconds"  # the message asyncio's loop logs
 
 @dataclass(frozen=True)
 class SlowStep:
-    """One step the loop reported as slow: what ran, and for how many seconds (03-event-loop)."""
+    """One step the loop reported as slow: what ran, and for how many seconds."""
 
     what: str
     seconds: float
@@ -55,7 +55,7 @@ class _Collector(logging.Handler):
 
 @asynccontextmanager
 async def catch_slow_steps(threshold: float = 0.1) -> AsyncIterator[list[SlowStep]]:
-    """Debug the running loop; collect steps slower than threshold seconds (03-event-loop).
+    """Debug the running loop; collect steps slower than threshold seconds.
 
     Other WARNINGs the asyncio logger emits meanwhile are logged again on exit, so none is lost.
     """

@@ -16,14 +16,14 @@ COURSE_STYLE = Path(__file__).with_name("course.mplstyle")  # a matplotlib style
 
 
 def use_course_style() -> None:
-    """Apply the course's chart style to every later matplotlib figure (01-why-asyncio)."""
+    """Apply the course's chart style to every later matplotlib figure."""
     plt.style.use(COURSE_STYLE)
 
 
 def bar_timings(
     timings: Mapping[str, Timing], title: str, *, ylabel: str = "wall-clock time (s)"
 ) -> Figure:
-    """Bar chart of median times with min–max whiskers, one bar per label (01-why-asyncio)."""
+    """Bar chart of median times with min–max whiskers, one bar per label."""
     if not timings:
         raise ValueError("timings is empty: pass at least one label -> Timing")
     labels = list(timings)
@@ -49,7 +49,7 @@ def bar_timings(
 
 
 def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figure:
-    """Bar chart of one measured value per label, each bar labelled (01-why-asyncio)."""
+    """Bar chart of one measured value per label, each bar labelled."""
     if not values:
         raise ValueError("values is empty: pass at least one label -> value")
     with plt.style.context(COURSE_STYLE):
@@ -70,7 +70,7 @@ def line_timings(
     ylabel: str = "wall-clock time (s)",
     log: bool = False,
 ) -> Figure:
-    """Line chart of a measure against problem size, one line per series (01-why-asyncio)."""
+    """Line chart of a measure against problem size, one line per series."""
     if len(sizes) == 0:
         raise ValueError("sizes is empty: pass at least one problem size")
     if not series:
@@ -100,7 +100,7 @@ def line_scaling(
     ylabel: str = "wall-clock time (s)",
     extrapolated: Mapping[str, Sequence[float | None]] | None = None,
 ) -> Figure:
-    """Log-log lines against size: measured solid, extrapolated dashed and so labelled (05-aiohttp).
+    """Log-log lines against size: measured solid, extrapolated dashed and so labelled.
 
     None marks a size without a value. An extrapolated series shares its measured series' colour.
     """
@@ -148,7 +148,7 @@ def line_scaling(
 
 
 def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str) -> Figure:
-    """Horizontal bars of ratios on a log scale, labelled, a line at 1x (06-choosing-a-model)."""
+    """Horizontal bars of ratios on a log scale, labelled, a line at 1x."""
     if not ratios:
         raise ValueError("ratios is empty: pass at least one label -> ratio")
     bad = {label: value for label, value in ratios.items() if not value > 0}

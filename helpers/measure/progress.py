@@ -19,7 +19,7 @@ BAR_FORMAT = "{desc} [{bar:30}] {n:,}/{total:,}"
 
 
 def course_bar_options(total: int, steps: int = 10) -> dict[str, Any]:
-    """tqdm's keyword arguments for a bar redrawn at each of steps steps of total (05-aiohttp)."""
+    """tqdm's keyword arguments for a bar redrawn at each of steps steps of total."""
     for name, value in (("total", total), ("steps", steps)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be an int of at least 1, got {value!r}")

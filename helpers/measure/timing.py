@@ -1,4 +1,4 @@
-"""Repeat a piece of work and summarise its wall-clock times (introduced in 01-why-asyncio)."""
+"""Repeat a piece of work and summarise its wall-clock times (01-why-asyncio)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Timing:
-    """Wall-clock seconds of repeated runs of one piece of work (01-why-asyncio)."""
+    """Wall-clock seconds of repeated runs of one piece of work."""
 
     runs: tuple[float, ...]
 
@@ -25,17 +25,17 @@ class Timing:
 
     @property
     def median(self) -> float:
-        """Median of the runs in seconds (01-why-asyncio)."""
+        """Median of the runs in seconds."""
         return statistics.median(self.runs)
 
     @property
     def min(self) -> float:
-        """Fastest run in seconds (01-why-asyncio)."""
+        """Fastest run in seconds."""
         return min(self.runs)
 
     @property
     def max(self) -> float:
-        """Slowest run in seconds (01-why-asyncio)."""
+        """Slowest run in seconds."""
         return max(self.runs)
 
     def __str__(self) -> str:
@@ -61,7 +61,7 @@ def _name(func: Callable[..., object]) -> str:
 
 
 def in_rounds(funcs: Mapping[str, Callable[[], T]], repeats: int = 3) -> dict[str, list[T]]:
-    """Call every func once per round, repeats rounds; what each returned (07-cpu-benchmark).
+    """Call every func once per round, repeats rounds; what each returned.
 
     Interleaving the runs spreads any change in the machine's load over all funcs alike, so
     their measurements can be compared side by side.
@@ -80,7 +80,7 @@ def in_rounds(funcs: Mapping[str, Callable[[], T]], repeats: int = 3) -> dict[st
 def repeat_in_rounds(
     funcs: Mapping[str, Callable[[], object]], repeats: int = 3, progress: TextIO | None = None
 ) -> dict[str, Timing]:
-    """Call every func once per round, repeats rounds; each one's times (07-cpu-benchmark).
+    """Call every func once per round, repeats rounds; each one's times.
 
     Each run is logged to progress, if given, as "round r/repeats, name: seconds".
     """
@@ -104,7 +104,7 @@ def repeat_in_rounds(
 
 
 def repeat(func: Callable[[], object], repeats: int = 5) -> Timing:
-    """Call func() repeats times and return its wall-clock times (01-why-asyncio)."""
+    """Call func() repeats times and return its wall-clock times."""
     if inspect.iscoroutinefunction(func):
         raise TypeError("func is a coroutine function: use `await repeat_async(func, repeats)`")
     name = _name(func)
@@ -112,7 +112,7 @@ def repeat(func: Callable[[], object], repeats: int = 5) -> Timing:
 
 
 async def repeat_async(func: Callable[[], Awaitable[object]], repeats: int = 5) -> Timing:
-    """Await func() repeats times and return its wall-clock times (01-why-asyncio)."""
+    """Await func() repeats times and return its wall-clock times."""
     _check_repeats(repeats)
     runs = []
     for run in range(1, repeats + 1):
@@ -130,7 +130,7 @@ async def repeat_async(func: Callable[[], Awaitable[object]], repeats: int = 5) 
 
 @dataclass
 class Stopwatch:
-    """Context manager that measures the wall-clock time of its block (01-why-asyncio)."""
+    """Context manager that measures the wall-clock time of its block."""
 
     _start: float | None = field(default=None, repr=False)
     _stop: float | None = field(default=None, repr=False)
@@ -145,7 +145,7 @@ class Stopwatch:
 
     @property
     def elapsed(self) -> float:
-        """Seconds since the block started, or its total once it has ended (01-why-asyncio)."""
+        """Seconds since the block started, or its total once it has ended."""
         if self._start is None:
             raise RuntimeError("the stopwatch has not been started: use it in a `with` block")
         end = self._stop if self._stop is not None else time.perf_counter()

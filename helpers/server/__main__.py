@@ -1,4 +1,4 @@
-"""`python -m helpers.server`: serve until Ctrl-C, SIGTERM or end of input (05-aiohttp).
+"""`python -m helpers.server`: serve until Ctrl-C, SIGTERM or end of input.
 
 It prints its base URL on the first line of standard output, then serves.
 """
@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the slow server from the command line until stopped (05-aiohttp)."""
+    """Run the slow server from the command line until stopped."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:

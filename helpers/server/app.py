@@ -1,4 +1,4 @@
-"""The slow server's aiohttp application: its routes, delays and injected errors (05-aiohttp).
+"""The slow server's aiohttp application: its routes, delays and injected errors.
 
 Routes (the first four are "slow": each request waits its delay and may get an injected error):
 
@@ -48,7 +48,7 @@ def _is_number(value: object) -> bool:
 
 @dataclass(frozen=True)
 class ServerConfig:
-    """Latency, jitter, error rate and seed of the slow server, checked on creation (05-aiohttp)."""
+    """Latency, jitter, error rate and seed of the slow server, checked on creation."""
 
     latency: float = 0.0
     jitter: float = 0.0
@@ -69,14 +69,14 @@ class ServerConfig:
         check_pages(self.pages)
 
     def to_args(self) -> list[str]:
-        """The command-line options that give the server this config (05-aiohttp)."""
+        """The command-line options that give the server this config."""
         args = ["--latency", str(self.latency), "--jitter", str(self.jitter)]
         args += ["--error-rate", str(self.error_rate), "--pages", str(self.pages)]
         return args if self.seed is None else [*args, "--seed", str(self.seed)]
 
 
 def check_port(port: int) -> None:
-    """Raise ValueError unless port is an int from 0 to 65535 (05-aiohttp)."""
+    """Raise ValueError unless port is an int from 0 to 65535."""
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise ValueError(f"port must be an int from 0 (the OS picks one) to 65535, got {port!r}")
 
@@ -208,7 +208,7 @@ async def _stats(request: web.Request) -> web.Response:
 
 
 def make_app(config: ServerConfig) -> web.Application:
-    """Build the slow server's aiohttp application with its routes (05-aiohttp)."""
+    """Build the slow server's aiohttp application with its routes."""
     seed = secrets.randbits(32) if config.seed is None else config.seed
     app = web.Application()
     app[_STATE] = _State(config, seed)

@@ -26,7 +26,7 @@ STOP_GRACE = 5.0  # seconds the child gets to exit after SIGTERM before it is ki
 
 
 def raise_open_file_limit() -> int | None:
-    """Raise the soft open-file limit to the hard one; return it, None on Windows (05-aiohttp)."""
+    """Raise the soft open-file limit to the hard one; return it, None on Windows."""
     if sys.platform == "win32":
         return None  # no per-process limit on sockets to raise
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -50,7 +50,7 @@ def _read_first_line(stream: IO[bytes]) -> tuple[Future[bytes], threading.Thread
 
 
 class SlowServer:
-    """The slow server in a child process, for `with` or `async with`; read .url (05-aiohttp)."""
+    """The slow server in a child process, for `with` or `async with`; read .url."""
 
     def __init__(
         self,
@@ -78,14 +78,14 @@ class SlowServer:
 
     @property
     def url(self) -> str:
-        """Base URL such as http://127.0.0.1:54321, without a trailing slash (05-aiohttp)."""
+        """Base URL such as http://127.0.0.1:54321, without a trailing slash."""
         if self._url is None:
             raise RuntimeError("the server is not running: use `with SlowServer() as server:`")
         return self._url
 
     @property
     def pid(self) -> int:
-        """Process id of the running server (05-aiohttp)."""
+        """Process id of the running server."""
         if self._process is None:
             raise RuntimeError("the server is not running: use `with SlowServer() as server:`")
         return self._process.pid
@@ -150,7 +150,7 @@ class SlowServer:
         return stderr
 
     def start(self) -> SlowServer:
-        """Start the child and wait until it serves; prefer `with SlowServer()` (05-aiohttp)."""
+        """Start the child and wait until it serves; prefer `with SlowServer()`."""
         line = self._spawn()
         try:
             self._started(line.result(timeout=self.start_timeout))
@@ -162,7 +162,7 @@ class SlowServer:
         return self
 
     def stop(self) -> None:
-        """Stop the child: SIGTERM, then kill after STOP_GRACE seconds (05-aiohttp)."""
+        """Stop the child: SIGTERM, then kill after STOP_GRACE seconds."""
         if self._process is None:
             return
         try:
@@ -174,7 +174,7 @@ class SlowServer:
             self._finish()
 
     async def start_async(self) -> SlowServer:
-        """start() in a thread, so that the event loop keeps running meanwhile (05-aiohttp)."""
+        """start() in a thread, so that the event loop keeps running meanwhile."""
         starting = asyncio.get_running_loop().run_in_executor(None, self.start)
         try:
             return await asyncio.shield(starting)
@@ -188,7 +188,7 @@ class SlowServer:
             self._finish()
 
     async def stop_async(self) -> None:
-        """stop() in a thread, so that the event loop keeps running meanwhile (05-aiohttp)."""
+        """stop() in a thread, so that the event loop keeps running meanwhile."""
         await asyncio.get_running_loop().run_in_executor(None, self.stop)
 
     def __enter__(self) -> SlowServer:

@@ -1,4 +1,4 @@
-"""The generated site under /site/: linked pages a crawler can walk (09-capstone)."""
+"""The generated site under /site/: linked pages a crawler can walk."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ EXTERNAL_SITE = "http://example.invalid"  # other-host links: .invalid never res
 
 
 def check_pages(pages: int) -> None:
-    """Raise ValueError unless pages is an int from 1 to MAX_SITE_PAGES (05-aiohttp)."""
+    """Raise ValueError unless pages is an int from 1 to MAX_SITE_PAGES."""
     if isinstance(pages, bool) or not isinstance(pages, int) or not 1 <= pages <= MAX_SITE_PAGES:
         raise ValueError(f"pages must be an int from 1 to {MAX_SITE_PAGES:,}, got {pages!r}")
 
 
 @functools.lru_cache(maxsize=16)
 def site_links(seed: int, pages: int) -> tuple[tuple[str, ...], ...]:
-    """The hrefs on each page of the generated site, indexed by page number (09-capstone).
+    """The hrefs on each page of the generated site, indexed by page number.
 
     A random tree links every page from /site/0; each page also links to up to three random
     others. Some links are written relative ("12"), some carry a fragment ("/site/12#links"),
@@ -50,7 +50,7 @@ def site_links(seed: int, pages: int) -> tuple[tuple[str, ...], ...]:
 
 
 def site_paths(seed: int, pages: int) -> tuple[frozenset[str], frozenset[str]]:
-    """Paths a crawler from /site/0 must reach: (pages that exist, dead links) (09-capstone)."""
+    """Paths a crawler from /site/0 must reach: (pages that exist, dead links)."""
     links = site_links(seed, pages)
     found, to_visit = {"/site/0"}, ["/site/0"]
     while to_visit:
