@@ -25,12 +25,13 @@ lab: $(STAMP) $(LAB_SETTINGS)  ## Open the course in JupyterLab on the index not
 	$(BIN)/jupyter lab --ServerApp.root_dir=. --ServerApp.ip=127.0.0.1 --LabApp.extension_manager=readonly \
 		$(LAB_ROOT) $(LAB_OPTIONS) notebooks/00-index.ipynb
 
-test: test-helpers  ## Lint, test the helpers, then every notebook under nbval and under Run All
+test: test-helpers  ## Lint, type-check, test the helpers, then every notebook under nbval and Run All
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-nbval test-run-all
 
-test-helpers: $(STAMP)  ## Lint, and test the helpers package and the tools
+test-helpers: $(STAMP)  ## Lint, type-check, and test the helpers package and the tools
 	$(BIN)/ruff check helpers tests tools notebooks
 	$(BIN)/ruff format --check helpers tests tools notebooks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests
 
 test-pythons:  ## `make test` on every supported Python on PATH, each in its own .venv-3.X
@@ -93,11 +94,11 @@ navigation: $(STAMP)  ## Rewrite each notebook's header, footer links and the in
 html: $(STAMP)  ## Render every notebook with its outputs to a static site in build/html/
 	$(BIN)/python tools/static_site.py build/html
 
-lock: $(STAMP)  ## Refresh constraints.txt: the newest versions allowed by requirements.txt, for Python 3.10+
+lock: $(STAMP)  ## Refresh constraints.txt: the newest versions pyproject.toml allows (with the dev extra), for Python 3.10+
 	$(BIN)/python -m pip install --disable-pip-version-check uv
-	grep -v '^-e' requirements.txt | $(BIN)/python -m uv pip compile --universal \
+	$(BIN)/python -m uv pip compile --universal --extra dev \
 		--python-version 3.10 --custom-compile-command "make lock" --no-annotate \
-		--no-emit-index-url - -o constraints.txt
+		--no-emit-index-url pyproject.toml -o constraints.txt
 
 clean:  ## Remove .venv, the test matrix's .venv-3.X and caches
-	rm -rf $(VENV) .venv-3.* .pytest_cache .ruff_cache build
+	rm -rf $(VENV) .venv-3.* .pytest_cache .ruff_cache .mypy_cache build

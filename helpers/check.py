@@ -9,19 +9,20 @@ import multiprocessing
 import os
 import socket
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 
-REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
+DISTRIBUTION = "hpc-asyncio-course-helpers"  # the course's name on the package index
+FIX = "run `make install` (or `pip install -r requirements.txt -c constraints.txt`)"
 MIN_PYTHON = (3, 10)
 MIN_OPEN_FILES = 4096
 
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the environment check: OK, WARN or FAIL, and what to do (00-index)."""
+    """One line of the environment check: OK, WARN or FAIL, and what to do."""
 
     status: str
     item: str
@@ -32,36 +33,30 @@ class Check:
 
 
 def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> Check:
-    """Python must be 3.10 or newer (00-index)."""
+    """Python must be 3.10 or newer."""
     found = ".".join(map(str, version))
     if version[:2] >= MIN_PYTHON:
         return Check("OK", "Python", f"{found} (3.10+ needed)")
     return Check("FAIL", "Python", f"{found} is too old: install Python 3.10 or newer")
 
 
-def read_requirements(path: Path = REQUIREMENTS) -> list[Requirement]:
-    """The packages named in the course's requirements.txt, without the course itself (00-index)."""
-    if not path.is_file():
-        raise FileNotFoundError(f"requirements file not found: {path}")
-    requirements = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line or line.startswith("-"):
-            continue
-        try:
-            requirements.append(Requirement(line))
-        except InvalidRequirement as exc:
-            raise ValueError(f"{path.name}: cannot read requirement {line!r}: {exc}") from exc
-    return requirements
+def course_requirements(distribution: str = DISTRIBUTION) -> list[Requirement]:
+    """What the course needs to run, as pyproject.toml declares it, dev tools aside."""
+    try:
+        declared = importlib.metadata.requires(distribution) or []
+    except importlib.metadata.PackageNotFoundError:
+        raise LookupError(f"{distribution} is not installed: {FIX}") from None
+    requirements = [Requirement(line) for line in declared]
+    return [r for r in requirements if r.marker is None or "extra" not in str(r.marker)]
 
 
 @functools.cache
-def _modules_by_owner() -> dict[str, list[str]]:
+def _modules_by_owner() -> Mapping[str, list[str]]:
     return importlib.metadata.packages_distributions()
 
 
 def import_name(distribution: str) -> str:
-    """The module a package installs under, e.g. `xdist` for pytest-xdist (00-index)."""
+    """The module a package installs under, e.g. `xdist` for pytest-xdist."""
     guess = distribution.lower().replace("-", "_")
     modules = sorted(
         module
@@ -73,17 +68,16 @@ def import_name(distribution: str) -> str:
 
 
 def check_package(requirement: Requirement) -> Check:
-    """The package is installed at a version the course was tested with, and imports (00-index)."""
+    """The package is installed at a version the course was tested with, and imports."""
     name = requirement.name
     if requirement.marker is not None and not requirement.marker.evaluate():
         return Check("OK", name, f"not needed here ({requirement.marker})")
-    fix = "run `make install` (or `pip install -r requirements.txt -c constraints.txt`)"
     try:
         version = importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
-        return Check("FAIL", name, f"not installed: {fix}")
+        return Check("FAIL", name, f"not installed: {FIX}")
     if requirement.specifier and not requirement.specifier.contains(version, prereleases=True):
-        return Check("FAIL", name, f"{version} installed, {requirement.specifier} needed: {fix}")
+        return Check("FAIL", name, f"{version} installed, {requirement.specifier} needed: {FIX}")
     module = import_name(name)
     try:
         importlib.import_module(module)
@@ -93,7 +87,7 @@ def check_package(requirement: Requirement) -> Check:
 
 
 def check_cpus(count: int | None = os.cpu_count()) -> Check:
-    """More than one CPU, or the speed-up demonstrations are skipped (00-index)."""
+    """More than one CPU, or the speed-up demonstrations are skipped."""
     if not count:
         return Check("WARN", "CPUs", "unknown: speed-up demonstrations may be skipped")
     if count == 1:
@@ -102,13 +96,13 @@ def check_cpus(count: int | None = os.cpu_count()) -> Check:
 
 
 def check_start_method() -> Check:
-    """Report the default multiprocessing start method (00-index)."""
+    """Report the default multiprocessing start method."""
     method = multiprocessing.get_context().get_start_method()
     return Check("OK", "process start method", f"{method} (07-cpu-benchmark explains it)")
 
 
 def check_open_files(limit: int | None = None) -> Check:
-    """The open-file limit must allow thousands of sockets for notebook 05 (00-index)."""
+    """The open-file limit must allow thousands of sockets for notebook 05."""
     if limit is None:
         try:
             import resource
@@ -126,7 +120,7 @@ def check_open_files(limit: int | None = None) -> Check:
 
 
 def check_loopback() -> Check:
-    """A server can bind to 127.0.0.1 and a client can connect to it (00-index)."""
+    """A server can bind to 127.0.0.1 and a client can connect to it."""
     try:
         with socket.create_server(("127.0.0.1", 0)) as server:
             port = server.getsockname()[1]
@@ -138,18 +132,18 @@ def check_loopback() -> Check:
 
 
 def run_checks() -> list[Check]:
-    """Every check, in the order a student should fix them (00-index)."""
+    """Every check, in the order a student should fix them."""
     checks = [check_python()]
     try:
-        checks += [check_package(requirement) for requirement in read_requirements()]
-    except (FileNotFoundError, ValueError) as exc:
+        checks += [check_package(requirement) for requirement in course_requirements()]
+    except LookupError as exc:
         checks.append(Check("FAIL", "requirements", str(exc)))
     checks += [check_cpus(), check_start_method(), check_open_files(), check_loopback()]
     return checks
 
 
 def main() -> int:
-    """Print one line per check; exit status 1 if any check failed (00-index)."""
+    """Print one line per check; exit status 1 if any check failed."""
     checks = run_checks()
     for check in checks:
         print(check)

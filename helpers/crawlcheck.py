@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from helpers.crawler import CrawlResult
-from helpers.server import site_paths
-from helpers.timeline import Outcome, Record, Timeline
+from helpers.measure.timeline import Outcome, Record, Timeline
+from helpers.server.site import site_paths
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 

@@ -1,4 +1,4 @@
-"""Shared test settings: draw charts without a screen; check that tests leave no process behind."""
+"""Shared test settings: draw charts without a screen; every test must leave no process behind."""
 
 import matplotlib
 import psutil
@@ -13,16 +13,16 @@ SERVICES = (
 )
 
 
-def leftover_processes() -> list[psutil.Process]:
-    """Child processes still running after a grace of 5 s, multiprocessing's services aside."""
+def leftover_processes(grace: float = 5.0) -> list[psutil.Process]:
+    """Child processes still running after grace seconds, multiprocessing's services aside."""
     me = psutil.Process()
     services = {p for p in me.children() if any(s in " ".join(p.cmdline()) for s in SERVICES)}
     leftovers = [p for p in me.children(recursive=True) if p not in services]
-    return psutil.wait_procs(leftovers, timeout=5)[1]
+    return psutil.wait_procs(leftovers, timeout=grace)[1]
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def no_worker_left_behind():
-    """Fail the test if it leaves a worker process running."""
+    """Fail any test that leaves a child process running (applies to every test)."""
     yield
     assert leftover_processes() == []

@@ -1,6 +1,6 @@
 import pytest
 
-from helpers.amdahl import amdahl_speedup, fit_serial_fraction
+from helpers.lessons.amdahl import amdahl_speedup, fit_serial_fraction
 
 
 def test_no_serial_part_gives_the_ideal_speed_up():

@@ -10,15 +10,15 @@ import time
 
 import pytest
 
-from helpers import bench
-from helpers.bench import (
+import helpers.bench.__main__ as bench_cli
+from helpers.bench.__main__ import main
+from helpers.bench.cpu import (
     CPU_STRATEGIES,
     CpuResult,
     CpuStrategy,
     cpu_report,
     cpu_strategy,
     format_cpu_table,
-    main,
     pool_map_chunksize,
     record_pool_map,
     results_from_report,
@@ -27,8 +27,8 @@ from helpers.bench import (
     run_worker_sweep,
     sum_of_squares_in_worker,
 )
-from helpers.timing import Timing
-from helpers.workloads import article_numbers, sum_of_squares, sum_of_squares_closed
+from helpers.cpu.workloads import article_numbers, sum_of_squares, sum_of_squares_closed
+from helpers.measure.timing import Timing
 
 SMALL = article_numbers(4, 20_000)
 EXPECTED = [sum_of_squares_closed(n) for n in SMALL]
@@ -39,7 +39,6 @@ START_METHODS = [
     if method in multiprocessing.get_all_start_methods()
     and (method != "fork" or sys.platform == "linux")
 ]
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
 
 
 @pytest.mark.parametrize("start_method", START_METHODS)
@@ -139,7 +138,7 @@ def test_cli_writes_json_with_the_documented_schema(tmp_path):
 
 
 def test_cli_plot_writes_a_png(tmp_path):
-    pytest.importorskip("helpers.plots")
+    pytest.importorskip("helpers.measure.plots")
     path = tmp_path / "cpu.png"
     command = [sys.executable, "-m", "helpers.bench", "cpu", *SMALL_ARGS, "--plot", str(path)]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=60)
@@ -149,7 +148,7 @@ def test_cli_plot_writes_a_png(tmp_path):
 
 def test_cli_exits_1_when_a_result_is_wrong(monkeypatch, capsys):
     broken = CpuStrategy("broken", lambda numbers, workers, context: [0] * len(numbers))
-    monkeypatch.setattr(bench, "CPU_STRATEGIES", (CPU_STRATEGIES[0], broken))
+    monkeypatch.setattr(bench_cli, "CPU_STRATEGIES", (CPU_STRATEGIES[0], broken))
     assert main(["cpu", *SMALL_ARGS]) == 1
     assert "WRONG results from: broken" in capsys.readouterr().out
 
@@ -232,8 +231,8 @@ def test_pool_map_chunksize_is_what_pool_map_uses(monkeypatch, items, workers, c
     monkeypatch.setattr(Pool, "_get_tasks", staticmethod(spy))
     with ThreadPool(workers) as pool:
         pool.map(abs, range(items))
+    assert seen == [chunksize], "Pool.map asked _get_tasks for this chunksize, once"
     assert pool_map_chunksize(items, workers) == chunksize
-    assert seen in ([chunksize], [])  # Pool.map sends no task for no items
 
 
 def test_pool_map_chunksize_rejects_bad_input():

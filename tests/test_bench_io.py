@@ -6,9 +6,9 @@ import sys
 import psutil
 import pytest
 
-from helpers import bench_io, openfiles
-from helpers.bench import main
-from helpers.bench_io import (
+from helpers.bench import io as bench_io
+from helpers.bench.__main__ import main
+from helpers.bench.io import (
     ASYNCIO,
     IO_STRATEGIES,
     SEQUENTIAL,
@@ -22,14 +22,12 @@ from helpers.bench_io import (
     time_io,
     wrong_bodies,
 )
-from helpers.server import SlowServer
-from helpers.timing import Timing
+from helpers.measure.timing import Timing
+from helpers.server import openfiles
+from helpers.server.process import SlowServer
 
 SMALL_ARGS = ["--requests", "12", "--latency", "0.01", "--repeat", "1", "--threads", "4"]
 SMALL_ARGS += ["--limit", "6", "--sequential", "3"]
-
-
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +89,9 @@ def test_time_io_names_the_failing_run(server):
     def broken(urls, concurrency):
         raise OSError("no route")
 
-    with pytest.raises(RuntimeError, match="broken failed in round 1: OSError: no route"):
+    with pytest.raises(
+        RuntimeError, match="broken, 3 requests raised OSError on run 1 of 1: no route"
+    ):
         time_io([IoRun(IoStrategy("broken", broken, "broken"), 3)], server.url, repeats=1)
 
 

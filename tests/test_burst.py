@@ -3,13 +3,10 @@ import sys
 
 import pytest
 
-from helpers.burst import TOO_MANY_OPEN_FILES, burst
-from helpers.server import SlowServer
+from helpers.lessons.burst import TOO_MANY_OPEN_FILES, burst
+from helpers.server.process import SlowServer
 
-pytestmark = [
-    pytest.mark.skipif(sys.platform == "win32", reason="POSIX open-file limits"),
-    pytest.mark.usefixtures("no_worker_left_behind"),
-]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX open-file limits")
 
 
 def test_without_a_limit_a_low_open_file_limit_fails_requests():
@@ -39,7 +36,7 @@ def test_http_errors_are_counted_by_status():
     ],
 )
 def test_cli_rejects_bad_arguments(args, message):
-    command = [sys.executable, "-m", "helpers.burst", "http://127.0.0.1:9", *args]
+    command = [sys.executable, "-m", "helpers.lessons.burst", "http://127.0.0.1:9", *args]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=30)
     assert completed.returncode == 2
     assert message in completed.stderr

@@ -1,6 +1,6 @@
 import pytest
 
-from helpers.choose import choose_model
+from helpers.lessons.choose import choose_model
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,9 @@
 import pytest
 
-from helpers.cluster import SCHEDULER_ADDRESS_VARIABLE, dask_client
-from helpers.workloads import sum_of_squares, sum_of_squares_closed
+from helpers.cpu.cluster import SCHEDULER_ADDRESS_VARIABLE, dask_client
+from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed
 
 distributed = pytest.importorskip("distributed")
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
 
 
 def test_local_cluster_maps_on_loopback_and_closes(monkeypatch):

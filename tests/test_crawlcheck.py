@@ -15,9 +15,7 @@ from helpers.crawlcheck import (
     server_stats,
 )
 from helpers.crawler import CrawlResult
-from helpers.server import SlowServer
-
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
+from helpers.server.process import SlowServer
 
 
 def test_loopback_session_refuses_other_hosts_without_connecting():

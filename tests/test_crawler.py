@@ -28,9 +28,7 @@ from helpers.crawler import (
     fetch_with_retries,
     page_links,
 )
-from helpers.server import SlowServer
-
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
+from helpers.server.process import SlowServer
 
 
 def test_page_links_resolve_drop_fragments_and_stay_on_the_host():

@@ -8,8 +8,8 @@ import pytest
 from solutions import WrongAnswer, exercises, grade, wrong_answers
 
 from helpers.exercises import NOT_ATTEMPTED, Mistake
-from helpers.timeline import Timeline
-from helpers.toyloop import Readable, Sleep, ToyLoop
+from helpers.lessons.toyloop import Readable, Sleep, ToyLoop
+from helpers.measure.timeline import Timeline
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03-event-loop.ipynb"
 

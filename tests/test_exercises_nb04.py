@@ -7,7 +7,7 @@ import pytest
 from solutions import WrongAnswer, exercises, grade, wrong_answers
 
 from helpers.exercises import NOT_ATTEMPTED, Mistake
-from helpers.timeline import Timeline
+from helpers.measure.timeline import Timeline
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04-tasks-and-gather.ipynb"
 

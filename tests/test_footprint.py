@@ -2,8 +2,8 @@ import sys
 
 import pytest
 
-from helpers import footprint as footprint_module
-from helpers.footprint import Headroom, footprint, thread_headroom
+from helpers.lessons import footprint as footprint_module
+from helpers.lessons.footprint import Headroom, footprint, thread_headroom
 
 
 @pytest.mark.parametrize("model", ["threads", "tasks"])

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from helpers.harness import at_least, cell, run_coroutine
+from helpers.bench.harness import at_least, run_coroutine
 
 
 def test_at_least_parses_integers_and_floats():
@@ -25,11 +25,6 @@ def test_at_least_parses_integers_and_floats():
 def test_at_least_names_what_is_wrong(parse, text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message):
         parse(text)
-
-
-def test_cell_formats_or_dashes():
-    assert cell(None, ".2f") == "-"
-    assert cell(1234.5, ",.1f") == "1,234.5"
 
 
 async def _where() -> str:

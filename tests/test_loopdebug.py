@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from helpers.loopdebug import SlowStep, catch_slow_steps
+from helpers.lessons.loopdebug import SlowStep, catch_slow_steps
 
 
 async def blocker(seconds: float) -> None:

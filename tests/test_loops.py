@@ -4,7 +4,7 @@ from functools import partial
 
 import pytest
 
-from helpers.loops import (
+from helpers.lessons.loops import (
     echo_round_trips,
     heartbeat,
     loop_factories,
@@ -12,7 +12,7 @@ from helpers.loops import (
     task_churn,
     time_loops,
 )
-from helpers.timeline import Timeline
+from helpers.measure.timeline import Timeline
 
 
 async def beat_around(block_s: float) -> tuple[list[float], Timeline]:

@@ -1,7 +1,10 @@
+import importlib.resources
+
+import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 
-from helpers.plots import (
+from helpers.measure.plots import (
     bar_ratios,
     bar_timings,
     bar_values,
@@ -9,7 +12,7 @@ from helpers.plots import (
     line_timings,
     use_course_style,
 )
-from helpers.timing import Timing
+from helpers.measure.timing import Timing
 
 
 @pytest.fixture(autouse=True)
@@ -68,6 +71,20 @@ def test_use_course_style_sets_projector_fonts():
     with plt.rc_context():
         use_course_style()
         assert plt.rcParams["font.size"] >= 14
+
+
+def test_the_style_is_a_style_sheet_shipped_in_the_package():
+    sheet = importlib.resources.files("helpers.measure") / "course.mplstyle"
+    assert sheet.is_file()
+    assert matplotlib.rc_params_from_file(str(sheet), use_default_template=False)["font.size"] == 14
+
+
+def test_charts_use_the_style_sheet_without_use_course_style():
+    with plt.rc_context():
+        plt.style.use("default")
+        fig = bar_values({"a": 1.0}, title="t", ylabel="y")
+    assert tuple(fig.get_size_inches()) == (10, 5.5)
+    assert fig.axes[0].title.get_fontsize() == 16
 
 
 def test_bar_values_labels_each_bar():

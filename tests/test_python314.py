@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FORKSERVER_BY_DEFAULT = """
 import multiprocessing, sys
 multiprocessing.set_start_method("forkserver")  # Linux's default from Python 3.14
-from helpers.bench import main
+from helpers.bench.__main__ import main
 sys.exit(main(["cpu", "--numbers", "3", "--start", "20000", "--repeat", "1", "--workers", "2"]))
 """
 

@@ -17,13 +17,9 @@ import aiohttp
 import psutil
 import pytest
 
-from helpers.server import (
-    EXTERNAL_SITE,
-    ServerConfig,
-    SlowServer,
-    site_links,
-    site_paths,
-)
+from helpers.server.app import ServerConfig
+from helpers.server.process import SlowServer
+from helpers.server.site import EXTERNAL_SITE, site_links, site_paths
 
 CLI = [sys.executable, "-m", "helpers.server"]
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
@@ -52,9 +48,6 @@ def gone(pid: int) -> bool:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
-
-
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
 
 
 def test_start_answers_and_stops():
@@ -235,7 +228,7 @@ def test_start_timeout_is_a_clear_error():
 @posix_only
 def test_child_stops_when_parent_dies():
     code = (
-        "import time; from helpers.server import SlowServer; "
+        "import time; from helpers.server.process import SlowServer; "
         "print(SlowServer().start().pid, flush=True); time.sleep(60)"
     )
     with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) as parent:

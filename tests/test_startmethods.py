@@ -6,16 +6,15 @@ from concurrent.futures import ProcessPoolExecutor
 import psutil
 import pytest
 
-from helpers.startmethods import (
+from helpers.cpu.startmethods import (
     POOL_APIS,
     _run_python,
     pool_startup,
     stop_services,
     try_function_from_main,
 )
-from helpers.workloads import sum_of_squares
+from helpers.cpu.workloads import sum_of_squares
 
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
 METHODS = multiprocessing.get_all_start_methods()
 no_fork = pytest.mark.skipif(sys.platform != "linux", reason="fork is tried on Linux only")
 

@@ -14,7 +14,7 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from helpers.timeline import Record, Timeline, run_recorded
+from helpers.measure.timeline import Record, Timeline, run_recorded
 
 matplotlib.use("Agg")
 

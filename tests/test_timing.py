@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from helpers.timing import Stopwatch, Timing, repeat, repeat_async, repeat_in_rounds
+from helpers.measure.timing import Stopwatch, Timing, repeat, repeat_async, repeat_in_rounds
 
 
 def test_repeat_returns_one_run_per_repeat():

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from helpers.toyloop import Readable, Sleep, ToyLoop
+from helpers.lessons.toyloop import Readable, Sleep, ToyLoop
 
 
 def sleeper(seconds: float):

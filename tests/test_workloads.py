@@ -1,6 +1,6 @@
 import pytest
 
-from helpers.workloads import (
+from helpers.cpu.workloads import (
     ARTICLE_START,
     article_numbers,
     check_closed_form,

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import psutil
@@ -166,7 +166,7 @@ class Lab:
                     raise
                 time.sleep(0.2)
 
-    def api(self, method: str, path: str) -> object:
+    def api(self, method: str, path: str) -> Any:
         """Call the server's REST API with the token; return the decoded JSON (or None)."""
         request = urllib.request.Request(
             self.url + path, method=method, headers={"Authorization": f"token {self.token}"}

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from jupyter_client.manager import start_new_kernel
@@ -76,7 +77,9 @@ def run_all(path: Path, timeout_s: float = 600, open_files: int | None = None) -
     cells = [c for c in notebook.cells if c.cell_type == "code" and c.source.strip()]
     report = Report(path)
     start = time.perf_counter()
-    limits = {} if open_files is None else {"preexec_fn": _open_file_limit(open_files)}
+    limits: dict[str, Any] = {}
+    if open_files is not None:
+        limits["preexec_fn"] = _open_file_limit(open_files)
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(path.parent), **limits)
     try:
         owners = {client.execute(c.source, stop_on_error=True): i for i, c in enumerate(cells)}

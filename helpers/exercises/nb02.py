@@ -9,7 +9,7 @@ import warnings
 from typing import Any
 
 from helpers.exercises import Mistake, answer, passed
-from helpers.timeline import Timeline
+from helpers.measure.timeline import Timeline
 
 BREW_S = 0.3  # brew_tea's two steps, 0.1 s and 0.2 s
 

@@ -9,8 +9,8 @@ from collections.abc import Generator
 from typing import Any
 
 from helpers.exercises import Mistake, answer, passed
-from helpers.timeline import Timeline
-from helpers.toyloop import Sleep, ToyLoop
+from helpers.lessons.toyloop import Sleep, ToyLoop
+from helpers.measure.timeline import Timeline
 
 COUNTDOWN_STEP_S = 0.05
 TAKING_TURNS = ["a 3", "b 3", "a 2", "b 2", "a 1", "b 1"]

@@ -7,7 +7,7 @@ import inspect
 from typing import Any
 
 from helpers.exercises import Mistake, answer, passed
-from helpers.timeline import Timeline
+from helpers.measure.timeline import Timeline
 
 MIRRORS = {"slow": 0.6, "quick": 0.05, "medium": 0.4}  # name -> seconds to answer
 SQUARES = 8
@@ -26,7 +26,9 @@ async def check_fastest(namespace: dict[str, Any]) -> bool:
 
     async def watched_answer(name: str, seconds: float) -> str:
         asked.append(name)
-        started.append(asyncio.current_task())
+        task = asyncio.current_task()
+        assert task is not None, "answer() runs in a task"
+        started.append(task)
         with timeline.task(name):
             return await original(name, seconds)
 

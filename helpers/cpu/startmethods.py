@@ -1,4 +1,4 @@
-"""How worker processes start: what each start method costs and what it can run (07-cpu-benchmark).
+"""How worker processes start: each start method's cost and limits (06-choosing-a-model).
 
 fork copies the running parent; spawn starts a fresh interpreter that imports what it needs;
 forkserver forks each worker from a small server process started with spawn. Both experiments
@@ -17,8 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.bench import results_from_report
-from helpers.timing import Timing
+from helpers.bench.cpu import results_from_report
+from helpers.measure.timing import Timing
 
 POOL_APIS = ("ProcessPoolExecutor", "multiprocessing.Pool")
 
@@ -52,7 +52,7 @@ else:
 
 @dataclass(frozen=True)
 class MainFunctionTrial:
-    """What a pool did with a worker function defined in __main__ (07-cpu-benchmark)."""
+    """What a pool did with a worker function defined in __main__."""
 
     method: str
     api: str
@@ -61,7 +61,7 @@ class MainFunctionTrial:
 
     @property
     def ok(self) -> bool:
-        """True if the pool returned the squares (07-cpu-benchmark)."""
+        """True if the pool returned the squares."""
         return self.outcome.startswith("ok:")
 
 
@@ -99,7 +99,7 @@ def _check_method(method: str) -> None:
 def try_function_from_main(
     method: str, api: str = "ProcessPoolExecutor", wait: float = 30, timeout: float = 120
 ) -> MainFunctionTrial:
-    """Map a function defined in __main__ over a pool started by method (07-cpu-benchmark).
+    """Map a function defined in __main__ over a pool started by method.
 
     The pool waits up to `wait` seconds for its answer; the whole experiment is killed after
     `timeout` seconds. A worker's traceback is kept as its last error line, not printed.
@@ -119,7 +119,7 @@ def try_function_from_main(
 def pool_startup(
     method: str, workers: int, repeats: int = 3, timeout: float = 120
 ) -> dict[str, Timing]:
-    """Seconds for each pool API to start, run no real work and stop (07-cpu-benchmark).
+    """Seconds for each pool API to start, run no real work and stop.
 
     Runs `python -m helpers.bench cpu` in a new process on the numbers 0 .. workers-1, whose
     work is instant, so the times are what starting and stopping the workers cost.
@@ -139,7 +139,7 @@ def pool_startup(
 
 
 def stop_services() -> None:
-    """Stop the resource tracker and fork server that multiprocessing keeps (07-cpu-benchmark).
+    """Stop the resource tracker and fork server that multiprocessing keeps.
 
     Spawn and forkserver start these helper processes on first use and keep them for the life
     of the process; stopping them leaves nothing running, and they start again when needed.

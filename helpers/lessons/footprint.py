@@ -1,7 +1,8 @@
 """Measure what it costs to keep many threads or coroutines alive at once (01-why-asyncio).
 
-Each measurement runs in a fresh Python process (`python -m helpers.footprint MODEL COUNT`), so
-memory freed by earlier cells cannot be reused and hide the cost.
+Each measurement runs in a fresh Python process
+(`python -m helpers.lessons.footprint MODEL COUNT`), so memory freed by earlier cells cannot
+be reused and hide the cost.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import psutil
 
 @dataclass(frozen=True)
 class Footprint:
-    """Start time and memory of `count` units all alive at the same moment (01-why-asyncio)."""
+    """Start time and memory of `count` units all alive at the same moment."""
 
     model: str
     count: int
@@ -33,7 +34,7 @@ class Footprint:
 
     @property
     def start_us_each(self) -> float:
-        """Microseconds to start one unit, on the clock (01-why-asyncio)."""
+        """Microseconds to start one unit, on the clock."""
         return self.start_s / self.count * 1e6
 
     @property
@@ -43,12 +44,12 @@ class Footprint:
 
     @property
     def rss_kib_each(self) -> float:
-        """Resident memory (RAM actually used) per unit, in KiB (01-why-asyncio)."""
+        """Resident memory (RAM actually used) per unit, in KiB."""
         return self.rss_bytes / self.count / 1024
 
     @property
     def vms_kib_each(self) -> float:
-        """Address space reserved per unit, in KiB (01-why-asyncio)."""
+        """Address space reserved per unit, in KiB."""
         return self.vms_bytes / self.count / 1024
 
 
@@ -101,7 +102,7 @@ async def _tasks(count: int) -> Footprint:
 
 @dataclass(frozen=True)
 class Headroom:
-    """Roughly how many more threads may start, and the limit that says so (06-choosing-a-model)."""
+    """Roughly how many more threads may start, and the limit that says so."""
 
     threads: int | None
     limit: str
@@ -135,7 +136,7 @@ def _read_lines(path: str) -> list[str]:
 
 
 def thread_headroom() -> Headroom:
-    """How many more threads Linux lets this machine start; None elsewhere (06-choosing-a-model).
+    """How many more threads Linux lets this machine start; None elsewhere.
 
     Every thread takes a process id, so the room is the smallest of kernel.pid_max and
     kernel.threads-max less the threads alive now, and of the cgroup's pids.max less its pids.
@@ -162,11 +163,11 @@ MODELS = {"threads": _threads, "tasks": lambda count: asyncio.run(_tasks(count))
 
 
 def footprint(model: str, count: int, timeout_s: float = 120) -> Footprint:
-    """Measure count live threads or tasks in a fresh process (01-why-asyncio)."""
+    """Measure count live threads or tasks in a fresh process."""
     if model not in MODELS:
         raise ValueError(f"model must be one of {sorted(MODELS)}, got {model!r}")
     _check_count(count)
-    command = [sys.executable, "-m", "helpers.footprint", model, str(count)]
+    command = [sys.executable, "-m", "helpers.lessons.footprint", model, str(count)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
     if done.returncode != 0:
         raise RuntimeError(f"measuring {count} {model} failed: {done.stderr.strip()}")

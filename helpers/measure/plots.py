@@ -1,51 +1,36 @@
-"""One chart style for the whole course, readable on a projector (introduced in 01-why-asyncio)."""
+"""The course's charts, drawn in one style sheet readable on a projector (01-why-asyncio)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-import matplotlib as mpl
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from helpers.timing import Timing
+from helpers.measure.timing import Timing
 
-COURSE_STYLE = {
-    "figure.figsize": (10, 5.5),
-    "figure.dpi": 100,
-    "font.size": 14,
-    "axes.titlesize": 16,
-    "axes.labelsize": 14,
-    "xtick.labelsize": 13,
-    "ytick.labelsize": 13,
-    "legend.fontsize": 13,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "lines.linewidth": 2.5,
-    "lines.markersize": 8,
-}
+COURSE_STYLE = Path(__file__).with_name("course.mplstyle")  # a matplotlib style sheet
 
 
 def use_course_style() -> None:
-    """Apply the course's chart style to every later matplotlib figure (01-why-asyncio)."""
-    mpl.rcParams.update(COURSE_STYLE)
+    """Apply the course's chart style to every later matplotlib figure."""
+    plt.style.use(COURSE_STYLE)
 
 
 def bar_timings(
     timings: Mapping[str, Timing], title: str, *, ylabel: str = "wall-clock time (s)"
 ) -> Figure:
-    """Bar chart of median times with min–max whiskers, one bar per label (01-why-asyncio)."""
+    """Bar chart of median times with min–max whiskers, one bar per label."""
     if not timings:
         raise ValueError("timings is empty: pass at least one label -> Timing")
     labels = list(timings)
     medians = [timings[label].median for label in labels]
     below = [timings[label].median - timings[label].min for label in labels]
     above = [timings[label].max - timings[label].median for label in labels]
-    with mpl.rc_context(COURSE_STYLE):
+    with plt.style.context(COURSE_STYLE):
         fig, ax = plt.subplots()
         bars = ax.bar(labels, medians, yerr=[below, above], capsize=8, color="tab:blue")
         tops = [timings[label].max for label in labels]
@@ -59,20 +44,20 @@ def bar_timings(
                 ha="center",
                 va="bottom",
             )
-        _finish_bars(ax, labels, title, ylabel)
+        _finish_bars(fig, ax, labels, title, ylabel)
     return _detached(fig)
 
 
 def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figure:
-    """Bar chart of one measured value per label, each bar labelled (01-why-asyncio)."""
+    """Bar chart of one measured value per label, each bar labelled."""
     if not values:
         raise ValueError("values is empty: pass at least one label -> value")
-    with mpl.rc_context(COURSE_STYLE):
+    with plt.style.context(COURSE_STYLE):
         fig, ax = plt.subplots()
         bars = ax.bar(list(values), list(values.values()), color="tab:blue")
         labels = [f"{v:,.0f}" if v >= 1000 else f"{v:,.3g}" for v in values.values()]
         ax.bar_label(bars, labels=labels, padding=4)  # 1,850, not 1.85e+03
-        _finish_bars(ax, list(values), title, ylabel)
+        _finish_bars(fig, ax, list(values), title, ylabel)
     return _detached(fig)
 
 
@@ -85,7 +70,7 @@ def line_timings(
     ylabel: str = "wall-clock time (s)",
     log: bool = False,
 ) -> Figure:
-    """Line chart of a measure against problem size, one line per series (01-why-asyncio)."""
+    """Line chart of a measure against problem size, one line per series."""
     if len(sizes) == 0:
         raise ValueError("sizes is empty: pass at least one problem size")
     if not series:
@@ -95,14 +80,14 @@ def line_timings(
             raise ValueError(
                 f"series[{label!r}] has {len(values)} values but sizes has {len(sizes)}"
             )
-    with mpl.rc_context(COURSE_STYLE):
+    with plt.style.context(COURSE_STYLE):
         fig, ax = plt.subplots()
         for label, values in series.items():
             ax.plot(sizes, values, marker="o", label=label)
         if log:
             ax.set_xscale("log")
             ax.set_yscale("log")
-        _finish_lines(ax, title, xlabel, ylabel)
+        _finish_lines(fig, ax, title, xlabel, ylabel)
     return _detached(fig)
 
 
@@ -115,7 +100,7 @@ def line_scaling(
     ylabel: str = "wall-clock time (s)",
     extrapolated: Mapping[str, Sequence[float | None]] | None = None,
 ) -> Figure:
-    """Log-log lines against size: measured solid, extrapolated dashed and so labelled (05-aiohttp).
+    """Log-log lines against size: measured solid, extrapolated dashed and so labelled.
 
     None marks a size without a value. An extrapolated series shares its measured series' colour.
     """
@@ -137,7 +122,7 @@ def line_scaling(
     def points(values: Sequence[float | None]) -> list[float]:
         return [float("nan") if value is None else value for value in values]
 
-    with mpl.rc_context(COURSE_STYLE):
+    with plt.style.context(COURSE_STYLE):
         fig, ax = plt.subplots()
         for index, (label, values) in enumerate(measured.items()):
             colour = f"C{index}"
@@ -158,12 +143,12 @@ def line_scaling(
         plain = FuncFormatter(lambda value, _: f"{value:,g}")
         ax.xaxis.set_major_formatter(plain)
         ax.yaxis.set_major_formatter(plain)
-        _finish_lines(ax, title, xlabel, ylabel)
+        _finish_lines(fig, ax, title, xlabel, ylabel)
     return _detached(fig)
 
 
 def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str) -> Figure:
-    """Horizontal bars of ratios on a log scale, labelled, a line at 1x (06-choosing-a-model)."""
+    """Horizontal bars of ratios on a log scale, labelled, a line at 1x."""
     if not ratios:
         raise ValueError("ratios is empty: pass at least one label -> ratio")
     bad = {label: value for label, value in ratios.items() if not value > 0}
@@ -171,7 +156,7 @@ def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str) -> Figur
         raise ValueError(f"ratios must be positive for a log scale, got {bad}")
     labels = list(ratios)[::-1]  # the first label on top
     values = [ratios[label] for label in labels]
-    with mpl.rc_context(COURSE_STYLE):
+    with plt.style.context(COURSE_STYLE):
         fig, ax = plt.subplots(figsize=(11, 1.6 + 0.75 * len(labels)))
         # each bar starts at 1x, so a ratio below 1 points left
         bars = ax.barh(labels, [v - 1 for v in values], left=1, color="tab:blue", height=0.6)
@@ -189,16 +174,16 @@ def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str) -> Figur
     return _detached(fig)
 
 
-def _finish_lines(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
+def _finish_lines(fig: Figure, ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
     """Axis labels, title and legend shared by the line charts."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
-    ax.figure.tight_layout()
+    fig.tight_layout()
 
 
-def _finish_bars(ax: Axes, labels: Sequence[str], title: str, ylabel: str) -> None:
+def _finish_bars(fig: Figure, ax: Axes, labels: Sequence[str], title: str, ylabel: str) -> None:
     """Title, axis label and spacing shared by the vertical bar charts."""
     if sum(len(label) for label in labels) > 60:  # slant labels that would run into each other
         ax.tick_params(axis="x", labelrotation=25)
@@ -208,7 +193,7 @@ def _finish_bars(ax: Axes, labels: Sequence[str], title: str, ylabel: str) -> No
     ax.set_title(title)
     ax.grid(axis="x", visible=False)
     ax.margins(y=0.15)
-    ax.figure.tight_layout()
+    fig.tight_layout()
 
 
 def _detached(fig: Figure) -> Figure:

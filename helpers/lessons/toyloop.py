@@ -24,7 +24,7 @@ _RESOLUTION = time.get_clock_info("monotonic").resolution
 
 @dataclass(frozen=True)
 class Sleep:
-    """Request: resume me after `seconds`: `yield Sleep(s)` or `await Sleep(s)` (03-event-loop)."""
+    """Request: resume me after `seconds`: `yield Sleep(s)` or `await Sleep(s)`."""
 
     seconds: float
 
@@ -38,7 +38,7 @@ class Sleep:
 
 @dataclass(frozen=True)
 class Readable:
-    """Request: resume me when `sock` has data to read (03-event-loop)."""
+    """Request: resume me when `sock` has data to read."""
 
     sock: socket.socket
 
@@ -52,7 +52,7 @@ Body = Generator[Request, None, Any] | Coroutine[Request, None, Any]
 
 @dataclass
 class ToyTask:
-    """One task: its name, its generator or coroutine, and its result once done (03-event-loop)."""
+    """One task: its name, its generator or coroutine, and its result once done."""
 
     name: str
     body: Body
@@ -61,7 +61,7 @@ class ToyTask:
 
 
 class ToyLoop:
-    """Run generator and coroutine tasks together, printing each scheduling step (03-event-loop)."""
+    """Run generator and coroutine tasks together, printing each scheduling step."""
 
     def __init__(self, trace: Callable[[str], None] | None = None, timeout: float = 60.0) -> None:
         self._trace = trace
@@ -75,7 +75,7 @@ class ToyLoop:
         self._start = time.monotonic()
 
     def spawn(self, name: str, body: Body) -> ToyTask:
-        """Add a task, ready to run when the loop starts (03-event-loop)."""
+        """Add a task, ready to run when the loop starts."""
         if not (hasattr(body, "send") and hasattr(body, "close")):
             raise TypeError(
                 f"spawn needs a generator or coroutine object, got {type(body).__name__}: "
@@ -89,7 +89,7 @@ class ToyLoop:
         return task
 
     def run(self) -> dict[str, Any]:
-        """Run until every task finishes; return each task's result by name (03-event-loop)."""
+        """Run until every task finishes; return each task's result by name."""
         if self._closed:
             raise RuntimeError("this ToyLoop has already run: make a new one")
         self._closed = True

@@ -1,9 +1,9 @@
-"""The open-file limit: raise it where the system allows, and fit connection counts under it.
+"""The open-file limit: raise it where allowed, fit connection counts under it (05-aiohttp).
 
 Every socket is a file descriptor, and the operating system caps how many a process may hold:
 macOS's default soft limit is 256, Linux's often 1,024, and in a container the hard limit itself
 may be 256, which no process can raise. A demo that opens more connections than that fails with
-"Too many open files", so the course asks `cap_connections` first (05-aiohttp).
+"Too many open files", so the course asks `cap_connections` first.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ RESERVE = 32  # descriptors kept free for the event loop, pipes, files and the s
 
 
 def raise_open_file_limit() -> int | None:
-    """Raise the soft open-file limit to the hard one; return it, None on Windows (05-aiohttp)."""
+    """Raise the soft open-file limit to the hard one; return it, None on Windows."""
     if sys.platform == "win32":
         return None  # no per-process limit on sockets to raise
     import resource
@@ -46,7 +46,7 @@ def connections_allowed(wanted: int) -> int:
 
 
 def cap_connections(wanted: int, what: str, file: TextIO | None = None) -> int:
-    """connections_allowed(wanted), saying so on file (stdout) when it is fewer (05-aiohttp)."""
+    """connections_allowed(wanted), saying so on file (stdout) when it is fewer."""
     allowed = connections_allowed(wanted)
     if allowed < wanted:
         print(

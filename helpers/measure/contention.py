@@ -1,4 +1,4 @@
-"""Did other programs compete for the CPUs while we measured? (introduced in 07-cpu-benchmark)
+"""Did other programs compete for the CPUs while we measured? (07-cpu-benchmark)
 
 A parallel speed-up shows only while the workers find free CPUs: where other programs keep
 threads ready to run, the workers take turns with them. On Linux the kernel counts the threads
@@ -15,7 +15,6 @@ import os
 import statistics
 import threading
 from pathlib import Path
-from types import TracebackType
 
 import psutil
 
@@ -23,7 +22,7 @@ PROC_STAT = Path("/proc/stat")
 
 
 def threads_ready_to_run() -> int | None:
-    """Threads running or ready to run on the machine now; None if unknown (07-cpu-benchmark)."""
+    """Threads running or ready to run on the machine now; None if unknown."""
     try:
         text = PROC_STAT.read_text()
     except OSError:
@@ -35,7 +34,7 @@ def threads_ready_to_run() -> int | None:
 
 
 def own_processes_running(me: psutil.Process | None = None) -> int:
-    """How many of this process and its descendants are running now (07-cpu-benchmark)."""
+    """How many of this process and its descendants are running now."""
     me = me or psutil.Process()
     running = 0
     for process in [me, *me.children(recursive=True)]:
@@ -45,7 +44,7 @@ def own_processes_running(me: psutil.Process | None = None) -> int:
 
 
 class Contention:
-    """Samples, during a block, other programs' threads that found no free CPU (07-cpu-benchmark).
+    """Samples, during a block, other programs' threads that found no free CPU.
 
     At each sample: the threads ready to run on the machine, less the sampling thread itself,
     less our running processes, are the other programs' threads; those beyond the CPUs our
@@ -69,12 +68,7 @@ class Contention:
         self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
@@ -90,5 +84,5 @@ class Contention:
 
     @property
     def excess(self) -> float | None:
-        """Mean count of other threads that found no free CPU, or None (07-cpu-benchmark)."""
+        """Mean count of other threads that found no free CPU, or None."""
         return statistics.fmean(self._samples) if self._samples else None

@@ -53,7 +53,7 @@ def _now() -> float:
 
 @dataclass(frozen=True)
 class Record:
-    """One stretch of one task: start, end (epoch seconds), state, outcome (01-why-asyncio)."""
+    """One stretch of one task: start, end (epoch seconds), state, outcome."""
 
     name: str
     start: float
@@ -71,12 +71,12 @@ class Record:
 
     @property
     def duration(self) -> float:
-        """Seconds from start to end (01-why-asyncio)."""
+        """Seconds from start to end."""
         return self.end - self.start
 
 
 class TaskSpan:
-    """Context manager that records its block as one task (01-why-asyncio)."""
+    """Context manager that records its block as one task."""
 
     def __init__(self, timeline: Timeline, name: str) -> None:
         self.name = name
@@ -116,7 +116,7 @@ class TaskSpan:
 
     @contextmanager
     def waiting(self) -> Iterator[None]:
-        """Mark the block as waiting (on I/O, a sleep, a lock), not running (01-why-asyncio)."""
+        """Mark the block as waiting (on I/O, a sleep, a lock), not running."""
         if self._state != "running":
             raise RuntimeError(
                 f"task {self.name!r} is not running: use waiting() inside its `with` block, "
@@ -155,7 +155,7 @@ def _call_label(func: Callable[..., object], args: tuple[object, ...]) -> str:
 def run_recorded(
     func: Callable[..., R], *args: object, name: str | None = None
 ) -> tuple[R, Record]:
-    """Call func(*args), return (result, Record); picklable for process pools (07-cpu-benchmark)."""
+    """Call func(*args), return (result, Record); picklable for process pools."""
     start = _now()
     result = func(*args)
     return result, Record(name or _call_label(func, args), start, _now())
@@ -166,20 +166,20 @@ def _bar(row: int, left: float, right: float) -> list[tuple[float, float]]:
 
 
 class Timeline:
-    """Thread-safe log of when tasks ran, with summaries and a Gantt chart (01-why-asyncio)."""
+    """Thread-safe log of when tasks ran, with summaries and a Gantt chart."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: list[Record] = []
 
     def task(self, name: str) -> TaskSpan:
-        """Return a context manager that records its block as the task `name` (01-why-asyncio)."""
+        """Return a context manager that records its block as the task `name`."""
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty str, got {name!r}")
         return TaskSpan(self, name)
 
     def traced(self, func: Callable[P, R]) -> Callable[P, R]:
-        """Record each call of a function or coroutine function as 'name #k' (01-why-asyncio)."""
+        """Record each call of a function or coroutine function as 'name #k'."""
         if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
             raise TypeError(
                 f"{func.__qualname__} is a generator function: its body runs while it is "
@@ -208,7 +208,7 @@ class Timeline:
         return traced_function
 
     def add(self, record: Record) -> None:
-        """Add a Record made elsewhere, such as the one run_recorded returns (07-cpu-benchmark)."""
+        """Add a Record made elsewhere, such as the one run_recorded returns."""
         if not isinstance(record, Record):
             raise TypeError(
                 f"add takes a Record, got {type(record).__name__}: from run_recorded's "
@@ -222,13 +222,13 @@ class Timeline:
 
     @property
     def records(self) -> list[Record]:
-        """A copy of all records, in order of start time (01-why-asyncio)."""
+        """A copy of all records, in order of start time."""
         with self._lock:
             return sorted(self._records, key=lambda record: record.start)
 
     @property
     def names(self) -> list[str]:
-        """Task names in order of first start: the chart's rows, top down (01-why-asyncio)."""
+        """Task names in order of first start: the chart's rows, top down."""
         return list(dict.fromkeys(record.name for record in self.records))
 
     def _all_bounds(self) -> dict[str, tuple[float, float]]:
@@ -246,31 +246,31 @@ class Timeline:
 
     @property
     def elapsed(self) -> float:
-        """Seconds from the first start to the last end over all tasks (01-why-asyncio)."""
+        """Seconds from the first start to the last end over all tasks."""
         records = self.records
         if not records:
             raise ValueError("no tasks recorded: run work in `with tl.task(...)` or @tl.traced")
         return max(r.end for r in records) - records[0].start
 
     def duration(self, name: str) -> float:
-        """Seconds from the task's first start to its last end (01-why-asyncio)."""
+        """Seconds from the task's first start to its last end."""
         start, end = self._bounds(name)
         return end - start
 
     def overlap(self, first: str, second: str) -> float:
-        """Seconds during which both tasks were between their start and end (01-why-asyncio)."""
+        """Seconds during which both tasks were between their start and end."""
         first_start, first_end = self._bounds(first)
         second_start, second_end = self._bounds(second)
         return max(0.0, min(first_end, second_end) - max(first_start, second_start))
 
     def outcome(self, name: str) -> Outcome:
-        """How the task ended: "ok", "error" or "cancelled" (04-tasks-and-gather)."""
+        """How the task ended: "ok", "error" or "cancelled"."""
         self._bounds(name)  # raises KeyError for an unknown name
         mine = [record for record in self.records if record.name == name]
         return max(mine, key=lambda record: record.end).outcome
 
     def max_concurrency(self, state: State | None = None) -> int:
-        """Most tasks in progress at one moment, or only those in `state` (03-event-loop)."""
+        """Most tasks in progress at one moment, or only those in `state`."""
         if state is None:
             spans = list(self._all_bounds().values())
         elif state in STATES:
@@ -282,12 +282,12 @@ class Timeline:
         return max(itertools.accumulate(change for _, change in events), default=0)
 
     def plot(self, title: str, *, max_labels: int = 30, until: float | None = None) -> Figure:
-        """Draw a Gantt chart, one row per task, and return the Figure (01-why-asyncio).
+        """Draw a Gantt chart, one row per task, and return the Figure.
 
         The figure is closed in pyplot, so Jupyter shows it once when it is a cell's value
         (or through display(fig)); save it with fig.savefig(path). Beyond max_labels rows the
         task names are hidden. `until` sets the time axis to end at that many seconds, to show
-        time the tasks did not use (04-tasks-and-gather).
+        time the tasks did not use.
         """
         if until is not None and not until > 0:
             raise ValueError(f"until must be a number of seconds > 0, got {until!r}")
@@ -302,13 +302,13 @@ class Timeline:
         from matplotlib.collections import PolyCollection
         from matplotlib.patches import Patch
 
-        from helpers.plots import COURSE_STYLE
+        from helpers.measure.plots import COURSE_STYLE
 
         names = self.names
         row = {name: index for index, name in enumerate(names)}
         origin = records[0].start
         height = min(10.0, max(3.5, 1.8 + 0.45 * len(names)))
-        with plt.rc_context({**COURSE_STYLE, "hatch.linewidth": 1.5}):
+        with plt.style.context([COURSE_STYLE, {"hatch.linewidth": 1.5}]):
             fig, ax = plt.subplots(figsize=(11, height), layout="constrained")
             # One collection per look: thousands of bars draw in a second, not minutes as patches.
             for state, outcome in itertools.product(STATES, OUTCOMES):

@@ -1,9 +1,9 @@
 """Many requests at once from a child process with a low open-file limit (05-aiohttp).
 
-`python -m helpers.burst URL --requests N --limit C [--semaphore S] --open-files F` lowers its
-own soft RLIMIT_NOFILE to F (never the hard limit, never another process's), starts N GETs of
-URL/json/0 to URL/json/N-1 at once on one ClientSession with TCPConnector(limit=C), where 0
-means no limit, optionally each behind an asyncio.Semaphore(S), and prints how many requests
+`python -m helpers.lessons.burst URL --requests N --limit C [--semaphore S] --open-files F`
+lowers its own soft RLIMIT_NOFILE to F (never the hard limit, never another process's), starts
+N GETs of URL/json/0 to URL/json/N-1 at once on one ClientSession with TCPConnector(limit=C), where
+0 means no limit, optionally each behind an asyncio.Semaphore(S), and prints how many requests
 ended in each way, as JSON. burst() runs it and returns those counts. POSIX only.
 """
 
@@ -21,7 +21,7 @@ from contextlib import AbstractAsyncContextManager
 
 import aiohttp
 
-from helpers.harness import at_least
+from helpers.bench.harness import at_least
 
 TOO_MANY_OPEN_FILES = "Too many open files"
 
@@ -58,10 +58,10 @@ def burst(
     open_files: int = 256,
     timeout_s: float = 120,
 ) -> dict[str, int]:
-    """Outcome counts of `requests` GETs at once in a child limited to open_files (05-aiohttp)."""
+    """Outcome counts of `requests` GETs at once in a child limited to open_files."""
     if sys.platform == "win32":
         raise RuntimeError("burst needs POSIX resource limits; Windows has none for sockets")
-    command = [sys.executable, "-m", "helpers.burst", base_url, "--requests", str(requests)]
+    command = [sys.executable, "-m", "helpers.lessons.burst", base_url, "--requests", str(requests)]
     command += ["--limit", str(limit), "--semaphore", str(semaphore)]
     command += ["--open-files", str(open_files)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
@@ -71,8 +71,8 @@ def burst(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: lower this process's open-file limit, burst, print counts (05-aiohttp)."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.burst", description=__doc__)
+    """Command line: lower this process's open-file limit, burst, print counts."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.lessons.burst", description=__doc__)
     parser.add_argument("url", help="base URL of the slow server, http://127.0.0.1:PORT")
     parser.add_argument("--requests", type=at_least(1), default=1000, metavar="N")
     parser.add_argument("--limit", type=at_least(0), default=100, metavar="C")

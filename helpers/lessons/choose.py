@@ -9,7 +9,7 @@ Model = Literal["asyncio", "threads", "processes"]
 
 
 def choose_model(bound: Bound, *, slow_io: bool = False) -> Model:
-    """asyncio for slow I/O, threads for fast I/O, processes for CPU work (06-choosing-a-model).
+    """asyncio for slow I/O, threads for fast I/O, processes for CPU work.
 
     bound: "io" when the work mostly waits (network, disk, a database), "cpu" when it mostly
     computes in Python. slow_io, for I/O only: True when each wait is long next to the processor

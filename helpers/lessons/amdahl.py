@@ -1,4 +1,4 @@
-"""Amdahl's law: the speed-up a serial fraction allows, and the fraction a speed-up implies.
+"""Amdahl's law: a serial fraction's speed-up, a speed-up's serial fraction (07-cpu-benchmark).
 
 If a fraction f of a run cannot be shared out (start-up, sending work, the longest chunk),
 p workers finish in f + (1 - f) / p of the sequential time, so the speed-up is
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 
 def amdahl_speedup(workers: float, serial_fraction: float) -> float:
-    """Speed-up Amdahl's law predicts on workers cores for a serial fraction (07-cpu-benchmark)."""
+    """Speed-up Amdahl's law predicts on workers cores for a serial fraction."""
     if workers <= 0:
         raise ValueError(f"workers must be positive, got {workers}")
     if not 0 <= serial_fraction <= 1:
@@ -20,7 +20,7 @@ def amdahl_speedup(workers: float, serial_fraction: float) -> float:
 
 
 def fit_serial_fraction(speedups: Mapping[int, float]) -> float:
-    """Least-squares serial fraction of measured {workers: speed-up} (07-cpu-benchmark).
+    """Least-squares serial fraction of measured {workers: speed-up}.
 
     Only points with at least 2 workers count. Amdahl's law is a straight line in 1/speed-up,
     1/S - 1/p = f * (1 - 1/p), so f is the slope of that line through the origin, clamped to

@@ -13,10 +13,11 @@ import itertools
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
-from helpers.timeline import Record, Timeline
-from helpers.timing import Timing
+from helpers.measure.timeline import Record, Timeline
+from helpers.measure.timing import Timing, in_rounds
 
 T = TypeVar("T")
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
@@ -26,7 +27,7 @@ TICK_WIDTH = 0.01  # seconds: how wide a tick is drawn on a Timeline
 async def heartbeat(
     stop: asyncio.Event, interval: float = 0.05, timeline: Timeline | None = None
 ) -> list[float]:
-    """Tick every interval seconds until stop is set; return the gaps (08-beyond-one-machine).
+    """Tick every interval seconds until stop is set; return the gaps.
 
     Each tick is drawn on timeline, if given, as a short bar in the row "heartbeat".
     """
@@ -45,7 +46,7 @@ async def heartbeat(
 
 
 def loop_factories() -> dict[str, LoopFactory]:
-    """asyncio's default event loop, and uvloop's where it is installed (08-beyond-one-machine)."""
+    """asyncio's default event loop, and uvloop's where it is installed."""
     factories: dict[str, LoopFactory] = {"asyncio": asyncio.new_event_loop}
     try:
         import uvloop
@@ -56,7 +57,7 @@ def loop_factories() -> dict[str, LoopFactory]:
 
 
 def run_on_new_loop(factory: LoopFactory, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run make() on a new loop from factory, in a thread of its own (08-beyond-one-machine)."""
+    """Run make() on a new loop from factory, in a thread of its own."""
 
     def run() -> T:
         loop = factory()
@@ -71,7 +72,7 @@ def run_on_new_loop(factory: LoopFactory, make: Callable[[], Coroutine[Any, Any,
 
 
 async def echo_round_trips(count: int, size: int = 100) -> float:
-    """Seconds for count request-reply round trips with a local echo server (08-beyond-one-machine).
+    """Seconds for count request-reply round trips with a local echo server.
 
     The server and the client run on the running loop and talk over TCP on 127.0.0.1; each
     message of size bytes is sent only after the previous reply has arrived.
@@ -107,7 +108,7 @@ async def echo_round_trips(count: int, size: int = 100) -> float:
 
 
 async def task_churn(count: int) -> float:
-    """Seconds to gather count new tasks that each yield once (08-beyond-one-machine)."""
+    """Seconds to gather count new tasks that each yield once."""
     if count < 1:
         raise ValueError(f"count must be at least 1, got {count}")
     start = time.perf_counter()
@@ -118,16 +119,13 @@ async def task_churn(count: int) -> float:
 def time_loops(
     make: Callable[[], Coroutine[Any, Any, float]], repeats: int = 3
 ) -> dict[str, Timing]:
-    """The seconds make() reports on each kind of loop, timed in rounds (08-beyond-one-machine).
+    """The seconds make() reports on each kind of loop, timed in rounds.
 
     Each round runs make() once on a new loop of every kind, so that a change in the machine's
     load falls on every kind alike.
     """
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
     factories = loop_factories()
-    runs: dict[str, list[float]] = {name: [] for name in factories}
-    for _ in range(repeats):
-        for name, factory in factories.items():
-            runs[name].append(run_on_new_loop(factory, make))
+    runs = in_rounds(
+        {name: partial(run_on_new_loop, f, make) for name, f in factories.items()}, repeats
+    )
     return {name: Timing(tuple(seconds)) for name, seconds in runs.items()}

@@ -12,23 +12,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TextIO
 
 import aiohttp
 import requests
 
-from helpers.harness import at_least, cell, run_coroutine
-from helpers.openfiles import cap_connections, raise_open_file_limit
-from helpers.server import SlowServer
-from helpers.timing import Timing
+from helpers.bench.harness import add_benchmark, add_number, run_coroutine
+from helpers.bench.report import Column, Row, format_table, report, result_row
+from helpers.measure.timing import Timing, repeat_in_rounds
+from helpers.server.openfiles import cap_connections, raise_open_file_limit
+from helpers.server.process import SlowServer
 
 REQUESTS = 1_000  # default number of requests for threads and asyncio
 LATENCY_S = 0.1  # default server latency: a slow API or a distant server
@@ -39,12 +37,12 @@ TIMEOUT_S = 60.0  # requests has no timeout unless given one
 
 
 def json_urls(base_url: str, count: int) -> list[str]:
-    """URLs of the server's JSON documents 0 to count - 1 (05-aiohttp)."""
+    """URLs of the server's JSON documents 0 to count - 1."""
     return [f"{base_url}/json/{n}" for n in range(count)]
 
 
 def wrong_bodies(bodies: Sequence[bytes | str]) -> int:
-    """How many bodies differ from the documents json_urls asks for, in order (05-aiohttp)."""
+    """How many bodies differ from the documents json_urls asks for, in order."""
     wrong = 0
     for n, body in enumerate(bodies):
         try:
@@ -55,27 +53,27 @@ def wrong_bodies(bodies: Sequence[bytes | str]) -> int:
 
 
 def requests_session() -> requests.Session:
-    """A requests Session that ignores proxy settings: the server is on loopback (05-aiohttp)."""
+    """A requests Session that ignores proxy settings: the server is on loopback."""
     session = requests.Session()
     session.trust_env = False
     return session
 
 
 def get(session: requests.Session, url: str) -> bytes:
-    """GET url with requests, raising for an error status; return the body (05-aiohttp)."""
+    """GET url with requests, raising for an error status; return the body."""
     with session.get(url, timeout=TIMEOUT_S) as response:
         response.raise_for_status()
         return response.content
 
 
 def download_sequential(urls: Sequence[str], concurrency: int) -> list[bytes]:
-    """One request after another on one requests Session; concurrency is ignored (05-aiohttp)."""
+    """One request after another on one requests Session; concurrency is ignored."""
     with requests_session() as session:
         return [get(session, url) for url in urls]
 
 
 def download_threads(urls: Sequence[str], concurrency: int) -> list[bytes]:
-    """requests in a pool of `concurrency` threads, one Session per thread (05-aiohttp)."""
+    """requests in a pool of `concurrency` threads, one Session per thread."""
     local = threading.local()
     sessions: list[requests.Session] = []
 
@@ -94,27 +92,27 @@ def download_threads(urls: Sequence[str], concurrency: int) -> list[bytes]:
 
 
 async def fetch(session: aiohttp.ClientSession, url: str) -> bytes:
-    """GET url on the shared session, raising for an error status; return the body (05-aiohttp)."""
+    """GET url on the shared session, raising for an error status; return the body."""
     async with session.get(url) as response:
         response.raise_for_status()
         return await response.read()
 
 
 async def download_many_async(urls: Sequence[str], limit: int) -> list[bytes]:
-    """All requests at once on one ClientSession, at most `limit` connections (05-aiohttp)."""
+    """All requests at once on one ClientSession, at most `limit` connections."""
     connector = aiohttp.TCPConnector(limit=limit)
     async with aiohttp.ClientSession(connector=connector) as session:
         return await asyncio.gather(*(fetch(session, url) for url in urls))
 
 
 def download_asyncio(urls: Sequence[str], concurrency: int) -> list[bytes]:
-    """download_many_async in a fresh event loop, also from inside Jupyter (05-aiohttp)."""
+    """download_many_async in a fresh event loop, also from inside Jupyter."""
     return run_coroutine(download_many_async(urls, concurrency))
 
 
 @dataclass(frozen=True)
 class IoStrategy:
-    """A named download_many(urls, concurrency) -> bodies, and a label template (05-aiohttp)."""
+    """A named download_many(urls, concurrency) -> bodies, and a label template."""
 
     name: str
     download_many: Callable[[Sequence[str], int], list[bytes]]
@@ -129,7 +127,7 @@ IO_STRATEGIES = (SEQUENTIAL, THREADED, ASYNCIO)
 
 @dataclass(frozen=True)
 class IoRun:
-    """What to time: a strategy, how many requests, how many at once (05-aiohttp)."""
+    """What to time: a strategy, how many requests, how many at once."""
 
     strategy: IoStrategy
     requests: int
@@ -137,13 +135,13 @@ class IoRun:
 
     @property
     def label(self) -> str:
-        """The strategy's name with its concurrency, such as "threads (100)" (05-aiohttp)."""
+        """The strategy's name with its concurrency, such as "threads (100)"."""
         return self.strategy.label.format(self.concurrency)
 
 
 @dataclass(frozen=True)
 class IoResult:
-    """One run's times and whether every body of every repeat was right (05-aiohttp)."""
+    """One run's times and whether every body of every repeat was right."""
 
     run: IoRun
     timing: Timing
@@ -151,49 +149,41 @@ class IoResult:
 
     @property
     def per_second(self) -> float:
-        """Requests completed per second, from the median time (05-aiohttp)."""
+        """Requests completed per second, from the median time."""
         return self.run.requests / self.timing.median
 
 
 def time_io(
     runs: Sequence[IoRun], base_url: str, repeats: int = 3, progress: TextIO | None = None
 ) -> list[IoResult]:
-    """Time each run against the server at base_url, in rounds; check every body (05-aiohttp)."""
+    """Time each run against the server at base_url, in rounds; check every body."""
     for run in runs:
         if run.requests < 1 or run.concurrency < 1:
             raise ValueError(f"{run.label}: requests and concurrency must be at least 1")
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
-    times: list[list[float]] = [[] for _ in runs]
-    correct = [True] * len(runs)
-    for round_number in range(1, repeats + 1):
-        for index, run in enumerate(runs):
-            urls = json_urls(base_url, run.requests)
-            start = time.perf_counter()
-            try:
-                bodies = run.strategy.download_many(urls, run.concurrency)
-            except Exception as exc:
-                raise RuntimeError(
-                    f"{run.label} failed in round {round_number}: {type(exc).__name__}: {exc}"
-                ) from exc
-            times[index].append(time.perf_counter() - start)
+    names = [f"{run.label}, {run.requests:,} requests" for run in runs]
+    if len(set(names)) < len(names):
+        raise ValueError(f"each run may appear once, got {names}")
+    correct = dict.fromkeys(names, True)
+
+    def download(name: str, run: IoRun) -> Callable[[], None]:
+        urls = json_urls(base_url, run.requests)
+
+        def download_and_check() -> None:
+            bodies = run.strategy.download_many(urls, run.concurrency)
             right = len(bodies) == len(urls) and not wrong_bodies(bodies)
-            correct[index] = correct[index] and right
-            if progress is not None:
-                print(
-                    f"round {round_number}/{repeats}, {run.label}, {run.requests:,} requests: "
-                    f"{times[index][-1]:.3f} s",
-                    file=progress,
-                    flush=True,
-                )
+            correct[name] = correct[name] and right
+
+        return download_and_check
+
+    downloads = {name: download(name, run) for name, run in zip(names, runs, strict=True)}
+    timings = repeat_in_rounds(downloads, repeats, progress)
     return [
-        IoResult(run, Timing(tuple(runs_s)), ok)
-        for run, runs_s, ok in zip(runs, times, correct, strict=True)
+        IoResult(run, timings[name], correct[name]) for name, run in zip(names, runs, strict=True)
     ]
 
 
 def sequential_requests(requests: int, latency: float) -> int:
-    """How many requests the sequential run makes: about SEQUENTIAL_BUDGET_S' worth (05-aiohttp)."""
+    """How many requests the sequential run makes: about SEQUENTIAL_BUDGET_S' worth."""
     return min(requests, max(1, int(SEQUENTIAL_BUDGET_S / max(latency, 0.002))))
 
 
@@ -206,7 +196,7 @@ def run_io_benchmark(
     sequential: int | None = None,
     progress: TextIO | None = None,
 ) -> list[IoResult]:
-    """Time sequential (sequential requests), threads and asyncio on a fresh server (05-aiohttp)."""
+    """Time sequential (sequential requests), threads and asyncio on a fresh server."""
     if sequential is None:
         sequential = sequential_requests(requests, latency)
     runs = [IoRun(SEQUENTIAL, sequential)] if sequential else []
@@ -216,101 +206,68 @@ def run_io_benchmark(
 
 
 def format_io_table(results: Sequence[IoResult]) -> str:
-    """A text table: times, requests per second and speed-up over sequential (05-aiohttp)."""
+    """A text table: times, requests per second and speed-up over sequential."""
     baseline = next((r.per_second for r in results if r.run.strategy is SEQUENTIAL), None)
-    width = max(len("strategy"), *(len(r.run.label) for r in results))
-    lines = [
-        f"{'strategy':<{width}} {'requests':>8} {'median s':>9} {'min s':>8} {'max s':>8} "
-        f"{'requests/s':>10} {'speed-up':>9} correct"
-    ]
+    rows = []
     for r in results:
         speedup = None if baseline is None else r.per_second / baseline
-        lines.append(
-            f"{r.run.label:<{width}} {r.run.requests:>8,} {r.timing.median:>9.3f} "
-            f"{r.timing.min:>8.3f} {r.timing.max:>8.3f} {r.per_second:>10,.0f} "
-            f"{cell(speedup, ',.1f'):>9} {'yes' if r.correct else 'NO'}"
-        )
-    return "\n".join(lines)
+        derived = (r.per_second, speedup)
+        rows.append(Row(r.run.label, r.run.requests, r.timing, derived, r.correct))
+    derived_columns = (Column("requests/s", 10, ",.0f"), Column("speed-up", 9, ",.1f"))
+    return format_table(Column("requests", 8, ","), derived_columns, rows)
 
 
 def io_report(results: Sequence[IoResult], requests: int, latency: float) -> dict[str, object]:
-    """The JSON document `python -m helpers.bench io --json` writes (05-aiohttp)."""
-    return {
-        "benchmark": "io",
-        "requests": requests,
-        "latency_s": latency,
-        "cpu_count": os.cpu_count(),
-        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "correct": all(r.correct for r in results),
-        "results": [
-            {
-                "strategy": r.run.label,
-                "requests": r.run.requests,
-                "median_s": r.timing.median,
-                "runs_s": list(r.timing.runs),
-                "concurrency": r.run.concurrency,
-                "correct": r.correct,
-            }
-            for r in results
-        ],
-    }
+    """The JSON document `python -m helpers.bench io --json` writes."""
+    rows = [
+        result_row(
+            r.run.label, r.timing, r.correct, requests=r.run.requests, concurrency=r.run.concurrency
+        )
+        for r in results
+    ]
+    return report("io", rows, requests=requests, latency_s=latency)
+
+
+IO_SUMMARY = "fetch N JSON documents from a local slow server: sequentially, threads, asyncio"
+IO_DESCRIPTION = (
+    "Start a local slow server, then time the same GET requests made "
+    "sequentially with requests (fewer of them: it is slow), with requests on a thread "
+    "pool, and with aiohttp and asyncio.gather. Every body is checked. Exits 1 if a "
+    "strategy fails or gets a wrong body."
+)
 
 
 def add_io_command(commands: argparse._SubParsersAction) -> None:
-    """Register `python -m helpers.bench io` and its options (05-aiohttp)."""
-    io = commands.add_parser(
-        "io",
-        help="fetch N JSON documents from a local slow server: sequentially, threads, asyncio",
-        description="Start a local slow server, then time the same GET requests made "
-        "sequentially with requests (fewer of them: it is slow), with requests on a thread "
-        "pool, and with aiohttp and asyncio.gather. Every body is checked. Exits 1 if a "
-        "strategy fails or gets a wrong body.",
+    """Register `python -m helpers.bench io` and its options."""
+    io = add_benchmark(commands, "io", IO_SUMMARY, IO_DESCRIPTION, _io_main)
+    add_number(
+        io, "--requests", "N", f"requests for threads and asyncio (default {REQUESTS:,})", REQUESTS
     )
-    io.add_argument(
-        "--requests",
-        type=at_least(1),
-        default=REQUESTS,
-        metavar="N",
-        help=f"requests for threads and asyncio (default {REQUESTS:,})",
-    )
-    io.add_argument(
+    add_number(
+        io,
         "--latency",
-        type=at_least(0.0, float),
-        default=LATENCY_S,
-        metavar="S",
-        help=f"seconds the server waits before each answer (default {LATENCY_S})",
+        "S",
+        f"seconds the server waits before each answer (default {LATENCY_S})",
+        LATENCY_S,
+        0.0,
     )
-    io.add_argument(
-        "--repeat",
-        type=at_least(1),
-        default=3,
-        metavar="R",
-        help="rounds, each timing every strategy once (default 3)",
-    )
-    io.add_argument(
-        "--threads",
-        type=at_least(1),
-        default=THREADS,
-        metavar="W",
-        help=f"threads in the pool (default {THREADS})",
-    )
-    io.add_argument(
+    add_number(io, "--threads", "W", f"threads in the pool (default {THREADS})", THREADS)
+    add_number(
+        io,
         "--limit",
-        type=at_least(1),
-        default=LIMIT,
-        metavar="C",
-        help=f"connections aiohttp may open at once, TCPConnector(limit=C) (default {LIMIT})",
+        "C",
+        f"connections aiohttp may open at once, TCPConnector(limit=C) (default {LIMIT})",
+        LIMIT,
     )
-    io.add_argument(
+    add_number(
+        io,
         "--sequential",
-        type=at_least(0),
-        metavar="K",
-        help=f"requests for the sequential run, 0 to skip it (default: about "
+        "K",
+        f"requests for the sequential run, 0 to skip it (default: about "
         f"{SEQUENTIAL_BUDGET_S:g} s' worth at the latency, at most N)",
+        None,
+        0,
     )
-    io.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
-    io.add_argument("--plot", type=Path, metavar="FILE", help="write a bar chart as PNG")
-    io.set_defaults(handler=_io_main)
 
 
 def _io_main(args: argparse.Namespace) -> int:
@@ -344,7 +301,9 @@ def _io_main(args: argparse.Namespace) -> int:
         report["open_files"] = raise_open_file_limit()
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     if args.plot:
-        from helpers.plots import bar_values  # imports matplotlib, only when a plot is wanted
+        from helpers.measure.plots import (
+            bar_values,  # imports matplotlib, only when a plot is wanted
+        )
 
         ranked = sorted(results, key=lambda r: r.per_second, reverse=True)
         title = f"{ranked[0].run.label} is fastest"

@@ -1,4 +1,4 @@
-"""The article's CPU-bound work, its exact closed form, its inputs (introduced in 07-cpu-benchmark).
+"""The article's CPU-bound work, its exact closed form, its inputs (06-choosing-a-model).
 
 The work functions live at module level so that process pools can send them to
 workers started with spawn or forkserver, which import this module afresh.
@@ -13,17 +13,17 @@ ARTICLE_START = 10_000_000
 
 
 def article_numbers(count: int = ARTICLE_COUNT, start: int = ARTICLE_START) -> list[int]:
-    """The article's inputs: count consecutive integers from start (07-cpu-benchmark)."""
+    """The article's inputs: count consecutive integers from start."""
     return [start + x for x in range(count)]
 
 
 def sum_of_squares(n: int) -> int:
-    """Sum of i * i for i in range(n), term by term: the work being timed (07-cpu-benchmark)."""
+    """Sum of i * i for i in range(n), term by term: the work being timed."""
     return sum(i * i for i in range(n))
 
 
 def sum_of_squares_closed(n: int) -> int:
-    """The same sum from the formula (n-1)n(2n-1)/6, exact in Python ints (07-cpu-benchmark)."""
+    """The same sum from the formula (n-1)n(2n-1)/6, exact in Python ints."""
     if n < 0:
         raise ValueError(f"n must be at least 0, got {n}")
     # One of n-1, n is even and one of n-1, n, 2n-1 is divisible by 3, so // is exact.
@@ -31,7 +31,7 @@ def sum_of_squares_closed(n: int) -> int:
 
 
 def wrong_results(numbers: Sequence[int], results: Sequence[int]) -> list[int]:
-    """The numbers whose result differs from the closed form; empty if none (07-cpu-benchmark)."""
+    """The numbers whose result differs from the closed form; empty if none."""
     if len(results) != len(numbers):
         raise ValueError(f"got {len(results)} results for {len(numbers)} numbers")
     return [
@@ -40,7 +40,7 @@ def wrong_results(numbers: Sequence[int], results: Sequence[int]) -> list[int]:
 
 
 def check_closed_form(numbers: Iterable[int]) -> None:
-    """Raise AssertionError unless closed form and timed sum agree on every n (07-cpu-benchmark)."""
+    """Raise AssertionError unless closed form and timed sum agree on every n."""
     for n in numbers:
         expected, closed = sum_of_squares(n), sum_of_squares_closed(n)
         if closed != expected:

@@ -24,7 +24,7 @@ SCHEDULER_ADDRESS_VARIABLE = "DASK_SCHEDULER_ADDRESS"
 
 @contextmanager
 def dask_client(workers: int = 2, address: str | None = None) -> Iterator[Client]:
-    """A Client of address, $DASK_SCHEDULER_ADDRESS or a new local cluster (08-beyond-one-machine).
+    """A Client of address, $DASK_SCHEDULER_ADDRESS or a new local cluster.
 
     The local cluster has `workers` single-threaded worker processes. On leaving the block the
     client is closed, and so is the local cluster with all its processes.

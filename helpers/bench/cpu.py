@@ -1,4 +1,4 @@
-"""Benchmark runners and their command line, helpers.bench (introduced in 07-cpu-benchmark).
+"""The cpu benchmark: ways to compute the workload, timed in rounds (06-choosing-a-model).
 
 The cpu benchmark times ways of computing sum_of_squares for the article's numbers.
 Each strategy supplies only how it maps the work; one harness times them all.
@@ -10,42 +10,34 @@ machine's load during the benchmark falls on every strategy alike.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import multiprocessing
 import os
-import platform
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
-from pathlib import Path
 from typing import Any, TextIO
 
-from helpers.harness import at_least, cell, run_coroutine
-from helpers.timeline import Record, run_recorded
-from helpers.timing import Timing, repeat_in_rounds
-from helpers.workloads import (
-    ARTICLE_COUNT,
-    ARTICLE_START,
-    article_numbers,
+from helpers.bench.harness import run_coroutine
+from helpers.bench.report import Column, Row, format_table, report, result_row
+from helpers.cpu.workloads import (
     sum_of_squares,
     sum_of_squares_closed,
     wrong_results,
 )
+from helpers.measure.timeline import Record, run_recorded
+from helpers.measure.timing import Timing, repeat_in_rounds
 
 
 def run_sequential(numbers: Sequence[int], workers: int, context: BaseContext) -> list[int]:
-    """Compute each number in turn in this process (07-cpu-benchmark)."""
+    """Compute each number in turn in this process."""
     return [sum_of_squares(n) for n in numbers]
 
 
 def run_threads(numbers: Sequence[int], workers: int, context: BaseContext) -> list[int]:
-    """Map the work over a ThreadPoolExecutor; the GIL runs one at a time (07-cpu-benchmark)."""
+    """Map the work over a ThreadPoolExecutor; the GIL runs one at a time."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(sum_of_squares, numbers))
 
@@ -53,7 +45,7 @@ def run_threads(numbers: Sequence[int], workers: int, context: BaseContext) -> l
 def run_process_pool_executor(
     numbers: Sequence[int], workers: int, context: BaseContext
 ) -> list[int]:
-    """Map the work over a ProcessPoolExecutor, chunksize 1 as in the article (07-cpu-benchmark)."""
+    """Map the work over a ProcessPoolExecutor, chunksize 1 as in the article."""
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(sum_of_squares, numbers))
 
@@ -61,13 +53,13 @@ def run_process_pool_executor(
 def run_multiprocessing_pool(
     numbers: Sequence[int], workers: int, context: BaseContext
 ) -> list[int]:
-    """Map the work over a multiprocessing.Pool, which computes a chunksize (07-cpu-benchmark)."""
+    """Map the work over a multiprocessing.Pool, which computes a chunksize."""
     with context.Pool(processes=workers) as pool:
         return pool.map(sum_of_squares, numbers)
 
 
 def pool_map_chunksize(items: int, workers: int) -> int:
-    """The chunksize Pool.map picks: items / (4 * workers), rounded up (07-cpu-benchmark)."""
+    """The chunksize Pool.map picks: items / (4 * workers), rounded up."""
     if items < 0 or workers < 1:
         raise ValueError(f"need items >= 0 and workers >= 1, got items={items}, workers={workers}")
     chunksize, extra = divmod(items, 4 * workers)
@@ -75,7 +67,7 @@ def pool_map_chunksize(items: int, workers: int) -> int:
 
 
 async def gather_in_executor(numbers: Sequence[int], executor: Executor) -> list[int]:
-    """Await the work for every number with loop.run_in_executor and gather (07-cpu-benchmark)."""
+    """Await the work for every number with loop.run_in_executor and gather."""
     loop = asyncio.get_running_loop()
     return list(
         await asyncio.gather(*(loop.run_in_executor(executor, sum_of_squares, n) for n in numbers))
@@ -83,19 +75,19 @@ async def gather_in_executor(numbers: Sequence[int], executor: Executor) -> list
 
 
 def run_asyncio(numbers: Sequence[int], workers: int, context: BaseContext) -> list[int]:
-    """asyncio.run gather_in_executor on a process pool, also inside Jupyter (07-cpu-benchmark)."""
+    """asyncio.run gather_in_executor on a process pool, also inside Jupyter."""
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return run_coroutine(gather_in_executor(numbers, pool))
 
 
 def run_closed_form(numbers: Sequence[int], workers: int, context: BaseContext) -> list[int]:
-    """Compute each number from the closed form: better algorithm, no workers (07-cpu-benchmark)."""
+    """Compute each number from the closed form: better algorithm, no workers."""
     return [sum_of_squares_closed(n) for n in numbers]
 
 
 @dataclass(frozen=True)
 class CpuStrategy:
-    """A named way to compute the workload; parallel ones use a worker pool (07-cpu-benchmark)."""
+    """A named way to compute the workload; parallel ones use a worker pool."""
 
     name: str
     run: Callable[[Sequence[int], int, BaseContext], list[int]]
@@ -113,7 +105,7 @@ CPU_STRATEGIES = (
 
 
 def cpu_strategy(name: str) -> CpuStrategy:
-    """The strategy in CPU_STRATEGIES with this name (07-cpu-benchmark)."""
+    """The strategy in CPU_STRATEGIES with this name."""
     for strategy in CPU_STRATEGIES:
         if strategy.name == name:
             return strategy
@@ -123,7 +115,7 @@ def cpu_strategy(name: str) -> CpuStrategy:
 
 @dataclass(frozen=True)
 class CpuResult:
-    """One strategy's times and whether every answer of every run was right (07-cpu-benchmark)."""
+    """One strategy's times and whether every answer of every run was right."""
 
     strategy: str
     workers: int | None
@@ -214,7 +206,7 @@ def run_cpu_benchmark(
     start_method: str | None = None,
     progress: TextIO | None = None,
 ) -> list[CpuResult]:
-    """Time every strategy in rounds, pool start-up included (07-cpu-benchmark)."""
+    """Time every strategy in rounds, pool start-up included."""
     if workers is None:
         workers = os.cpu_count() or 1
     _check_workload(numbers, [workers])
@@ -231,7 +223,7 @@ def run_worker_sweep(
     start_method: str | None = None,
     progress: TextIO | None = None,
 ) -> list[CpuResult]:
-    """Time sequential and a pool strategy at each worker count, in rounds (07-cpu-benchmark)."""
+    """Time sequential and a pool strategy at each worker count, in rounds."""
     if not worker_counts:
         raise ValueError("worker_counts is empty: give at least one worker count")
     _check_workload(numbers, worker_counts)
@@ -243,14 +235,14 @@ def run_worker_sweep(
 
 
 def sum_of_squares_in_worker(n: int) -> tuple[int, Record]:
-    """sum_of_squares(n) and its Record, named after the worker's process (07-cpu-benchmark)."""
+    """sum_of_squares(n) and its Record, named after the worker's process."""
     return run_recorded(sum_of_squares, n, name=f"process {os.getpid()}")
 
 
 def record_pool_map(
     numbers: Sequence[int], workers: int, context: BaseContext, chunksize: int
 ) -> list[Record]:
-    """Map the work over a Pool; a Record per number, in rows "worker k" (07-cpu-benchmark)."""
+    """Map the work over a Pool; a Record per number, in rows "worker k"."""
     _check_workload(numbers, [workers])
     with context.Pool(processes=workers) as pool:
         pairs = pool.map(sum_of_squares_in_worker, numbers, chunksize=chunksize)
@@ -262,22 +254,15 @@ def record_pool_map(
 
 
 def format_cpu_table(results: Sequence[CpuResult]) -> str:
-    """A text table of results with speed-up over sequential and efficiency (07-cpu-benchmark)."""
+    """A text table of results with speed-up over sequential and efficiency."""
     baseline = next((r.timing.median for r in results if r.strategy == "sequential"), None)
-    width = max([21, *(len(r.strategy) for r in results)])
-    lines = [
-        f"{'strategy':<{width}} {'workers':>7} {'median s':>9} {'min s':>8} {'max s':>8} "
-        f"{'speed-up':>13} {'efficiency':>10} correct"
-    ]
+    rows = []
     for r in results:
         speedup = None if baseline is None else baseline / r.timing.median
         efficiency = None if speedup is None or r.workers is None else speedup / r.workers
-        lines.append(
-            f"{r.strategy:<{width}} {cell(r.workers, 'd'):>7} {r.timing.median:>9.3f} "
-            f"{r.timing.min:>8.3f} {r.timing.max:>8.3f} {cell(speedup, ',.2f'):>13} "
-            f"{cell(efficiency, '.2f'):>10} {'yes' if r.correct else 'NO'}"
-        )
-    return "\n".join(lines)
+        rows.append(Row(r.strategy, r.workers, r.timing, (speedup, efficiency), r.correct))
+    derived = (Column("speed-up", 13, ",.2f"), Column("efficiency", 10, ".2f"))
+    return format_table(Column("workers", 7, "d"), derived, rows, min_width=21)
 
 
 def cpu_report(
@@ -287,154 +272,21 @@ def cpu_report(
     start_method: str,
     contention: float | None = None,
 ) -> dict[str, object]:
-    """The JSON document `python -m helpers.bench cpu --json` writes (07-cpu-benchmark).
+    """The JSON document `python -m helpers.bench cpu --json` writes.
 
     contention is Contention.excess over the run: other programs' threads waiting for a CPU.
     """
-    return {
-        "benchmark": "cpu",
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "contention": contention,
-        "numbers": count,
-        "start": start,
-        "start_method": start_method,
-        "correct": all(r.correct for r in results),
-        "results": [
-            {
-                "strategy": r.strategy,
-                "workers": r.workers,
-                "median_s": r.timing.median,
-                "runs_s": list(r.timing.runs),
-                "correct": r.correct,
-            }
-            for r in results
-        ],
-    }
+    rows = [result_row(r.strategy, r.timing, r.correct, workers=r.workers) for r in results]
+    return report(
+        "cpu", rows, contention=contention, numbers=count, start=start, start_method=start_method
+    )
 
 
 def results_from_report(report: Mapping[str, Any]) -> list[CpuResult]:
-    """The CpuResults of a report written by `helpers.bench cpu --json` (07-cpu-benchmark)."""
+    """The CpuResults of a report written by `helpers.bench cpu --json`."""
     if report.get("benchmark") != "cpu":
         raise ValueError(f"not a cpu benchmark report: benchmark is {report.get('benchmark')!r}")
     return [
         CpuResult(row["strategy"], row["workers"], Timing(tuple(row["runs_s"])), row["correct"])
         for row in report["results"]
     ]
-
-
-def _add_cpu_command(commands: argparse._SubParsersAction) -> None:
-    cpu = commands.add_parser(
-        "cpu",
-        help="time sum_of_squares over the article's numbers, sequentially and in parallel",
-        description="Time sequential, threads, ProcessPoolExecutor, multiprocessing.Pool, "
-        "asyncio with run_in_executor and the closed form. Each pool is created inside "
-        "the timed block, as in the article. Exits 1 if any result is wrong.",
-    )
-    cpu.add_argument(
-        "--numbers",
-        type=at_least(1),
-        default=ARTICLE_COUNT,
-        metavar="K",
-        help=f"how many numbers (default {ARTICLE_COUNT})",
-    )
-    cpu.add_argument(
-        "--start",
-        type=at_least(0),
-        default=ARTICLE_START,
-        metavar="N",
-        help=f"first number (default {ARTICLE_START})",
-    )
-    cpu.add_argument(
-        "--repeat",
-        type=at_least(1),
-        default=3,
-        metavar="R",
-        help="rounds, each timing every strategy once (default 3)",
-    )
-    cpu.add_argument(
-        "--workers",
-        type=at_least(1),
-        default=os.cpu_count() or 1,
-        metavar="W",
-        help="threads or processes per pool (default: the CPU count)",
-    )
-    cpu.add_argument(
-        "--start-method",
-        choices=multiprocessing.get_all_start_methods(),
-        help="how worker processes start (default: the platform's)",
-    )
-    cpu.add_argument(
-        "--strategy",
-        action="append",
-        choices=[strategy.name for strategy in CPU_STRATEGIES],
-        metavar="NAME",
-        help="time only this strategy, repeat for more (default: all): "
-        + ", ".join(repr(strategy.name) for strategy in CPU_STRATEGIES),
-    )
-    cpu.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
-    cpu.add_argument("--plot", type=Path, metavar="FILE", help="write a bar chart as PNG")
-    cpu.set_defaults(handler=_cpu_main)
-
-
-def _cpu_main(args: argparse.Namespace) -> int:
-    from helpers.contention import Contention  # imports psutil: keep pool workers light
-
-    start_method = args.start_method or multiprocessing.get_start_method()
-    print(
-        f"sum_of_squares of {args.numbers} numbers from {args.start:,}; {args.workers} workers, "
-        f"start method {start_method}, {args.repeat} round(s); pool start-up is timed",
-        flush=True,
-    )
-    strategies = [s for s in CPU_STRATEGIES if args.strategy is None or s.name in args.strategy]
-    # Contention samples in a thread, and fork must not copy a process that runs threads.
-    with nullcontext() if start_method == "fork" else Contention() as contention:
-        results = run_cpu_benchmark(
-            article_numbers(args.numbers, args.start),
-            args.repeat,
-            args.workers,
-            strategies,
-            start_method,
-            progress=sys.stderr,
-        )
-    excess = None if contention is None else contention.excess
-    print(format_cpu_table(results))
-    if excess is not None:
-        print(f"threads of other programs waiting for a CPU, on average: {excess:.2f}")
-    wrong = [r.strategy for r in results if not r.correct]
-    print(f"WRONG results from: {', '.join(wrong)}" if wrong else "every result is exact")
-    if args.json:
-        report = cpu_report(results, args.numbers, args.start, start_method, excess)
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
-    if args.plot:
-        from helpers.plots import bar_timings  # imports matplotlib, only when a plot is wanted
-
-        title = f"sum_of_squares of {args.numbers} numbers, {args.workers} workers, {start_method}"
-        figure = bar_timings({r.strategy: r.timing for r in results}, title)
-        figure.savefig(args.plot)
-    return 1 if wrong else 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of `python -m helpers.bench`, one subcommand per benchmark (07-cpu-benchmark)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.bench", description="Benchmarks of the concurrency course."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    _add_cpu_command(commands)
-    # imported here, not at the top: spawned pool workers import this module, keep them light
-    from helpers.bench_io import add_io_command
-
-    add_io_command(commands)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark named on the command line and return its exit code (07-cpu-benchmark)."""
-    args = build_parser().parse_args(argv)
-    return args.handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -21,7 +21,7 @@ _SLOW_STEP = "Executing %s took %.3f seconds"  # the message asyncio's loop logs
 
 @dataclass(frozen=True)
 class SlowStep:
-    """One step the loop reported as slow: what ran, and for how many seconds (03-event-loop)."""
+    """One step the loop reported as slow: what ran, and for how many seconds."""
 
     what: str
     seconds: float
@@ -47,14 +47,15 @@ class _Collector(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.msg == _SLOW_STEP and isinstance(record.args, tuple) and len(record.args) == 2:
             handle, seconds = record.args
-            self._steps.append(SlowStep(_describe(str(handle)), float(seconds)))
-        else:
-            self._others.append(record.getMessage())
+            if isinstance(seconds, (int, float)):
+                self._steps.append(SlowStep(_describe(str(handle)), float(seconds)))
+                return
+        self._others.append(record.getMessage())
 
 
 @asynccontextmanager
 async def catch_slow_steps(threshold: float = 0.1) -> AsyncIterator[list[SlowStep]]:
-    """Debug the running loop; collect steps slower than threshold seconds (03-event-loop).
+    """Debug the running loop; collect steps slower than threshold seconds.
 
     Other WARNINGs the asyncio logger emits meanwhile are logged again on exit, so none is lost.
     """

@@ -1,0 +1,1 @@
+"""Instruments every lesson uses: timing, timelines, charts, progress bars, CPU contention."""
