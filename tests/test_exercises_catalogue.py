@@ -18,7 +18,7 @@ CATALOGUE = [exercise for path in NOTEBOOKS for exercise in exercises(path)]
 MIN_WRONG_ANSWERS = 2
 
 
-def tests_of(exercise: Exercise):
+def module_testing(exercise: Exercise):
     """The module that tests the checks of the exercise's notebook."""
     name = f"test_exercises_nb{exercise.notebook[:2]}"
     if not (ROOT / "tests" / f"{name}.py").is_file():
@@ -42,7 +42,7 @@ def test_solution_is_shown_after_the_self_check(exercise):
 
 @pytest.mark.parametrize("exercise", CATALOGUE, ids=str)
 def test_reference_solution_is_tested(exercise):
-    module = tests_of(exercise)
+    module = module_testing(exercise)
     assert Path(module.NOTEBOOK).resolve() == ROOT / "notebooks" / f"{exercise.notebook}.ipynb"
     assert callable(module.notebook_namespace)
     assert callable(module.test_reference_solution_passes), "the reference solution is not run"
@@ -50,7 +50,7 @@ def test_reference_solution_is_tested(exercise):
 
 @pytest.mark.parametrize("exercise", CATALOGUE, ids=str)
 def test_named_wrong_answers_are_tested(exercise):
-    module = tests_of(exercise)
+    module = module_testing(exercise)
     named = module.WRONG_ANSWERS.get(exercise.check, {})
     assert len(named) >= MIN_WRONG_ANSWERS, (
         f"{exercise}: {len(named)} named wrong answers, at least {MIN_WRONG_ANSWERS} needed"
@@ -64,5 +64,5 @@ def test_no_wrong_answers_for_checks_that_no_cell_calls(path):
     checks = {exercise.check for exercise in exercises(path)}
     if not checks:
         pytest.skip("no self-check cells in this notebook yet")
-    registry = tests_of(exercises(path)[0]).WRONG_ANSWERS
+    registry = module_testing(exercises(path)[0]).WRONG_ANSWERS
     assert set(registry) <= checks, f"stale entries: {sorted(set(registry) - checks)}"

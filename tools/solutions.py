@@ -4,8 +4,10 @@ The convention every notebook 01-09 follows, and that tests/test_exercises_catal
 
 1. A coding exercise's self-check is a code cell tagged `self-check` whose last line calls one
    check from `helpers.exercises.nbNN` (NN: the notebook's number) with the notebook's namespace:
-   `check_deposit_audited(globals())`, or `await check_fetch_all(globals())` for a coroutine.
-   The check's docstring names the notebook and the exercise.
+   `check_deposit_audited(globals());`, or `await check_fetch_all(globals());` for a coroutine
+   (the `;` keeps Jupyter from echoing the check's True/False under its message). The check's
+   docstring names the notebook and the exercise; the cells import the checks in one code cell
+   under the notebook's "## Exercises" heading.
 2. The cell right after it is a markdown cell with the reference solution in a collapsed block:
    `<details><summary>Show a solution</summary>`, then one ```python fenced block, then
    `</details>`. Nothing runs it in the notebook; the tests run that very code.
@@ -36,7 +38,7 @@ import nbformat
 
 SELF_CHECK_TAG = "self-check"
 SOLUTION_SUMMARY = "<summary>Show a solution</summary>"
-_CALL = re.compile(r"^(?:await\s+)?(check_\w+)\(globals\(\)\)$")
+_CALL = re.compile(r"^(?:await\s+)?(check_\w+)\(globals\(\)\);?$")
 _FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
