@@ -272,7 +272,7 @@ async def finish(queue, workers, timeout):
                 "            else:\n                result.failed[url] = answer\n",
                 "            else:\n                continue\n",
             ),
-            says=r"queue\.join\(\) did not return in 20 s: call queue\.task_done\(\)",
+            says=r"queue\.join\(\) did not return in 10 s: call queue\.task_done\(\)",
         ),
     },
     "check_crawler": {

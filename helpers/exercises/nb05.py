@@ -53,7 +53,7 @@ async def check_sum_squares(namespace: Mapping[str, Any]) -> bool:
     sum_squares = answer(namespace, "sum_squares", what)
     if sum_squares is None:
         return False
-    count = 50
+    count = 30
     counter = CountingSession()
     async with SlowServer(latency=0.1) as server, counter as session:
         total = await sum_squares(session, server.url, count)
