@@ -302,7 +302,7 @@ def _recorder() -> tuple[Callable[[int, int], None], list[tuple[int, int]]]:
 
 
 async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool:
-    """09-capstone, exercise 5: crawl_worker takes URLs from the queue and survives ClientError."""
+    """09-capstone, exercise 6: crawl_worker takes URLs from the queue and survives ClientError."""
     crawl_worker = answer(
         namespace,
         "crawl_worker",
@@ -423,7 +423,7 @@ async def _finish_with(finish: Any, action: str, timeout: float | None) -> tuple
 
 
 async def check_finish(namespace: Mapping[str, Any]) -> bool:
-    """09-capstone, exercise 6: finish(queue, workers, timeout) ends a crawl in every case."""
+    """09-capstone, exercise 5: finish(queue, workers, timeout) ends a crawl in every case."""
     finish = answer(namespace, "finish", "async def finish(queue, workers, timeout)")
     if finish is None:
         return False
