@@ -83,9 +83,11 @@ async def check_measure_requests(namespace: Mapping[str, Any]) -> bool:
 
 async def check_slow_or_fast(namespace: Mapping[str, Any]) -> bool:
     """06-choosing-a-model, exercise 2: judge(wall_s, cpu_s) picks a model from a measurement."""
-    measure_requests = answer(namespace, "measure_requests", "measure_requests (exercise 1)")
     judge = answer(namespace, "judge", "judge(wall_s, cpu_s)")
-    if measure_requests is None or judge is None:
+    if judge is None:
+        return False
+    measure_requests = answer(namespace, "measure_requests", "measure_requests (exercise 1)")
+    if measure_requests is None:
         return False
     for wall, cpu, why in JUDGEMENTS:
         ratio = wall / cpu
