@@ -4,10 +4,11 @@ The convention every notebook 01-09 follows, and that tests/test_exercises_catal
 
 1. A coding exercise's self-check is a code cell tagged `self-check` whose last line calls one
    check from `helpers.exercises.nbNN` (NN: the notebook's number) with the notebook's namespace:
-   `check_deposit_audited(globals());`, or `await check_fetch_all(globals());` for a coroutine
-   (the `;` keeps Jupyter from echoing the check's True/False under its message). The check's
-   docstring names the notebook and the exercise; the cells import the checks in one code cell
-   under the notebook's "## Exercises" heading.
+   `check_deposit_audited(globals())`, or `await check_fetch_all(globals())` for a coroutine
+   (no trailing `;`: nbval runs cells outside IPython's history, where `;` does not hide the
+   check's True/False, so the stored output keeps it). The check's docstring names the
+   notebook and the exercise; one code cell under the notebook's "## Exercises" heading
+   imports the notebook's checks.
 2. The cell right after it is a markdown cell with the reference solution in a collapsed block:
    `<details><summary>Show a solution</summary>`, then one ```python fenced block, then
    `</details>`. Nothing runs it in the notebook; the tests run that very code.
@@ -21,6 +22,11 @@ The convention every notebook 01-09 follows, and that tests/test_exercises_catal
    - `test_reference_solution_passes`, parametrised over `exercises(NOTEBOOK)`, and
      `test_wrong_answer_is_caught`, parametrised over `wrong_answers(WRONG_ANSWERS)`; both call
      `grade` (see tests/test_exercises_nb01.py for the pattern to copy).
+4. The learner's answer goes in the code cell right before the self-check (its comment says what
+   to define). A check finds the answer with `helpers.exercises.answer`, grades by counts,
+   ordering, overlap or a lower bound that contention cannot break (never a tight wall-clock
+   threshold), and puts back any name it swaps in the namespace. `grade` runs an async check
+   with asyncio.run, so a check must not rely on the kernel's own loop.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import nbformat
 
 SELF_CHECK_TAG = "self-check"
 SOLUTION_SUMMARY = "<summary>Show a solution</summary>"
-_CALL = re.compile(r"^(?:await\s+)?(check_\w+)\(globals\(\)\);?$")
+_CALL = re.compile(r"^(?:await\s+)?(check_\w+)\(globals\(\)\)$")
 _FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
