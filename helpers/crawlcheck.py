@@ -11,6 +11,7 @@ import bisect
 import time
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -40,7 +41,7 @@ async def _refuse_other_hosts(
 def loopback_session(
     *, trace_configs: Sequence[aiohttp.TraceConfig] = (), **kwargs: Any
 ) -> aiohttp.ClientSession:
-    """A ClientSession that raises ValueError for a URL not on this machine (09-capstone)."""
+    """A ClientSession that raises ValueError for a URL not on this machine."""
     guard = aiohttp.TraceConfig()
     guard.on_request_start.append(_refuse_other_hosts)
     # the guard goes first: a refused request never reaches the other trace configs
@@ -48,14 +49,14 @@ def loopback_session(
 
 
 async def server_stats(base_url: str) -> dict[str, Any]:
-    """The slow server's /stats, fetched on a session of its own (09-capstone)."""
+    """The slow server's /stats, fetched on a session of its own."""
     async with loopback_session() as session, session.get(f"{base_url}/stats") as response:
         return await response.json()
 
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    """One request: URL, start and end (time.perf_counter seconds), answer (09-capstone).
+    """One request: URL, start and end (time.perf_counter seconds), answer.
 
     The answer is the HTTP status, or the exception's name if none came ("CancelledError" for
     a request cancelled on the way). The end is when the status line and headers arrived.
@@ -68,7 +69,7 @@ class LoggedRequest:
 
 
 class RequestLog:
-    """Record each request of a session: ClientSession(trace_configs=[log.trace]) (09-capstone)."""
+    """Record each request of a session: ClientSession(trace_configs=[log.trace])."""
 
     def __init__(self) -> None:
         self.requests: list[LoggedRequest] = []
@@ -105,7 +106,7 @@ class RequestLog:
         self.requests.append(LoggedRequest(str(url), context.start, time.perf_counter(), answer))
 
     def busiest(self, seconds: float = 1.0) -> int:
-        """Most requests that started within any `seconds` (09-capstone)."""
+        """Most requests that started within any `seconds`."""
         starts = sorted(request.start for request in self.requests)
         return max(
             (bisect.bisect_left(starts, start + seconds) - i for i, start in enumerate(starts)),
@@ -113,7 +114,7 @@ class RequestLog:
         )
 
     def timeline(self, first: int) -> Timeline:
-        """The first `first` requests to start, one row each, as a Timeline (09-capstone)."""
+        """The first `first` requests to start, one row each, as a Timeline."""
         timeline = Timeline()
         tries: Counter[str] = Counter()
         for request in sorted(self.requests, key=lambda request: request.start)[:first]:
@@ -128,27 +129,27 @@ class RequestLog:
 
 @dataclass(frozen=True)
 class ExpectedCrawl:
-    """URLs a full crawl of the generated site fetches, and those it finds dead (09-capstone)."""
+    """URLs a full crawl of the generated site fetches, and those it finds dead."""
 
     pages: frozenset[str]
     dead: frozenset[str]
 
 
 def expected_crawl(base_url: str, seed: int, pages: int) -> ExpectedCrawl:
-    """What a crawl of the server at base_url must find from /site/0 (09-capstone)."""
+    """What a crawl of the server at base_url must find from /site/0."""
     found, dead = site_paths(seed, pages)
     return ExpectedCrawl(
         frozenset(base_url + path for path in found), frozenset(base_url + path for path in dead)
     )
 
 
-def _some(urls: set[str]) -> str:
+def _some(urls: AbstractSet[str]) -> str:
     shown = ", ".join(sorted(urls)[:3])
     return f"{len(urls)} ({shown}{', ...' if len(urls) > 3 else ''})"
 
 
 def check_crawl(result: CrawlResult, expected: ExpectedCrawl) -> list[str]:
-    """What is wrong with a crawl's result, one line each; [] when it is right (09-capstone)."""
+    """What is wrong with a crawl's result, one line each; [] when it is right."""
     failed = set(result.failed)
     not_404 = {url for url in expected.dead & failed if str(result.failed[url]) != "404"}
     checks = [

@@ -5,6 +5,10 @@ URL twice. `workers` tasks take URLs from one queue, so at most that many reques
 flight; a `TokenBucket` holds the requests to `rate` a second; server errors (500, 502, 503,
 504), timeouts and broken connections are retried with exponential backoff and jitter; a global
 `timeout` stops the crawl, cancels its workers and returns what was found so far.
+
+It is built from the pieces that notebook 09's exercises ask for, in their order: `page_links`,
+`TokenBucket`, `fetch_with_retries`, `finish`, `crawl_worker` and `crawl`. The notebook's
+sections that show a whole crawl use this one, so that they run before the exercises are done.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ class _LinkParser(HTMLParser):
 
 
 def page_links(html: str, page_url: str) -> set[str]:
-    """Absolute URLs, fragments dropped, of html's links to page_url's own host (09-capstone)."""
+    """Absolute URLs, fragments dropped, of html's links to page_url's own host."""
     parser = _LinkParser()
     parser.feed(html)
     parser.close()
@@ -50,7 +54,7 @@ def page_links(html: str, page_url: str) -> set[str]:
 
 
 class TokenBucket:
-    """Allow `rate` acquisitions a second on average and `burst` at most at once (09-capstone)."""
+    """Allow `rate` acquisitions a second on average and `burst` at most at once."""
 
     def __init__(self, rate: float, burst: int = 1) -> None:
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate < math.inf:
@@ -69,7 +73,7 @@ class TokenBucket:
         self._updated = now
 
     async def acquire(self) -> None:
-        """Wait for a token and take it; waiters are served in order of arrival (09-capstone)."""
+        """Wait for a token and take it; waiters are served in order of arrival."""
         async with self._lock:  # the lock queues waiters first come, first served
             self._refill()
             if self._tokens < 1:
@@ -92,11 +96,10 @@ async def fetch_with_retries(
     session: aiohttp.ClientSession,
     url: str,
     bucket: TokenBucket,
-    *,
     attempts: int = 4,
     backoff: float = 0.05,
 ) -> tuple[int | str, str]:
-    """GET url, retrying server errors and lost answers: (answer, body) (09-capstone).
+    """GET url, retrying server errors and lost answers: (answer, body).
 
     The answer is the last HTTP status, or the exception's name if no answer came; the body is
     the page's text after a 200, else "". Each request first takes a token from bucket; retry k
@@ -120,7 +123,7 @@ async def fetch_with_retries(
 
 @dataclass
 class CrawlResult:
-    """What a crawl fetched, what failed and why, and how long it took (09-capstone).
+    """What a crawl fetched, what failed and why, and how long it took.
 
     `failed` maps a URL to its last HTTP status, or to the exception's name if no answer came;
     `found` holds every URL the crawl queued, finished or not.
@@ -133,7 +136,7 @@ class CrawlResult:
     found: set[str] = field(default_factory=set)
 
     def report(self) -> str:
-        """One line: pages fetched, how many failed and why, seconds taken (09-capstone)."""
+        """One line: pages fetched, how many failed and why, seconds taken."""
         reasons = Counter(str(reason) for reason in self.failed.values())
         why = ", ".join(f"{reason}: {count}" for reason, count in sorted(reasons.items()))
         line = (
@@ -146,70 +149,61 @@ class CrawlResult:
         return line
 
 
-class _Crawl:
-    """One crawl: its queue and seen-set, its workers' shared result, its policies."""
+async def crawl_worker(
+    session: aiohttp.ClientSession,
+    queue: asyncio.Queue[str],
+    bucket: TokenBucket,
+    result: CrawlResult,
+    attempts: int = 4,
+    backoff: float = 0.05,
+    progress: Progress | None = None,
+) -> None:
+    """Take URLs from queue forever: fetch, record in result, queue new links.
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        bucket: TokenBucket,
-        attempts: int,
-        backoff: float,
-        progress: Progress | None,
-    ) -> None:
-        self.session = session
-        self.bucket = bucket
-        self.attempts = attempts
-        self.backoff = backoff
-        self.progress = progress
-        self.queue: asyncio.Queue[str] = asyncio.Queue()
-        self.result = CrawlResult()
-
-    def enqueue(self, url: str) -> None:
-        if url not in self.result.found:  # the seen-set: no URL is queued twice
-            self.result.found.add(url)
-            self.queue.put_nowait(url)
-
-    async def run(self, start_url: str, workers: int, timeout: float | None) -> CrawlResult:
-        start = time.perf_counter()
-        self.enqueue(urldefrag(start_url).url)
-        finished = asyncio.create_task(self.queue.join())
-        tasks = [asyncio.create_task(self.work()) for _ in range(workers)]
+    result.found is the seen-set: a link is added to it when it is queued, so no URL is queued
+    twice. fetch_with_retries turns a failed request (an aiohttp.ClientError, a timeout) into an
+    answer, so a worker survives it; task_done() in a finally keeps queue.join() honest.
+    """
+    while True:
+        url = await queue.get()
         try:
-            done, _ = await asyncio.wait(
-                [finished, *tasks], timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in done - {finished}:
-                task.result()  # a worker only ever stops by raising: raise it here
-            self.result.timed_out = not done
+            answer, body = await fetch_with_retries(session, url, bucket, attempts, backoff)
+            if answer == 200:
+                result.fetched.add(url)
+                for link in sorted(page_links(body, url)):
+                    if link not in result.found:
+                        result.found.add(link)
+                        queue.put_nowait(link)
+            else:
+                result.failed[url] = answer
         finally:
-            for task in (finished, *tasks):
-                task.cancel()
-            await asyncio.gather(finished, *tasks, return_exceptions=True)
-            self.result.elapsed = time.perf_counter() - start
-        return self.result
+            queue.task_done()
+        if progress is not None:
+            progress(len(result.fetched) + len(result.failed), len(result.found))
 
-    async def work(self) -> None:
-        while True:
-            url = await self.queue.get()
-            try:
-                await self.visit(url)
-            finally:
-                self.queue.task_done()
-            if self.progress is not None:
-                done = len(self.result.fetched) + len(self.result.failed)
-                self.progress(done, len(self.result.found))
 
-    async def visit(self, url: str) -> None:
-        answer, body = await fetch_with_retries(
-            self.session, url, self.bucket, attempts=self.attempts, backoff=self.backoff
+async def finish(
+    queue: asyncio.Queue[str], workers: list[asyncio.Task[None]], timeout: float | None
+) -> bool:
+    """Wait for queue to finish, the deadline or a dead worker; cancel workers.
+
+    Returns True if the deadline stopped the wait. A worker only ever stops by raising: then
+    its exception is raised here at once, instead of queue.join() waiting forever for the
+    task_done() calls that nobody is left to make. The workers are cancelled and awaited in
+    every case, even when the wait itself is cancelled.
+    """
+    finished = asyncio.create_task(queue.join())
+    try:
+        done, _ = await asyncio.wait(
+            [finished, *workers], timeout=timeout, return_when=asyncio.FIRST_COMPLETED
         )
-        if answer != 200:
-            self.result.failed[url] = answer
-            return
-        self.result.fetched.add(url)
-        for link in sorted(page_links(body, url)):
-            self.enqueue(link)
+        for task in done - {finished}:
+            task.result()  # a worker stopped, so it raised: raise its exception here
+        return not done
+    finally:
+        for task in (finished, *workers):
+            task.cancel()
+        await asyncio.gather(finished, *workers, return_exceptions=True)
 
 
 async def crawl(
@@ -223,7 +217,7 @@ async def crawl(
     timeout: float | None = None,
     progress: Progress | None = None,
 ) -> CrawlResult:
-    """Crawl from start_url politely; see the module's docstring (09-capstone).
+    """Crawl from start_url politely; see the module's docstring.
 
     progress, if given, is called as progress(done, found) each time a URL is finished.
     """
@@ -233,6 +227,19 @@ async def crawl(
     if timeout is not None:
         _check_seconds("timeout", timeout)
     bucket = TokenBucket(rate, CRAWL_BURST)  # checks the rate
-    return await _Crawl(session, bucket, attempts, backoff, progress).run(
-        start_url, workers, timeout
-    )
+    began = time.perf_counter()
+    start_url = urldefrag(start_url).url
+    result = CrawlResult(found={start_url})
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    queue.put_nowait(start_url)
+    tasks = [
+        asyncio.create_task(
+            crawl_worker(session, queue, bucket, result, attempts, backoff, progress)
+        )
+        for _ in range(workers)
+    ]
+    try:
+        result.timed_out = await finish(queue, tasks, timeout)
+    finally:
+        result.elapsed = time.perf_counter() - began
+    return result

@@ -8,6 +8,7 @@ import socket
 from collections import defaultdict
 from dataclasses import dataclass
 
+import aiohttp
 import pytest
 
 from helpers.crawlcheck import (
@@ -26,6 +27,7 @@ from helpers.crawler import (
     TokenBucket,
     crawl,
     fetch_with_retries,
+    finish,
     page_links,
 )
 from helpers.server.process import SlowServer
@@ -100,6 +102,7 @@ def crawl_site(server: SlowServer, **kwargs) -> Crawled:
             assert _no_other_tasks(), "the crawl left a task behind"
             await asyncio.sleep(0.3)  # let the server finish any request the crawl abandoned
             stats = await server_stats(server.url)
+            assert server.config.seed is not None, "the crawls are seeded"
             expected = expected_crawl(server.url, server.config.seed, server.config.pages)
             return Crawled(result, log, stats, expected)
 
@@ -206,3 +209,40 @@ def test_report():
     assert result.report() == "fetched 1 pages, 2 failed (404: 2) in 1.50 s"
     result.timed_out = True
     assert result.report().endswith("; timed out with 1 URLs found but not finished")
+
+
+def test_a_worker_survives_broken_connections():
+    """Every dead link's connection breaks: each is reported by name, and the crawl finishes."""
+    server = SlowServer(seed=3, pages=40)
+
+    async def break_dead_links(session, context, params) -> None:
+        if int(params.url.path.rsplit("/", 1)[1]) >= 40:
+            raise aiohttp.ClientConnectionError("connection reset")
+
+    async def main() -> tuple[CrawlResult, ExpectedCrawl]:
+        broken = aiohttp.TraceConfig()
+        broken.on_request_start.append(break_dead_links)
+        async with server, loopback_session(trace_configs=[broken]) as session:
+            result = await crawl(session, f"{server.url}/site/0", workers=2, rate=1000, attempts=2)
+            return result, expected_crawl(server.url, 3, 40)
+
+    result, expected = asyncio.run(main())
+    assert expected.dead, "seed 3 has dead links to break"
+    assert result.fetched == expected.pages
+    assert result.failed == dict.fromkeys(expected.dead, "ClientConnectionError")
+
+
+def test_finish_raises_when_every_worker_dies_without_a_deadline():
+    async def crash(queue: asyncio.Queue) -> None:
+        await queue.get()
+        raise RuntimeError("worker crashed")
+
+    async def main() -> None:
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        for item in range(4):
+            queue.put_nowait(f"/site/{item}")
+        workers = [asyncio.create_task(crash(queue)) for _ in range(2)]
+        await asyncio.wait_for(finish(queue, workers, timeout=None), 5)
+
+    with pytest.raises(RuntimeError, match="worker crashed"):
+        asyncio.run(main())

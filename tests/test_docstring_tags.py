@@ -20,8 +20,6 @@ TAG = re.compile(r"\((?:introduced in )?(\d\d-[a-z0-9-]+)\)")
 IMPORT = re.compile(
     r"^\s*(?:from\s+(helpers(?:\.\w+)*)\s+import\s+\(?([\w ,]*)|import\s+(helpers[\w.]*))"
 )
-# Owned by the exercise work (issue 12) this session; their functions still carry tags.
-FUNCTION_TAGS_ALLOWED = {"helpers.crawler", "helpers.crawlcheck"}
 
 
 def module_name(path: Path) -> str:
@@ -81,7 +79,7 @@ def test_module_docstring_names_the_first_notebook_that_imports_it(module):
     assert tags == expected, f"{module}: first line should carry {expected or 'no tag'}"
 
 
-@pytest.mark.parametrize("module", sorted(set(MODULES) - FUNCTION_TAGS_ALLOWED))
+@pytest.mark.parametrize("module", sorted(MODULES))
 def test_functions_and_classes_carry_no_tag(module):
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
     tagged = [

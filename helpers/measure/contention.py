@@ -1,4 +1,4 @@
-"""Did other programs compete for the CPUs while we measured? (07-cpu-benchmark)
+"""Did other programs compete for the CPUs while we measured? (06-choosing-a-model)
 
 A parallel speed-up shows only while the workers find free CPUs: where other programs keep
 threads ready to run, the workers take turns with them. On Linux the kernel counts the threads

@@ -1,0 +1,132 @@
+"""The checks of 05-aiohttp pass the solutions the notebook shows and catch named mistakes."""
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+import pytest
+from solutions import WrongAnswer, exercises, grade, wrong_answers
+
+from helpers.exercises import NOT_ATTEMPTED, Mistake
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05-aiohttp.ipynb"
+
+
+def notebook_namespace() -> dict:
+    """What 05-aiohttp defines before its exercises, as the exercises use it."""
+
+    async def fetch(session: aiohttp.ClientSession, url: str) -> str:
+        async with session.get(url) as response:
+            response.raise_for_status()
+            return await response.text()
+
+    return {"asyncio": asyncio, "aiohttp": aiohttp, "fetch": fetch}
+
+
+WRONG_ANSWERS = {
+    "check_sum_squares": {
+        "a new session per request": WrongAnswer(
+            """
+async def sum_squares(session, base_url, count):
+    async def square(n):
+        async with aiohttp.ClientSession() as own, own.get(f"{base_url}/json/{n}") as response:
+            return (await response.json())["square"]
+
+    return sum(await asyncio.gather(*(square(n) for n in range(count))))
+""",
+            says=r"only 0 of the server's 30 requests went through the session you were given: "
+            r"a new ClientSession per request",
+        ),
+        "awaits each request before sending the next": WrongAnswer(
+            """
+async def sum_squares(session, base_url, count):
+    total = 0
+    for n in range(count):
+        async with session.get(f"{base_url}/json/{n}") as response:
+            total += (await response.json())["square"]
+    return total
+""",
+            says=r"never held two requests at once: awaiting each request before sending",
+        ),
+        "documents 1 to count": WrongAnswer(
+            """
+async def sum_squares(session, base_url, count):
+    async def square(n):
+        async with session.get(f"{base_url}/json/{n}") as response:
+            return (await response.json())["square"]
+
+    return sum(await asyncio.gather(*(square(n) for n in range(1, count + 1))))
+""",
+            says=r"you fetched /json/1 to /json/30: the documents are 0 to count - 1",
+        ),
+    },
+    "check_fetch_politely": {
+        "TCPConnector(limit=at_once) instead of a Semaphore": WrongAnswer(
+            """
+async def fetch_politely(session, urls, at_once):
+    connector = aiohttp.TCPConnector(limit=at_once)
+    async with aiohttp.ClientSession(connector=connector) as own:
+        return await asyncio.gather(*(fetch(own, url) for url in urls))
+""",
+            says=r"only 0 of 60 requests went through the session you were given\. A session "
+            r"of your own with TCPConnector\(limit=\.\.\.\)",
+        ),
+        "a semaphore per request": WrongAnswer(
+            """
+async def fetch_politely(session, urls, at_once):
+    async def one(url):
+        async with asyncio.Semaphore(at_once):
+            return await fetch(session, url)
+
+    return await asyncio.gather(*(one(url) for url in urls))
+""",
+            says=r"held \d+ requests at once, more than at_once=7.* a semaphore per request",
+        ),
+        "the semaphore released before the request is sent": WrongAnswer(
+            """
+async def fetch_politely(session, urls, at_once):
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(url):
+        async with gate:
+            request = fetch(session, url)
+        return await request
+
+    return await asyncio.gather(*(one(url) for url in urls))
+""",
+            says=r"more than at_once=7.*released before the request is sent",
+        ),
+        "bodies in the order they finish": WrongAnswer(
+            """
+async def fetch_politely(session, urls, at_once):
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(url):
+        async with gate:
+            return await fetch(session, url)
+
+    return [await body for body in asyncio.as_completed([one(url) for url in urls])]
+""",
+            says=r"return every body in the order of the URLs \(gather keeps it; as_completed",
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
+def test_reference_solution_passes(exercise, capsys):
+    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
+    assert capsys.readouterr().out.startswith("✓")
+
+
+@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
+def test_wrong_answer_is_caught(check, mistake):
+    wrong = WRONG_ANSWERS[check][mistake]
+    with pytest.raises(Mistake, match=wrong.says):
+        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
+
+
+@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
+def test_untouched_exercise_is_not_attempted(exercise, capsys):
+    assert grade(NOTEBOOK, exercise.check, None, notebook_namespace()) is False
+    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)

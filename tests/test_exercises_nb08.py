@@ -1,0 +1,79 @@
+"""The checks of 08-beyond-one-machine pass the solution the notebook shows and catch mistakes."""
+
+import asyncio
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from solutions import WrongAnswer, exercises, grade, wrong_answers
+
+from helpers.cpu.workloads import sum_of_squares
+from helpers.exercises import NOT_ATTEMPTED, Mistake
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "08-beyond-one-machine.ipynb"
+pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
+
+
+def notebook_namespace() -> dict:
+    """What 08-beyond-one-machine defines before its exercises, as the exercises use it."""
+    return {
+        "asyncio": asyncio,
+        "ProcessPoolExecutor": ProcessPoolExecutor,
+        "sum_of_squares": sum_of_squares,
+    }
+
+
+WRONG_ANSWERS = {
+    "check_sums_in": {
+        "asyncio.to_thread": WrongAnswer(
+            """
+async def sums_in(pool, numbers):
+    return list(await asyncio.gather(*(asyncio.to_thread(sum_of_squares, n) for n in numbers)))
+""",
+            says=r"this process spent [\d.]+ s of CPU during sums_in, against [\d.]+ s that the "
+            r"sums need: it computed them itself.*asyncio.to_thread",
+        ),
+        "computed on the loop": WrongAnswer(
+            """
+async def sums_in(pool, numbers):
+    return [sum_of_squares(n) for n in numbers]
+""",
+            says=r"it computed them itself\. A plain call runs on the loop",
+        ),
+        "the loop's default executor": WrongAnswer(
+            """
+async def sums_in(pool, numbers):
+    loop = asyncio.get_running_loop()
+    futures = [loop.run_in_executor(None, sum_of_squares, n) for n in numbers]
+    return list(await asyncio.gather(*futures))
+""",
+            says=r"it computed them itself.*run_in_executor\(None, \.\.\.\) run in this process",
+        ),
+        "pool.map, which blocks the loop while it waits": WrongAnswer(
+            """
+async def sums_in(pool, numbers):
+    return list(pool.map(sum_of_squares, numbers))
+""",
+            says=r"the heartbeat ticked [01] times while sums_in ran: the loop was blocked",
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
+def test_reference_solution_passes(exercise, capsys):
+    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
+    assert capsys.readouterr().out.startswith("✓")
+
+
+@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
+def test_wrong_answer_is_caught(check, mistake):
+    wrong = WRONG_ANSWERS[check][mistake]
+    with pytest.raises(Mistake, match=wrong.says):
+        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
+
+
+@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
+def test_untouched_exercise_is_not_attempted(exercise, capsys):
+    assert grade(NOTEBOOK, exercise.check, None, notebook_namespace()) is False
+    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)
