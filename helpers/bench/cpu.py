@@ -87,19 +87,20 @@ def run_closed_form(numbers: Sequence[int], workers: int, context: BaseContext) 
 
 @dataclass(frozen=True)
 class CpuStrategy:
-    """A named way to compute the workload; parallel ones use a worker pool."""
+    """A named way to compute the workload; parallel ones use a worker pool, of processes or not."""
 
     name: str
     run: Callable[[Sequence[int], int, BaseContext], list[int]]
     parallel: bool = True
+    processes: bool = False
 
 
 CPU_STRATEGIES = (
     CpuStrategy("sequential", run_sequential, parallel=False),
     CpuStrategy("threads", run_threads),
-    CpuStrategy("ProcessPoolExecutor", run_process_pool_executor),
-    CpuStrategy("multiprocessing.Pool", run_multiprocessing_pool),
-    CpuStrategy("asyncio + processes", run_asyncio),
+    CpuStrategy("ProcessPoolExecutor", run_process_pool_executor, processes=True),
+    CpuStrategy("multiprocessing.Pool", run_multiprocessing_pool, processes=True),
+    CpuStrategy("asyncio + processes", run_asyncio, processes=True),
     CpuStrategy("closed form", run_closed_form, parallel=False),
 )
 
@@ -180,7 +181,7 @@ def _time_in_rounds(
 
     def job(entry: _Entry) -> Callable[[], None]:
         def run() -> None:
-            if forks:
+            if forks and entry.strategy.processes:
                 _wait_for_threads_to_leave(baseline)
             answers[entry.label].append(entry.strategy.run(numbers, entry.workers, context))
 
