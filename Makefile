@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 # The Pythons the course supports; `make test-pythons` runs the tests on each one on PATH.
 SUPPORTED_PYTHONS := 3.10 3.11 3.12 3.13 3.14
 MATRIX_TARGET ?= test
+# The helpers' tests mostly wait on servers and sleeps: two pytest-xdist workers per CPU.
+TEST_WORKERS := $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1))' 2>/dev/null)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 LAB_OPTIONS ?=
 # The course's own JupyterLab defaults (no news pop-up, no update check), copied into the venv's
@@ -32,7 +34,7 @@ test-helpers: $(STAMP)  ## Lint, type-check, and test the helpers package and th
 	$(BIN)/ruff check helpers tests tools notebooks
 	$(BIN)/ruff format --check helpers tests tools notebooks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadfile tests
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal tests
 
 test-pythons:  ## `make test` on every supported Python on PATH, each in its own .venv-3.X
 	@tested=; skipped=; \
