@@ -19,10 +19,11 @@ def test_clean_notebook_passes(tmp_path):
     assert run_all(path, timeout_s=60).problems == []
 
 
-def test_an_error_is_reported_and_later_cells_are_aborted(tmp_path):
+def test_an_error_is_reported(tmp_path):
+    # Whether the kernel also aborts the cells queued after it depends on how soon their
+    # requests reach it (on a busy machine, after the error), so only the error is asserted.
     problems = run_all(notebook(tmp_path, "1 / 0", "print('never')"), timeout_s=60).problems
-    assert any("ZeroDivisionError" in p for p in problems)
-    assert any("aborted" in p for p in problems)
+    assert any(p.startswith("cell 0: ZeroDivisionError") for p in problems), problems
 
 
 def test_stray_stderr_is_reported_unless_the_notebook_shows_it(tmp_path):
