@@ -19,7 +19,11 @@ def test_local_cluster_maps_on_loopback_and_closes(monkeypatch):
 
 def test_connects_to_the_scheduler_named_by_the_environment(monkeypatch):
     with distributed.LocalCluster(
-        n_workers=1, processes=False, protocol="tcp://", host="127.0.0.1", dashboard_address=None
+        n_workers=1,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",  # None means the default 8787, which another may hold
     ) as cluster:
         monkeypatch.setenv(SCHEDULER_ADDRESS_VARIABLE, cluster.scheduler_address)
         with dask_client() as client:
