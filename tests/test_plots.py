@@ -73,6 +73,17 @@ def test_use_course_style_sets_projector_fonts():
         assert plt.rcParams["font.size"] >= 14
 
 
+def test_every_text_of_a_chart_is_14_points_or_larger():
+    """The instructor's guide promises 14-point text or larger: ticks, legends, labels, titles."""
+    with plt.rc_context():
+        plt.style.use("default")
+        fig = line_timings([1, 2], {"a": [1.0, 2.0]}, title="t", xlabel="x")
+    (ax,) = fig.axes
+    texts = [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_legend().get_texts()]
+    texts += ax.get_xticklabels() + ax.get_yticklabels()
+    assert min(text.get_fontsize() for text in texts) >= 14
+
+
 def test_the_style_is_a_style_sheet_shipped_in_the_package():
     sheet = importlib.resources.files("helpers.measure") / "course.mplstyle"
     assert sheet.is_file()
