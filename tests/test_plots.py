@@ -169,3 +169,24 @@ def test_bar_ratios_rejects_bad_input(ratios, message):
 def test_bar_values_writes_thousands_in_full():
     fig = bar_values({"asyncio": 1850.3, "threads": 741.2}, title="t", ylabel="requests/s")
     assert [t.get_text() for t in fig.axes[0].texts] == ["1,850", "741"]
+
+
+def test_line_cumulative_counts_events_against_the_limit():
+    from helpers.measure.plots import line_cumulative
+
+    fig = line_cumulative([10.0, 10.5, 10.2, 11.0], title="4 requests", limit=(2, 3))
+    (ax,) = fig.axes
+    measured, limit = ax.lines
+    assert list(measured.get_ydata()) == [1, 2, 3, 4]
+    assert list(measured.get_xdata()) == pytest.approx([0, 0.2, 0.5, 1.0])
+    assert list(limit.get_ydata()) == [2, 5]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "measured",
+        "the limit: 2 + 3 a second",
+    ]
+    assert ax.get_xlabel() == "time since the first request (s)"
+    with pytest.raises(ValueError, match="times is empty"):
+        line_cumulative([], title="t")
+    with pytest.raises(ValueError, match="limit must be"):
+        line_cumulative([1.0], title="t", limit=(1, 0))
+    assert plt.get_fignums() == []

@@ -241,7 +241,7 @@ def test_plot_draws_one_bar_per_record_with_labels_and_legend():
             "cancelled",
             "moment of failure",
         ]
-        assert list(ax.lines)[0].get_xdata()[0] == 2.0  # "second" failed at 2 s
+        assert next(iter(ax.lines)).get_xdata()[0] == 2.0  # "second" failed at 2 s
         assert min(path.vertices[:, 0].min() for c in ax.collections for path in c.get_paths()) == 0
     finally:
         plt.close(fig)
@@ -333,7 +333,11 @@ def test_the_legend_names_only_states_wide_enough_to_see():
             await asyncio.sleep(0.1)
 
     asyncio.run(request())
-    assert "running" in states(tl, "request")  # microseconds, before and after the wait
+    assert states(tl, "request") == ["running", "waiting", "running"]  # before and after the wait
+    tl = Timeline()  # the same, with its moments fixed: a busy machine may stretch the running
+    tl.add(Record("request", 0.0, 0.000_01))
+    tl.add(Record("request", 0.000_01, 0.1, "waiting"))
+    tl.add(Record("request", 0.1, 0.100_02))
     fig = tl.plot("one request waits")
     try:
         assert legend_labels(fig) == ["waiting"]
@@ -364,7 +368,8 @@ def test_waiting_ready_after_records_the_time_ready_but_not_resumed():
     assert ready[0].start == waiting[0].end and ready[0].duration >= 0.1
     fig = tl.plot("the nap was ready long before the loop resumed it")
     try:
-        assert legend_labels(fig) == ["waiting", "ready, but the loop is busy"]
+        # "running" too, if a busy machine stretched the microseconds around the wait
+        assert set(legend_labels(fig)) - {"running"} == {"waiting", "ready, but the loop is busy"}
     finally:
         plt.close(fig)
 
@@ -374,9 +379,9 @@ def test_waiting_ready_after_records_no_ready_time_when_resumed_in_time():
     with tl.task("quick") as span, span.waiting(ready_after=10):
         pass
     assert "ready" not in states(tl, "quick")
-    with pytest.raises(ValueError, match="ready_after must be"), tl.task("bad") as span:
-        with span.waiting(ready_after=-1):
-            pass
+    span = tl.task("bad")
+    with pytest.raises(ValueError, match="ready_after must be"), span, span.waiting(ready_after=-1):
+        pass
 
 
 def test_queued_records_the_wait_for_a_permit():
@@ -403,12 +408,12 @@ def test_queued_records_the_wait_for_a_permit():
     assert queued >= 2 * 0.05 * 0.9  # the last two waited one fetch each
     fig = tl.plot("two permits, four fetches")
     try:
-        assert legend_labels(fig) == ["waiting", "queued for a lock or permit"]
+        assert set(legend_labels(fig)) - {"running"} == {"waiting", "queued for a lock or permit"}
     finally:
         plt.close(fig)
-    with tl.task("nested") as span, span.queued(), pytest.raises(RuntimeError, match="queued()"):
-        with span.queued():
-            pass
+    nested = tl.task("nested")
+    with nested, nested.queued(), pytest.raises(RuntimeError, match=r"queued\(\)"), nested.queued():
+        pass
 
 
 def test_failures_are_marked_at_the_moment_they_happened():

@@ -177,9 +177,7 @@ def thread_headroom() -> Headroom:
     max_maps = _read_int("/proc/sys/vm/max_map_count")
     maps = _read_lines("/proc/self/maps")
     if max_maps is not None and maps:
-        room[f"vm.max_map_count = {max_maps:,}, 2 mappings a thread"] = (
-            max_maps - len(maps)
-        ) // 2
+        room[f"vm.max_map_count = {max_maps:,}, 2 mappings a thread"] = (max_maps - len(maps)) // 2
     if not room:
         return Headroom(None, "not known on this system")
     tightest = min(room, key=room.__getitem__)

@@ -334,6 +334,7 @@ class Timeline:
             )
         # Imported here, not at the top: process-pool workers import this module; keep them fast.
         import matplotlib.pyplot as plt
+        from matplotlib.artist import Artist
         from matplotlib.collections import PolyCollection
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
@@ -365,11 +366,12 @@ class Timeline:
             visible = [r for r in records if r.duration >= _VISIBLE * axis_span]
             states = {r.state for r in visible}
             outcomes = {r.outcome for r in visible}
-            handles: list[Patch | Line2D] = [
+            handles: list[Artist] = [
                 Patch(facecolor=_COLOURS[state], label=_STATE_LABELS[state])
                 for state in STATES
                 if state in states
-            ] + [
+            ]
+            handles += [
                 Patch(facecolor="white", edgecolor="black", hatch=_HATCHES[outcome], label=label)
                 for outcome, label in _OUTCOME_LABELS.items()
                 if outcome in outcomes
@@ -380,12 +382,20 @@ class Timeline:
                 if self.outcome(name) == "error"
             }
             if 0 < len(failures) <= 3:
-                style = {"color": _FAILURE_COLOUR, "linewidth": 2, "zorder": 3}
                 for name, moment in failures.items():
-                    ax.axvline(moment, linestyle="--", **style)
-                    ax.plot([moment], [row[name]], marker="X", markersize=14, **style)
+                    ax.axvline(moment, color=_FAILURE_COLOUR, linewidth=2, linestyle="--", zorder=3)
+                    ax.plot([moment], [row[name]], color=_FAILURE_COLOUR, marker="X", markersize=14)
                 handles.append(
-                    Line2D([], [], linestyle="--", marker="X", label="moment of failure", **style)
+                    Line2D(
+                        [],
+                        [],
+                        color=_FAILURE_COLOUR,
+                        linewidth=2,
+                        linestyle="--",
+                        marker="X",
+                        markersize=14,
+                        label="moment of failure",
+                    )
                 )
             if len(names) <= max_labels:
                 ax.set_yticks(range(len(names)), labels=names)
