@@ -1,4 +1,4 @@
-"""Show an object's source code in a notebook, highlighted for a projector (03-event-loop)."""
+"""Show an object's source code in a notebook, highlighted for a projector (02-coroutines)."""
 
 from __future__ import annotations
 
