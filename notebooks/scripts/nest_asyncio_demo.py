@@ -104,7 +104,8 @@ def slow_steps_reported(*, patched: bool) -> int:
     finally:
         loop.close()
         logger.removeHandler(catcher)
-    return sum("took" in report.getMessage() for report in reports)
+    # only block()'s step: on a busy machine another step may be slow too
+    return sum("block()" in report.getMessage() for report in reports)
 
 
 def show_this_machine() -> None:
