@@ -67,7 +67,7 @@ def _memory() -> tuple[int, int]:
     return info.rss, info.vms
 
 
-def _threads(count: int) -> Footprint:
+def threads_alive(count: int) -> Footprint:
     """Start count threads that all wait on one event; measure, then release them."""
     release = threading.Event()
     threads: list[threading.Thread] = []
@@ -87,7 +87,7 @@ def _threads(count: int) -> Footprint:
     return Footprint("threads", count, elapsed, cpu, rss1 - rss0, vms1 - vms0)
 
 
-async def _tasks(count: int) -> Footprint:
+async def tasks_alive(count: int) -> Footprint:
     """Start count tasks that all wait on one event; measure, then release them."""
     release = asyncio.Event()
     rss0, vms0 = _memory()
@@ -184,7 +184,7 @@ def thread_headroom() -> Headroom:
     return Headroom(max(0, room[tightest]), tightest)
 
 
-MODELS = {"threads": _threads, "tasks": lambda count: asyncio.run(_tasks(count))}
+MODELS = {"threads": threads_alive, "tasks": lambda count: asyncio.run(tasks_alive(count))}
 
 
 def footprint(model: str, count: int, timeout_s: float = 120) -> Footprint:
