@@ -40,7 +40,7 @@ def test_thread_headroom_names_the_tightest_limit():
     headroom = thread_headroom()
     if sys.platform.startswith("linux"):
         assert isinstance(headroom.threads, int) and headroom.threads > 0
-        assert headroom.limit.startswith(("kernel.", "cgroup "))
+        assert headroom.limit.startswith(("kernel.", "cgroup ", "RLIMIT_NPROC", "vm.max_map_count"))
     else:
         assert headroom == Headroom(None, "not known on this system")
 
@@ -48,3 +48,53 @@ def test_thread_headroom_names_the_tightest_limit():
 def test_thread_headroom_unknown_without_proc(monkeypatch):
     monkeypatch.setattr(footprint_module, "_read_lines", lambda path: [])
     assert thread_headroom() == Headroom(None, "not known on this system")
+
+
+def fake_linux(monkeypatch, *, maps=1_000, nproc=None, uid=1000, user_threads=0):
+    """A Linux whose kernel limits are large, so that the limit under test is the tightest."""
+    files = {
+        "/proc/sys/kernel/pid_max": 4_194_304,
+        "/proc/sys/kernel/threads-max": 1_000_000,
+        "/proc/sys/vm/max_map_count": 65_530,
+    }
+    lines = {
+        "/proc/loadavg": ["0.50 0.40 0.30 2/100 12345"],
+        "/proc/self/maps": ["mapping"] * maps,
+    }
+    monkeypatch.setattr(footprint_module.sys, "platform", "linux")
+    monkeypatch.setattr(footprint_module, "_read_int", files.get)
+    monkeypatch.setattr(footprint_module, "_read_lines", lambda path: lines.get(path, []))
+    monkeypatch.setattr(footprint_module.os, "getuid", lambda: uid)
+    monkeypatch.setattr(footprint_module, "_user_threads", lambda uid: user_threads)
+    import resource
+
+    limit = resource.RLIM_INFINITY if nproc is None else nproc
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (limit, limit))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the resource module is Unix only")
+def test_thread_headroom_counts_two_mappings_a_thread_under_max_map_count(monkeypatch):
+    fake_linux(monkeypatch, maps=1_000)
+    assert thread_headroom() == Headroom(
+        (65_530 - 1_000) // 2, "vm.max_map_count = 65,530, 2 mappings a thread"
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the resource module is Unix only")
+def test_thread_headroom_reads_rlimit_nproc_less_the_users_threads(monkeypatch):
+    fake_linux(monkeypatch, nproc=4_096, user_threads=1_000)
+    assert thread_headroom() == Headroom(3_096, "RLIMIT_NPROC (ulimit -u) = 4,096")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the resource module is Unix only")
+def test_thread_headroom_ignores_rlimit_nproc_for_root(monkeypatch):
+    fake_linux(monkeypatch, nproc=4_096, uid=0, user_threads=4_000)
+    assert thread_headroom().limit.startswith("vm.max_map_count")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_user_threads_counts_at_least_this_process():
+    import os
+    import threading
+
+    assert footprint_module._user_threads(os.getuid()) >= threading.active_count()

@@ -73,6 +73,17 @@ def test_use_course_style_sets_projector_fonts():
         assert plt.rcParams["font.size"] >= 14
 
 
+def test_every_text_of_a_chart_is_14_points_or_larger():
+    """The instructor's guide promises 14-point text or larger: ticks, legends, labels, titles."""
+    with plt.rc_context():
+        plt.style.use("default")
+        fig = line_timings([1, 2], {"a": [1.0, 2.0]}, title="t", xlabel="x")
+    (ax,) = fig.axes
+    texts = [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_legend().get_texts()]
+    texts += ax.get_xticklabels() + ax.get_yticklabels()
+    assert min(text.get_fontsize() for text in texts) >= 14
+
+
 def test_the_style_is_a_style_sheet_shipped_in_the_package():
     sheet = importlib.resources.files("helpers.measure") / "course.mplstyle"
     assert sheet.is_file()
@@ -158,3 +169,24 @@ def test_bar_ratios_rejects_bad_input(ratios, message):
 def test_bar_values_writes_thousands_in_full():
     fig = bar_values({"asyncio": 1850.3, "threads": 741.2}, title="t", ylabel="requests/s")
     assert [t.get_text() for t in fig.axes[0].texts] == ["1,850", "741"]
+
+
+def test_line_cumulative_counts_events_against_the_limit():
+    from helpers.measure.plots import line_cumulative
+
+    fig = line_cumulative([10.0, 10.5, 10.2, 11.0], title="4 requests", limit=(2, 3))
+    (ax,) = fig.axes
+    measured, limit = ax.lines
+    assert list(measured.get_ydata()) == [1, 2, 3, 4]
+    assert list(measured.get_xdata()) == pytest.approx([0, 0.2, 0.5, 1.0])
+    assert list(limit.get_ydata()) == [2, 5]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "measured",
+        "the limit: 2 + 3 a second",
+    ]
+    assert ax.get_xlabel() == "time since the first request (s)"
+    with pytest.raises(ValueError, match="times is empty"):
+        line_cumulative([], title="t")
+    with pytest.raises(ValueError, match="limit must be"):
+        line_cumulative([1.0], title="t", limit=(1, 0))
+    assert plt.get_fignums() == []

@@ -239,7 +239,9 @@ def test_plot_draws_one_bar_per_record_with_labels_and_legend():
             "waiting",
             "raised an exception",
             "cancelled",
+            "moment of failure",
         ]
+        assert next(iter(ax.lines)).get_xdata()[0] == 2.0  # "second" failed at 2 s
         assert min(path.vertices[:, 0].min() for c in ax.collections for path in c.get_paths()) == 0
     finally:
         plt.close(fig)
@@ -316,3 +318,112 @@ def test_bad_input_gives_clear_errors():
         tl.duration("twice")
     with pytest.raises(ValueError, match="state must be None or one of"):
         tl.max_concurrency("sleeping")  # type: ignore[arg-type]
+
+
+def legend_labels(fig: Figure) -> list[str]:
+    (legend,) = fig.legends
+    return [text.get_text() for text in legend.get_texts()]
+
+
+def test_the_legend_names_only_states_wide_enough_to_see():
+    tl = Timeline()
+
+    async def request() -> None:
+        with tl.task("request") as span, span.waiting():
+            await asyncio.sleep(0.1)
+
+    asyncio.run(request())
+    assert states(tl, "request") == ["running", "waiting", "running"]  # before and after the wait
+    tl = Timeline()  # the same, with its moments fixed: a busy machine may stretch the running
+    tl.add(Record("request", 0.0, 0.000_01))
+    tl.add(Record("request", 0.000_01, 0.1, "waiting"))
+    tl.add(Record("request", 0.1, 0.100_02))
+    fig = tl.plot("one request waits")
+    try:
+        assert legend_labels(fig) == ["waiting"]
+        assert len(fig.axes[0].lines) == 0  # nothing failed: no mark
+    finally:
+        plt.close(fig)
+
+
+def test_waiting_ready_after_records_the_time_ready_but_not_resumed():
+    tl = Timeline()
+
+    async def nap() -> None:
+        with tl.task("nap") as span, span.waiting(ready_after=0.05):
+            await asyncio.sleep(0.05)
+
+    async def main() -> None:
+        napping = asyncio.create_task(nap())
+        await asyncio.sleep(0)  # the nap starts its timer
+        time.sleep(0.2)  # and the loop is busy past it
+
+        await napping
+
+    asyncio.run(main())
+    ready = [r for r in tl.records if r.state == "ready"]
+    waiting = [r for r in tl.records if r.state == "waiting"]
+    assert len(ready) == len(waiting) == 1
+    assert waiting[0].duration == pytest.approx(0.05)
+    assert ready[0].start == waiting[0].end and ready[0].duration >= 0.1
+    fig = tl.plot("the nap was ready long before the loop resumed it")
+    try:
+        # "running" too, if a busy machine stretched the microseconds around the wait
+        assert set(legend_labels(fig)) - {"running"} == {"waiting", "ready, but the loop is busy"}
+    finally:
+        plt.close(fig)
+
+
+def test_waiting_ready_after_records_no_ready_time_when_resumed_in_time():
+    tl = Timeline()
+    with tl.task("quick") as span, span.waiting(ready_after=10):
+        pass
+    assert "ready" not in states(tl, "quick")
+    span = tl.task("bad")
+    with pytest.raises(ValueError, match="ready_after must be"), span, span.waiting(ready_after=-1):
+        pass
+
+
+def test_queued_records_the_wait_for_a_permit():
+    tl = Timeline()
+
+    async def fetch(permits: asyncio.Semaphore, number: int) -> None:
+        with tl.task(f"fetch {number}") as span:
+            with span.queued():
+                await permits.acquire()
+            try:
+                with span.waiting():
+                    await asyncio.sleep(0.05)
+            finally:
+                permits.release()
+
+    async def main() -> None:
+        permits = asyncio.Semaphore(2)
+        await asyncio.gather(*(fetch(permits, n) for n in range(4)))
+
+    asyncio.run(main())
+    assert tl.max_concurrency() == 4
+    assert tl.max_concurrency("waiting") == 2
+    queued = sum(r.duration for r in tl.records if r.state == "queued")
+    assert queued >= 2 * 0.05 * 0.9  # the last two waited one fetch each
+    fig = tl.plot("two permits, four fetches")
+    try:
+        assert set(legend_labels(fig)) - {"running"} == {"waiting", "queued for a lock or permit"}
+    finally:
+        plt.close(fig)
+    nested = tl.task("nested")
+    with nested, nested.queued(), pytest.raises(RuntimeError, match=r"queued\(\)"), nested.queued():
+        pass
+
+
+def test_failures_are_marked_at_the_moment_they_happened():
+    tl = Timeline()
+    tl.add(Record("fails", 0.0, 0.1, "waiting", "error"))
+    tl.add(Record("cancelled", 0.0, 0.1, "waiting", "cancelled"))
+    fig = tl.plot("one failed", until=0.3)
+    try:
+        (ax,) = fig.axes
+        assert {line.get_xdata()[0] for line in ax.lines} == {0.1}
+        assert legend_labels(fig)[-1] == "moment of failure"
+    finally:
+        plt.close(fig)

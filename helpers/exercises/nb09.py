@@ -2,9 +2,9 @@
 
 The checks watch the learner's code from the outside with `helpers.crawlcheck`: the server's
 own counts (`/stats`), a log of every request the session sent, the pages the generated site is
-known to have. Time enters only as lower bounds that a busy machine cannot break
-(`asyncio.sleep` never wakes early, so a rate limit can only make things slower) and as generous
-guards that turn a hang into a message.
+known to have. Time enters only as lower bounds that a busy machine cannot break (`asyncio.sleep`
+wakes early by at most the clock's resolution, which EARLY allows for, so a rate limit can only
+make things slower) and as generous guards that turn a hang into a message.
 """
 
 from __future__ import annotations

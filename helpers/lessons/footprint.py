@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -66,7 +67,7 @@ def _memory() -> tuple[int, int]:
     return info.rss, info.vms
 
 
-def _threads(count: int) -> Footprint:
+def threads_alive(count: int) -> Footprint:
     """Start count threads that all wait on one event; measure, then release them."""
     release = threading.Event()
     threads: list[threading.Thread] = []
@@ -86,7 +87,7 @@ def _threads(count: int) -> Footprint:
     return Footprint("threads", count, elapsed, cpu, rss1 - rss0, vms1 - vms0)
 
 
-async def _tasks(count: int) -> Footprint:
+async def tasks_alive(count: int) -> Footprint:
     """Start count tasks that all wait on one event; measure, then release them."""
     release = asyncio.Event()
     rss0, vms0 = _memory()
@@ -135,11 +136,25 @@ def _read_lines(path: str) -> list[str]:
         return []
 
 
-def thread_headroom() -> Headroom:
-    """How many more threads Linux lets this machine start; None elsewhere.
+def _user_threads(uid: int) -> int:
+    """Threads of every process whose real user id is uid: what RLIMIT_NPROC counts."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        fields = dict(line.split(":", 1) for line in _read_lines(str(status)) if ":" in line)
+        if fields.get("Uid", "").split()[:1] == [str(uid)] and "Threads" in fields:
+            total += int(fields["Threads"])
+    return total
 
-    Every thread takes a process id, so the room is the smallest of kernel.pid_max and
-    kernel.threads-max less the threads alive now, and of the cgroup's pids.max less its pids.
+
+def thread_headroom() -> Headroom:
+    """How many more threads Linux lets this process start; None elsewhere.
+
+    Every thread takes a process id, so the room is at most kernel.pid_max and kernel.threads-max
+    less the threads alive now (in a container, pid_max is the host's, shared with every process
+    on it), the cgroup's pids.max less its pids, and RLIMIT_NPROC (`ulimit -u`, per user; root
+    is exempt) less the user's threads. Each thread's stack also takes two memory mappings (the
+    stack and its guard page) of the process's vm.max_map_count, 65,530 by default: about 32,000
+    threads.
     """
     loadavg = _read_lines("/proc/loadavg")
     if not sys.platform.startswith("linux") or not loadavg:
@@ -153,13 +168,23 @@ def thread_headroom() -> Headroom:
     pids_max, pids_current = _cgroup_pids()
     if pids_max is not None:
         room[f"cgroup pids.max = {pids_max:,}"] = pids_max - (pids_current or alive)
+    import resource  # Unix only: imported here, past the Linux check, so Windows can import us
+
+    nproc, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+    uid = os.getuid()
+    if nproc != resource.RLIM_INFINITY and uid != 0:
+        room[f"RLIMIT_NPROC (ulimit -u) = {nproc:,}"] = nproc - _user_threads(uid)
+    max_maps = _read_int("/proc/sys/vm/max_map_count")
+    maps = _read_lines("/proc/self/maps")
+    if max_maps is not None and maps:
+        room[f"vm.max_map_count = {max_maps:,}, 2 mappings a thread"] = (max_maps - len(maps)) // 2
     if not room:
         return Headroom(None, "not known on this system")
     tightest = min(room, key=room.__getitem__)
     return Headroom(max(0, room[tightest]), tightest)
 
 
-MODELS = {"threads": _threads, "tasks": lambda count: asyncio.run(_tasks(count))}
+MODELS = {"threads": threads_alive, "tasks": lambda count: asyncio.run(tasks_alive(count))}
 
 
 def footprint(model: str, count: int, timeout_s: float = 120) -> Footprint:

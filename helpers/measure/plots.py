@@ -147,6 +147,44 @@ def line_scaling(
     return _detached(fig)
 
 
+def line_cumulative(
+    times: Sequence[float],
+    title: str,
+    *,
+    limit: tuple[float, float] | None = None,
+    xlabel: str = "time since the first request (s)",
+    ylabel: str = "requests started",
+) -> Figure:
+    """Step line of how many events happened by each moment, from the first one.
+
+    limit=(burst, rate) adds the line a rate limit allows: burst + rate x elapsed seconds.
+    """
+    if len(times) == 0:
+        raise ValueError("times is empty: pass at least one moment")
+    if limit is not None and not (limit[0] >= 0 and limit[1] > 0):
+        raise ValueError(f"limit must be (burst >= 0, rate > 0), got {limit!r}")
+    origin = min(times)
+    elapsed = sorted(time - origin for time in times)
+    with plt.style.context(COURSE_STYLE):
+        fig, ax = plt.subplots()
+        ax.step(elapsed, range(1, len(elapsed) + 1), where="post", label="measured")
+        if limit is not None:
+            burst, rate = limit
+            end = elapsed[-1]
+            ax.plot(
+                [0, end],
+                [burst, burst + rate * end],
+                linestyle="--",
+                color="black",
+                linewidth=1.5,
+                label=f"the limit: {burst:g} + {rate:g} a second",
+            )
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+        _finish_lines(fig, ax, title, xlabel, ylabel)
+    return _detached(fig)
+
+
 def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str) -> Figure:
     """Horizontal bars of ratios on a log scale, labelled, a line at 1x."""
     if not ratios:

@@ -1,9 +1,12 @@
 """Record when tasks run in coroutines, threads and processes; draw a Gantt chart (01-why-asyncio).
 
 A task is a named piece of work: one row of the chart. Its time is split into records, each in one
-state: "running" (the task holds its thread, or for a coroutine the event loop) or "waiting" (it
-has let others run: a coroutine suspended at an `await`, or a block marked with `span.waiting()`).
-Every record of a task carries how the task ended: "ok", "error" or "cancelled".
+state: "running" (the task holds its thread, or for a coroutine the event loop), "waiting" (it
+has let others run: a coroutine suspended at an `await`, or a block marked with `span.waiting()`),
+"ready" (what it waited for is ready, but the loop, busy elsewhere, has not resumed it yet:
+`span.waiting(ready_after=...)`) or "queued" (it waits for a lock or a permit: `span.queued()`).
+Every record of a task carries how the task ended: "ok", "error" or "cancelled". The chart's
+legend names only the states and outcomes it draws, and marks the moment a task failed.
 
 Clock: time.perf_counter() for resolution and steady steps, anchored once per process to
 time.time(), the one clock Python documents as shared by all processes. Records made in a worker
@@ -33,13 +36,21 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
-State = Literal["running", "waiting"]
+State = Literal["running", "waiting", "ready", "queued"]
 Outcome = Literal["ok", "error", "cancelled"]
 
 STATES: tuple[State, ...] = get_args(State)
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
-_COLOURS = {"running": "#0072B2", "waiting": "#9CC8E8"}
+_COLOURS = {"running": "#0072B2", "waiting": "#9CC8E8", "ready": "#E69F00", "queued": "#BBBBBB"}
+_STATE_LABELS = {
+    "running": "running",
+    "waiting": "waiting",
+    "ready": "ready, but the loop is busy",
+    "queued": "queued for a lock or permit",
+}
+_FAILURE_COLOUR = "#D55E00"
+_VISIBLE = 0.003  # a bar narrower than this share of the time axis (3 pixels) is not in the legend
 _HATCHES = {"ok": "", "error": "//", "cancelled": "xx"}
 _OUTCOME_LABELS = {"error": "raised an exception", "cancelled": "cancelled"}
 
@@ -115,14 +126,37 @@ class TaskSpan:
         self._state, self._since = state, now
 
     @contextmanager
-    def waiting(self) -> Iterator[None]:
-        """Mark the block as waiting (on I/O, a sleep, a lock), not running."""
+    def waiting(self, ready_after: float | None = None) -> Iterator[None]:
+        """Mark the block as waiting (on I/O, a sleep), not running.
+
+        With ready_after, what the block waits for is ready that many seconds after it starts
+        (a sleep's timer): any time the block lasts beyond it is recorded as "ready".
+        """
+        if ready_after is not None and not ready_after >= 0:
+            raise ValueError(f"ready_after must be a number of seconds >= 0, got {ready_after!r}")
+        with self._block("waiting", "waiting()"):
+            yield
+        if ready_after is not None:
+            state, start, end = self._segments.pop()
+            due = min(end, start + ready_after)
+            self._segments.append((state, start, due))
+            if due < end:
+                self._segments.append(("ready", due, end))
+
+    @contextmanager
+    def queued(self) -> Iterator[None]:
+        """Mark the block as queued: waiting for a lock, a Semaphore's permit, a pool's slot."""
+        with self._block("queued", "queued()"):
+            yield
+
+    @contextmanager
+    def _block(self, state: State, call: str) -> Iterator[None]:
         if self._state != "running":
             raise RuntimeError(
-                f"task {self.name!r} is not running: use waiting() inside its `with` block, "
+                f"task {self.name!r} is not running: use {call} inside its `with` block, "
                 "and do not nest it"
             )
-        self._switch("waiting")
+        self._switch(state)
         try:
             yield
         finally:
@@ -287,7 +321,8 @@ class Timeline:
         The figure is closed in pyplot, so Jupyter shows it once when it is a cell's value
         (or through display(fig)); save it with fig.savefig(path). Beyond max_labels rows the
         task names are hidden. `until` sets the time axis to end at that many seconds, to show
-        time the tasks did not use.
+        time the tasks did not use. The legend names only what a bar wide enough to see shows;
+        a dashed line and a cross mark the moment each failed task raised (up to three).
         """
         if until is not None and not until > 0:
             raise ValueError(f"until must be a number of seconds > 0, got {until!r}")
@@ -299,7 +334,9 @@ class Timeline:
             )
         # Imported here, not at the top: process-pool workers import this module; keep them fast.
         import matplotlib.pyplot as plt
+        from matplotlib.artist import Artist
         from matplotlib.collections import PolyCollection
+        from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
         from helpers.measure.plots import COURSE_STYLE
@@ -325,15 +362,41 @@ class Timeline:
                         )
                     )
             ax.autoscale_view()
-            states = {r.state for r in records}
-            outcomes = {r.outcome for r in records}
-            handles = [
-                Patch(facecolor=_COLOURS[state], label=state) for state in STATES if state in states
-            ] + [
+            axis_span = until or max(r.end for r in records) - origin
+            visible = [r for r in records if r.duration >= _VISIBLE * axis_span]
+            states = {r.state for r in visible}
+            outcomes = {r.outcome for r in visible}
+            handles: list[Artist] = [
+                Patch(facecolor=_COLOURS[state], label=_STATE_LABELS[state])
+                for state in STATES
+                if state in states
+            ]
+            handles += [
                 Patch(facecolor="white", edgecolor="black", hatch=_HATCHES[outcome], label=label)
                 for outcome, label in _OUTCOME_LABELS.items()
                 if outcome in outcomes
             ]
+            failures = {
+                name: end - origin
+                for name, (_, end) in self._all_bounds().items()
+                if self.outcome(name) == "error"
+            }
+            if 0 < len(failures) <= 3:
+                for name, moment in failures.items():
+                    ax.axvline(moment, color=_FAILURE_COLOUR, linewidth=2, linestyle="--", zorder=3)
+                    ax.plot([moment], [row[name]], color=_FAILURE_COLOUR, marker="X", markersize=14)
+                handles.append(
+                    Line2D(
+                        [],
+                        [],
+                        color=_FAILURE_COLOUR,
+                        linewidth=2,
+                        linestyle="--",
+                        marker="X",
+                        markersize=14,
+                        label="moment of failure",
+                    )
+                )
             if len(names) <= max_labels:
                 ax.set_yticks(range(len(names)), labels=names)
                 ax.set_ylabel("task")
@@ -346,8 +409,13 @@ class Timeline:
             ax.set_title(title)
             ax.grid(axis="x", alpha=0.4)
             ax.set_axisbelow(True)
+            # one line of entries if it fits the figure's width, else two
+            wide = sum(len(str(handle.get_label())) for handle in handles) > 60
             fig.legend(
-                handles=handles, loc="outside lower center", ncols=len(handles), frameon=False
+                handles=handles,
+                loc="outside lower center",
+                ncols=-(-len(handles) // 2) if wide else len(handles),
+                frameon=False,
             )
         plt.close(fig)
         return fig

@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import logging
 import platform
+import time
 
 import nest_asyncio2
 
@@ -80,9 +82,38 @@ async def show_the_patch() -> None:
         fresh.close()
 
 
+async def block() -> None:
+    """Hold the loop's thread for 0.1 s, as a blocking call would (02-coroutines)."""
+    time.sleep(0.1)
+
+
+def slow_steps_reported(*, patched: bool) -> int:
+    """Run block() on a new loop in debug mode; count its slow-step reports (02-coroutines)."""
+    reports: list[logging.LogRecord] = []
+    catcher = logging.Handler()
+    catcher.emit = reports.append  # type: ignore[method-assign]
+    logger = logging.getLogger("asyncio")
+    logger.addHandler(catcher)
+    loop = asyncio.new_event_loop()
+    if patched:
+        nest_asyncio2.apply(loop)  # patches the loop's class: every loop of the class
+    try:
+        loop.set_debug(True)
+        loop.slow_callback_duration = 0.05  # seconds: block() takes twice that
+        loop.run_until_complete(block())
+    finally:
+        loop.close()
+        logger.removeHandler(catcher)
+    # only block()'s step: on a busy machine another step may be slow too
+    return sum("block()" in report.getMessage() for report in reports)
+
+
 def show_this_machine() -> None:
     """Print what the patch does that depends on the Python version and uvloop (02-coroutines)."""
     print(f"Python {platform.python_version()}")
+    before = slow_steps_reported(patched=False)
+    after = slow_steps_reported(patched=True)
+    print(f"debug mode, a step that blocks 0.1 s: {before} report(s) before apply(), {after} after")
     nest_asyncio2.apply()  # outside any loop, as a script's first lines often do
     try:
         loop = asyncio.get_event_loop()
