@@ -26,8 +26,9 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import aiohttp
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})  # worth another try: the server may recover
-# asyncio.sleep wakes late, never early; a bucket of one token loses that time and falls short of
-# its rate, while a bucket of two banks it, at the price of two requests at once after a pause
+# asyncio.sleep mostly wakes late (early by at most the clock's resolution); a bucket of one token
+# loses that time and falls short of its rate, while a bucket of two banks it, at the price of two
+# requests at once after a pause
 CRAWL_BURST = 2
 
 Progress = Callable[[int, int], None]
