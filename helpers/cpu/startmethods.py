@@ -24,7 +24,7 @@ from helpers.measure.timing import Timing
 POOL_APIS = ("ProcessPoolExecutor", "multiprocessing.Pool")
 
 # A worker function defined in __main__ of a process that has no main file, as in a notebook.
-_MAIN_FUNCTION_SCRIPT = """
+MAIN_FUNCTION_SCRIPT = """
 import multiprocessing, sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -52,7 +52,7 @@ else:
 
 
 # A script that starts a pool without the `if __name__ == "__main__":` guard.
-_UNGUARDED_SCRIPT = """
+UNGUARDED_SCRIPT = """
 import multiprocessing, sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -128,7 +128,7 @@ def try_function_from_main(
     _check_method(method)
     if api not in POOL_APIS:
         raise ValueError(f"api must be one of {POOL_APIS}, got {api!r}")
-    completed = _run_python(["-c", _MAIN_FUNCTION_SCRIPT, method, api, str(wait)], timeout)
+    completed = _run_python(["-c", MAIN_FUNCTION_SCRIPT, method, api, str(wait)], timeout)
     lines = completed.stdout.strip().splitlines()
     if completed.returncode != 0 or not lines:
         raise RuntimeError(f"the experiment failed ({completed.returncode}): {completed.stderr}")
@@ -149,7 +149,7 @@ def try_without_main_guard(
     _check_method(method)
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "unguarded.py"
-        script.write_text(_UNGUARDED_SCRIPT)
+        script.write_text(UNGUARDED_SCRIPT)
         completed = _run_python([str(script), method, str(wait)], timeout)
     lines = completed.stdout.strip().splitlines()
     if completed.returncode != 0 or not lines:
