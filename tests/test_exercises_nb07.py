@@ -8,7 +8,6 @@ from solutions import WrongAnswer, exercises, grade, wrong_answers
 
 from helpers.bench.cpu import pool_map_chunksize
 from helpers.exercises import NOT_ATTEMPTED, Mistake
-from helpers.lessons.amdahl import fit_serial_fraction
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07-cpu-benchmark.ipynb"
 
@@ -17,7 +16,6 @@ def notebook_namespace() -> dict:
     """What 07-cpu-benchmark defines before its exercises, as the exercises use it."""
     return {
         "math": math,
-        "fit_serial_fraction": fit_serial_fraction,
         "pool_map_chunksize": pool_map_chunksize,
     }
 
@@ -46,28 +44,29 @@ def chunksize_for(items, workers):
             says=r"0 items on 4 workers: Pool.map uses chunks of 0, not 1",
         ),
     },
-    "check_article_amdahl": {
-        "serial fraction taken as 1 / speed-up": WrongAnswer(
+    "check_pool_map_ceiling": {
+        "no waves: the worker count": WrongAnswer(
             """
-article_serial = 5.02 / 16.01
-article_ceiling = 1 / article_serial
+def pool_map_ceiling(tasks, workers):
+    return min(tasks, workers)
 """,
-            says=r"is 1 / speed-up, the share of the loop's time the pool took",
+            says=r"20 tasks on 2 workers: at best 1\.82x, not 2\.00x\. Whole tasks run in waves",
         ),
-        "the parallel fraction instead": WrongAnswer(
+        "waves of single tasks, chunks ignored": WrongAnswer(
             """
-f = (5.02 / 16.01 - 1 / 8) / (1 - 1 / 8)
-article_serial = 1 - f
-article_ceiling = 1 / f
+def pool_map_ceiling(tasks, workers):
+    return tasks / math.ceil(tasks / workers)
 """,
-            says=r"is the parallel fraction 1 - f",
+            says=r"Right for chunks of 1, but Pool\.map sends chunks of 3",
         ),
-        "the ceiling is the core count": WrongAnswer(
+        "chunks dealt out in turn, last chunk counted whole": WrongAnswer(
             """
-article_serial = (5.02 / 16.01 - 1 / 8) / (1 - 1 / 8)
-article_ceiling = 8
+def pool_map_ceiling(tasks, workers):
+    chunksize = pool_map_chunksize(tasks, workers)
+    chunks = math.ceil(tasks / chunksize)
+    return tasks / (math.ceil(chunks / workers) * chunksize)
 """,
-            says=r"article_ceiling is the limit for any number of cores, not the 8",
+            says=r"20 tasks on 2 workers: at best 1\.82x, not 1\.67x\. The speed-up is tasks /",
         ),
     },
 }

@@ -12,6 +12,7 @@ from helpers.cpu.startmethods import (
     pool_startup,
     stop_services,
     try_function_from_main,
+    try_without_main_guard,
 )
 from helpers.cpu.workloads import sum_of_squares
 
@@ -34,6 +35,22 @@ def test_a_fresh_worker_cannot_find_the_function_and_the_executor_breaks(method)
     assert not trial.ok
     assert trial.outcome.startswith("BrokenProcessPool: ")
     assert trial.worker_error.startswith("AttributeError") and "'square'" in trial.worker_error
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_without_the_main_guard_the_child_refuses_to_start_a_pool(method):
+    if method not in METHODS:
+        pytest.skip(f"no {method} here")
+    trial = try_without_main_guard(method)
+    assert trial.outcome.startswith("BrokenProcessPool: ")
+    assert trial.worker_error.startswith("RuntimeError: An attempt has been made to start a new")
+    assert "bootstrapping phase" in trial.worker_error
+
+
+@no_fork
+def test_under_fork_the_unguarded_script_runs():
+    trial = try_without_main_guard("fork")
+    assert trial.ok and trial.worker_error is None
 
 
 def test_multiprocessing_pool_waits_for_the_lost_answer_until_the_timeout():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from helpers.measure.timing import Timing
 POOL_APIS = ("ProcessPoolExecutor", "multiprocessing.Pool")
 
 # A worker function defined in __main__ of a process that has no main file, as in a notebook.
-_MAIN_FUNCTION_SCRIPT = """
+MAIN_FUNCTION_SCRIPT = """
 import multiprocessing, sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -50,6 +51,23 @@ else:
 """
 
 
+# A script that starts a pool without the `if __name__ == "__main__":` guard.
+UNGUARDED_SCRIPT = """
+import multiprocessing, sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from helpers.cpu.workloads import sum_of_squares
+
+context = multiprocessing.get_context(sys.argv[1])
+try:
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        print("ok:", list(pool.map(sum_of_squares, range(4), timeout=float(sys.argv[2]))))
+except BrokenProcessPool as error:
+    print(f"BrokenProcessPool: {error}")
+"""
+
+
 @dataclass(frozen=True)
 class MainFunctionTrial:
     """What a pool did with a worker function defined in __main__."""
@@ -67,8 +85,11 @@ class MainFunctionTrial:
 
 def _run_python(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     """Run this Python with args in a new process group; kill the whole group on timeout."""
+    # plain tracebacks: a kernel may set FORCE_COLOR, and 3.13 colours them for the terminal
+    env = {key: value for key, value in os.environ.items() if key != "FORCE_COLOR"}
     process = subprocess.Popen(
         [sys.executable, *args],
+        env={**env, "PYTHON_COLORS": "0", "NO_COLOR": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -107,13 +128,36 @@ def try_function_from_main(
     _check_method(method)
     if api not in POOL_APIS:
         raise ValueError(f"api must be one of {POOL_APIS}, got {api!r}")
-    completed = _run_python(["-c", _MAIN_FUNCTION_SCRIPT, method, api, str(wait)], timeout)
+    completed = _run_python(["-c", MAIN_FUNCTION_SCRIPT, method, api, str(wait)], timeout)
     lines = completed.stdout.strip().splitlines()
     if completed.returncode != 0 or not lines:
         raise RuntimeError(f"the experiment failed ({completed.returncode}): {completed.stderr}")
     errors = [line for line in completed.stderr.splitlines() if "Error:" in line]
     worker_error = errors[-1].split(" on <module")[0] if errors else None
     return MainFunctionTrial(method, api, lines[-1], worker_error)
+
+
+def try_without_main_guard(
+    method: str, wait: float = 30, timeout: float = 120
+) -> MainFunctionTrial:
+    """Run a script that starts a pool at import, unguarded by __name__ == "__main__".
+
+    The script is a file, as a script is: spawn and forkserver import it again in a child
+    process. The pool waits up to `wait` seconds; the whole experiment is killed after `timeout`.
+    A child's error is kept as its message's first line, not printed.
+    """
+    _check_method(method)
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "unguarded.py"
+        script.write_text(UNGUARDED_SCRIPT)
+        completed = _run_python([str(script), method, str(wait)], timeout)
+    lines = completed.stdout.strip().splitlines()
+    if completed.returncode != 0 or not lines:
+        raise RuntimeError(f"the experiment failed ({completed.returncode}): {completed.stderr}")
+    # the child's RuntimeError: its message's first sentence, on the lines after the exception name
+    found = re.search(r"^RuntimeError:\s*(.+?\.)\s", completed.stderr, re.MULTILINE | re.DOTALL)
+    worker_error = f"RuntimeError: {' '.join(found.group(1).split())}" if found else None
+    return MainFunctionTrial(method, "ProcessPoolExecutor", lines[-1], worker_error)
 
 
 def pool_startup(

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from helpers.bench.cpu import pool_map_chunksize
 from helpers.exercises import Mistake, answer, passed
-from helpers.lessons.amdahl import fit_serial_fraction
+from helpers.lessons.waves import busiest_worker_tasks
 
 CHUNK_CASES = [(20, 2), (20, 8), (16, 2), (1_000, 2), (7, 1), (3, 4), (0, 4)]
-ARTICLE_SPEEDUP = 16.01 / 5.02  # the article's loop time over its Pool.map time
-ARTICLE_CORES = 8  # the exercise's supposition
+CEILING_CASES = [(20, 1), (20, 2), (20, 3), (20, 4), (20, 8), (20, 16), (1_000, 2), (3, 4)]
+ARTICLE_CORES = [(20, 8), (20, 16)]
 
 
 def check_chunksize_for(namespace: Mapping[str, Any]) -> bool:
@@ -35,38 +35,40 @@ def check_chunksize_for(namespace: Mapping[str, Any]) -> bool:
     return passed(f"chunksize_for matches Pool.map on {len(CHUNK_CASES)} cases")
 
 
-def check_article_amdahl(namespace: Mapping[str, Any]) -> bool:
-    """07-cpu-benchmark, exercise 2: article_serial and article_ceiling from Amdahl's law."""
-    serial = answer(namespace, "article_serial", "article_serial (a fraction)")
-    ceiling = answer(namespace, "article_ceiling", "article_ceiling (a speed-up)")
-    if serial is None or ceiling is None:
+def _pool_map_ceiling(tasks: int, workers: int) -> float:
+    """The best speed-up Pool.map reaches on equal tasks: tasks over the busiest worker's share."""
+    return tasks / busiest_worker_tasks(tasks, workers, pool_map_chunksize(tasks, workers))
+
+
+def check_pool_map_ceiling(namespace: Mapping[str, Any]) -> bool:
+    """07-cpu-benchmark, exercise 2: pool_map_ceiling(tasks, workers) counts Pool.map's waves."""
+    ceiling = answer(namespace, "pool_map_ceiling", "pool_map_ceiling(tasks, workers)")
+    if ceiling is None:
         return False
-    expected = fit_serial_fraction({ARTICLE_CORES: ARTICLE_SPEEDUP})
-    if abs(serial - 1 / ARTICLE_SPEEDUP) < 1e-3:
-        raise Mistake(
-            f"article_serial = {serial:.3f} is 1 / speed-up, the share of the loop's time the "
-            "pool took. Amdahl's serial fraction f solves 1 / S = f + (1 - f) / p with p = 8"
-        )
-    if abs(serial - (1 - expected)) < 1e-3:
-        raise Mistake(
-            f"article_serial = {serial:.3f} is the parallel fraction 1 - f: the serial one is "
-            f"{expected:.3f}"
-        )
-    if abs(serial - expected) >= 1e-3:
-        raise Mistake(
-            f"article_serial = {serial:.3f}: solve 1 / S = f + (1 - f) / p for f, with "
-            f"S = 16.01 / 5.02 and p = {ARTICLE_CORES}"
-        )
-    if abs(ceiling - ARTICLE_CORES) < 0.05:
-        raise Mistake(
-            "article_ceiling is the limit for any number of cores, not the 8 of the machine: "
-            "as p grows, (1 - f) / p vanishes and 1 / S tends to f"
-        )
-    if abs(ceiling - 1 / (1 - serial)) < 0.05:
-        raise Mistake("article_ceiling is 1 / f, the serial fraction, not 1 / (1 - f)")
-    if abs(ceiling - 1 / expected) >= 0.05:
-        raise Mistake(f"article_ceiling = {ceiling:.2f}: with infinitely many cores S = 1 / f")
+    got = {case: ceiling(*case) for case in CEILING_CASES}
+
+    def all_close(rule: Callable[[int, int], float]) -> bool:
+        return all(abs(got[case] - rule(*case)) < 1e-9 for case in CEILING_CASES)
+
+    for (tasks, workers), value in got.items():
+        expected = _pool_map_ceiling(tasks, workers)
+        if abs(value - expected) < 1e-9:
+            continue
+        case = f"{tasks} tasks on {workers} workers: at best {expected:.2f}x, not {value:.2f}x"
+        if all_close(lambda t, w: min(t, w)):
+            raise Mistake(
+                f"{case}. Whole tasks run in waves: the run lasts as long as the busiest worker's "
+                "share of the tasks, not tasks / workers"
+            )
+        if all_close(lambda t, w: t / math.ceil(t / w)):
+            raise Mistake(
+                f"{case}. Right for chunks of 1, but Pool.map sends chunks of "
+                f"{pool_map_chunksize(tasks, workers)}: count the busiest worker's tasks when "
+                "each chunk goes to the worker free first"
+            )
+        raise Mistake(f"{case}. The speed-up is tasks / the busiest worker's tasks")
+    on_8, on_16 = (ceiling(*case) for case in ARTICLE_CORES)
     return passed(
-        f"about {serial:.0%} serial, if the article's machine had {ARTICLE_CORES} cores: then no "
-        f"machine would run it more than {ceiling:.1f}x faster than the loop"
+        f"pool_map_ceiling matches on {len(CEILING_CASES)} cases: the article's 20 sums reach at "
+        f"most {on_8:.1f}x on 8 cores and {on_16:.1f}x on 16, however fast the start-up"
     )
