@@ -277,3 +277,13 @@ def test_cli_rejects_bad_arguments_at_once(args, message, capsys):
         main(["io", *args])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_cli_fits_aiohttp_threads_and_their_loops_in_the_open_files(monkeypatch, capsys):
+    monkeypatch.setattr(openfiles, "raise_open_file_limit", lambda: 100)
+    monkeypatch.setattr(openfiles, "RESERVE", 100 - psutil.Process().num_fds() - 36)
+    args = ["io", "--requests", "12", "--latency", "0.01", "--repeat", "1", "--threads", "20"]
+    assert main([*args, "--limit", "6", "--sequential", "0"]) == 0
+    captured = capsys.readouterr()
+    assert "note: --threads' files (4 each) capped at 36 instead of 80" in captured.err
+    assert "threads (9)" in captured.out and "aiohttp on threads (9)" in captured.out

@@ -40,6 +40,7 @@ REQUESTS = 1_000  # default number of requests for threads and asyncio
 LATENCY_S = 0.1  # default server latency: a slow API or a distant server
 THREADS = 100  # default thread-pool size
 LIMIT = 100  # default for TCPConnector(limit=...): as many connections as threads, a fair race
+FILES_PER_AIOHTTP_THREAD = 4  # its connection, and its event loop's epoll and self-pipe (2)
 SEQUENTIAL_BUDGET_S = 2.0  # the sequential run gets about this long, it is so slow
 TIMEOUT_S = 60.0  # requests has no timeout unless given one
 
@@ -417,6 +418,11 @@ def add_io_command(commands: argparse._SubParsersAction) -> None:
 
 def _io_main(args: argparse.Namespace) -> int:
     threads = cap_connections(args.threads, "--threads", file=sys.stderr)
+    if args.aiohttp_threads:  # each of those threads holds an event loop too
+        files = cap_connections(
+            FILES_PER_AIOHTTP_THREAD * threads, "--threads' files (4 each)", file=sys.stderr
+        )
+        threads = max(1, files // FILES_PER_AIOHTTP_THREAD)
     limit = cap_connections(args.limit, "--limit", file=sys.stderr)
     sequential = args.sequential
     if sequential is None:
