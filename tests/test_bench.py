@@ -1,5 +1,6 @@
 import asyncio
 import json
+import math
 import multiprocessing
 import os
 import platform
@@ -19,6 +20,8 @@ from helpers.bench.cpu import (
     cpu_report,
     cpu_strategy,
     format_cpu_table,
+    gil_enabled,
+    ideal_speedup,
     pool_map_chunksize,
     record_pool_map,
     results_from_report,
@@ -27,6 +30,7 @@ from helpers.bench.cpu import (
     run_worker_sweep,
     sum_of_squares_in_worker,
 )
+from helpers.bench.report import RunConditions
 from helpers.cpu.workloads import article_numbers, sum_of_squares, sum_of_squares_closed
 from helpers.measure.timing import Timing
 
@@ -118,23 +122,100 @@ def test_cli_writes_json_with_the_documented_schema(tmp_path):
     assert "every result is exact" in completed.stdout
     report = json.loads(path.read_text())
     assert set(report) == {
-        "benchmark", "cpu_count", "python", "load_average", "contention", "numbers", "start",
-        "start_method", "correct", "results",
+        "benchmark", "cpu_count", "python", "load_average", "load_average_end", "contention",
+        "busy", "busy_reason", "rounds", "numbers", "start", "start_method", "correct", "results",
     }  # fmt: skip
     assert report["benchmark"] == "cpu"
     assert isinstance(report["cpu_count"], int)
     assert report["python"] == platform.python_version()
-    assert report["load_average"] is None or len(report["load_average"]) == 3
+    for key in ("load_average", "load_average_end"):
+        assert report[key] is None or len(report[key]) == 3
     assert report["contention"] is None or report["contention"] >= 0  # spawn: measured on Linux
+    assert isinstance(report["busy"], bool)
+    assert (report["busy_reason"] is None) == (not report["busy"])
+    warned = "WARNING: the machine was busy" in completed.stdout
+    assert warned == report["busy"]
+    assert report["rounds"] == 1
     assert (report["numbers"], report["start"]) == (4, 20_000)
     assert (report["start_method"], report["correct"]) == ("spawn", True)
     assert [r["strategy"] for r in report["results"]] == [s.name for s in CPU_STRATEGIES]
     for row in report["results"]:
-        assert set(row) == {"strategy", "workers", "median_s", "runs_s", "correct"}
+        assert set(row) == {
+            "strategy", "workers", "median_s", "iqr_s", "runs_s", "correct", "speedup",
+            "ideal_speedup", "of_ideal",
+        }  # fmt: skip
         assert row["workers"] in (None, 2)
         assert row["correct"] is True
         assert isinstance(row["median_s"], float)
+        assert row["iqr_s"] == 0.0  # one round: no spread
         assert len(row["runs_s"]) == 1 and isinstance(row["runs_s"][0], float)
+        assert row["speedup"] == pytest.approx(report["results"][0]["median_s"] / row["median_s"])
+    ideal = {row["strategy"]: row["ideal_speedup"] for row in report["results"]}
+    processes = 4 / math.ceil(4 / min(2, report["cpu_count"]))
+    assert ideal == {
+        "sequential": 1.0,
+        "threads": 1.0 if gil_enabled() else processes,
+        "ProcessPoolExecutor": processes,
+        "multiprocessing.Pool": processes,
+        "asyncio + processes": processes,
+        "closed form": None,
+    }
+
+
+def test_cli_default_is_five_rounds():
+    args = bench_cli.build_parser().parse_args(["cpu"])
+    assert args.repeat == 5
+    assert bench_cli.build_parser().parse_args(["io"]).repeat == 5
+
+
+@pytest.mark.parametrize(
+    ("strategy", "workers", "tasks", "cpus", "expected"),
+    [
+        ("sequential", None, 20, 2, 1.0),
+        ("closed form", None, 20, 2, None),
+        ("ProcessPoolExecutor", 2, 20, 2, 2.0),
+        ("ProcessPoolExecutor", 8, 20, 8, 20 / 3),  # waves: ceil(20 / 8) = 3
+        ("ProcessPoolExecutor", 8, 20, 2, 2.0),  # no more at once than the CPUs
+        ("multiprocessing.Pool", 3, 20, 4, 20 / 7),  # 7 waves of at most 3
+        ("ProcessPoolExecutor", 4, 3, 8, 3.0),  # fewer tasks than workers
+    ],
+)
+def test_ideal_speedup_counts_waves_of_equal_tasks(strategy, workers, tasks, cpus, expected):
+    assert ideal_speedup(strategy, workers, tasks, cpus) == pytest.approx(expected)
+
+
+def test_ideal_speedup_of_threads_is_one_under_the_gil():
+    expected = 1.0 if gil_enabled() else 2.0
+    assert ideal_speedup("threads", 2, 20, 2) == expected
+
+
+def test_table_adds_the_ideal_speed_up_given_tasks_and_cpus():
+    results = [
+        CpuResult("sequential", None, Timing((4.0,)), True),
+        CpuResult("ProcessPoolExecutor", 2, Timing((2.5,)), True),
+    ]
+    lines = format_cpu_table(results, tasks=20, cpus=2).splitlines()
+    assert lines[0].split()[-4:] == ["ideal", "of", "ideal", "correct"]
+    assert lines[2].split()[-3:] == ["2.00", "0.80", "yes"]
+
+
+def test_report_carries_speed_up_and_conditions():
+    results = [
+        CpuResult("sequential", None, Timing((4.0, 4.4, 3.6, 4.0)), True),
+        CpuResult("ProcessPoolExecutor", 2, Timing((2.5, 2.0, 3.0, 2.5)), True),
+    ]
+    with RunConditions(sample=False) as conditions:
+        pass
+    report = cpu_report(results, 20, 10_000_000, "spawn", conditions)
+    assert report["rounds"] == 4
+    assert report["load_average"] == conditions.load_average
+    assert report["load_average_end"] == conditions.load_average_end
+    sequential, pool = report["results"]
+    assert sequential["iqr_s"] == pytest.approx(0.2)  # quartiles 3.9 and 4.1
+    assert pool["speedup"] == pytest.approx(1.6)
+    expected_ideal = 20 / math.ceil(20 / min(2, os.cpu_count() or 1))
+    assert pool["ideal_speedup"] == pytest.approx(expected_ideal)
+    assert pool["of_ideal"] == pytest.approx(1.6 / expected_ideal)
 
 
 def test_cli_plot_writes_a_png(tmp_path):

@@ -1,5 +1,6 @@
 import asyncio
 import json
+import math
 import subprocess
 import sys
 
@@ -9,6 +10,7 @@ import pytest
 from helpers.bench import io as bench_io
 from helpers.bench.__main__ import main
 from helpers.bench.io import (
+    AIOHTTP_THREADS,
     ASYNCIO,
     IO_STRATEGIES,
     SEQUENTIAL,
@@ -16,8 +18,10 @@ from helpers.bench.io import (
     IoResult,
     IoRun,
     IoStrategy,
+    floor_s,
     format_io_table,
     json_urls,
+    requests_session,
     sequential_requests,
     time_io,
     wrong_bodies,
@@ -115,20 +119,73 @@ def test_sequential_gets_about_two_seconds_of_requests():
     assert sequential_requests(5, 5.0) == 1
 
 
-def test_table_shows_throughput_and_speed_up():
+def test_table_shows_throughput_speed_up_cpu_and_floor():
     results = [
-        IoResult(IoRun(SEQUENTIAL, 10), Timing((1.0,)), True),
-        IoResult(IoRun(ASYNCIO, 1_000, 500), Timing((0.5, 0.4, 0.6)), True),
+        IoResult(IoRun(SEQUENTIAL, 10), Timing((1.0,)), True, (0.01,), (0.02,), 0.1),
+        IoResult(IoRun(ASYNCIO, 1_000, 500), Timing((0.5, 0.4, 0.6)), True, (0.3,), (0.1,), 0.1),
     ]
     lines = format_io_table(results).splitlines()
     assert lines[0].split() == [
         "strategy", "requests", "median", "s", "min", "s", "max", "s",
-        "requests/s", "speed-up", "correct",
+        "requests/s", "speed-up", "CPU", "ms/req", "floor", "s", "x", "floor", "correct",
     ]  # fmt: skip
-    assert lines[1].split() == ["sequential", "10", "1.000", "1.000", "1.000", "10", "1.0", "yes"]
+    assert lines[1].split() == [
+        "sequential", "10", "1.000", "1.000", "1.000", "10", "1.0", "2.000", "1.000", "1.00", "yes",
+    ]  # fmt: skip
     assert lines[2].split() == [
-        "asyncio", "(limit", "500)", "1,000", "0.500", "0.400", "0.600", "2,000", "200.0", "yes",
+        "asyncio", "(limit", "500)", "1,000", "0.500", "0.400", "0.600", "2,000", "200.0",
+        "0.300", "0.300", "1.67", "yes",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("requests", "concurrency", "latency", "cpu_s", "expected"),
+    [
+        (1_000, 100, 0.1, 0.0, 1.0),  # ten waves of waiting
+        (1_000, 500, 0.1, 0.0, 0.2),
+        (1_001, 500, 0.1, 0.0, 0.3),  # a last, partial wave waits a whole latency
+        (1_000, 1_000, 0.1, 0.6, 0.6),  # the CPU work is longer than one wait
+        (10, 1, 0.1, 0.01, 1.0),
+    ],
+)
+def test_floor_is_the_waits_or_the_cpu_work(requests, concurrency, latency, cpu_s, expected):
+    assert floor_s(requests, concurrency, latency, cpu_s) == pytest.approx(expected)
+
+
+def test_result_floor_uses_the_busier_side_median_over_rounds():
+    result = IoResult(
+        IoRun(THREADED, 100, 10), Timing((2.0, 1.0, 1.5)), True, (0.2, 1.4, 0.3), (0.5, 0.1, 1.2)
+    )
+    assert result.cpu_s == pytest.approx(1.2)  # busier per round: 0.5, 1.4, 1.2
+    assert result.cpu_per_request_s == pytest.approx(0.012)
+    assert result.latency_floor_s == 0.0  # no server given: latency unknown
+    assert result.floor_s == pytest.approx(1.2)
+    assert result.floor_ratio == pytest.approx(1.5 / 1.2)
+
+
+def test_time_io_measures_cpu_and_floor_given_the_server(server):
+    runs = [IoRun(ASYNCIO, 20, 5), IoRun(AIOHTTP_THREADS, 20, 5)]
+    results = time_io(runs, server.url, repeats=2, server=server)
+    for result in results:
+        assert len(result.client_cpu_s) == len(result.server_cpu_s) == 2
+        assert all(cpu > 0 for cpu in result.client_cpu_s)
+        assert result.latency == 0.01
+        assert result.latency_floor_s == pytest.approx(0.04)  # 4 waves of 5
+        assert result.floor_s >= result.latency_floor_s
+        # a floor is a bound: the median can approach it but not beat it by much
+        assert result.floor_ratio > 0.8
+
+
+def test_aiohttp_threads_keep_one_connection_per_thread(server):
+    before = psutil.Process().num_threads()
+    bodies = AIOHTTP_THREADS.download_many(json_urls(server.url, 30), 4)
+    assert wrong_bodies(bodies) == 0 and len(bodies) == 30
+    with SlowServer() as counting:
+        AIOHTTP_THREADS.download_many(json_urls(counting.url, 30), 4)
+        stats = json.loads(requests_session().get(f"{counting.url}/stats").content)
+    assert stats["requests"] == 30
+    assert stats["max_in_flight"] <= 4
+    assert psutil.Process().num_threads() <= before + 1  # the pool's threads are gone
 
 
 def test_cli_writes_json_with_the_documented_schema(tmp_path):
@@ -138,17 +195,43 @@ def test_cli_writes_json_with_the_documented_schema(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert "every body is right" in completed.stdout
     report = json.loads(path.read_text())
-    assert {"benchmark", "requests", "latency_s", "cpu_count", "results"} <= set(report)
+    assert {
+        "benchmark", "requests", "latency_s", "cpu_count", "results", "rounds", "load_average",
+        "load_average_end", "contention", "busy", "busy_reason", "command", "open_files",
+    } <= set(report)  # fmt: skip
     assert (report["benchmark"], report["requests"], report["latency_s"]) == ("io", 12, 0.01)
     assert isinstance(report["cpu_count"], int)
+    assert report["rounds"] == 1
+    assert isinstance(report["busy"], bool)
+    assert (report["busy_reason"] is None) == (not report["busy"])
+    assert ("WARNING: the machine was busy" in completed.stdout) == report["busy"]
     assert report["command"].startswith("python -m helpers.bench io --requests 12 --latency 0.01")
     labels = [row["strategy"] for row in report["results"]]
-    assert labels == ["sequential", "threads (4)", "asyncio (limit 6)"]
-    assert [row["requests"] for row in report["results"]] == [3, 12, 12]
+    assert labels == ["sequential", "threads (4)", "asyncio (limit 6)", "aiohttp on threads (4)"]
+    assert [row["requests"] for row in report["results"]] == [3, 12, 12, 12]
     for row in report["results"]:
-        assert {"strategy", "requests", "median_s", "runs_s"} <= set(row)
+        assert {
+            "strategy", "requests", "concurrency", "median_s", "iqr_s", "runs_s", "client_cpu_s",
+            "server_cpu_s", "latency_floor_s", "floor_s", "floor_ratio", "correct",
+        } <= set(row)  # fmt: skip
         assert isinstance(row["median_s"], float)
         assert len(row["runs_s"]) == 1 and isinstance(row["runs_s"][0], float)
+        assert row["iqr_s"] == 0.0
+        waves = math.ceil(row["requests"] / row["concurrency"])
+        assert row["latency_floor_s"] == pytest.approx(0.01 * waves)
+        cpu = max(row["client_cpu_s"], row["server_cpu_s"])
+        assert row["floor_s"] == pytest.approx(max(0.01 * waves, cpu))
+        assert row["floor_ratio"] == pytest.approx(row["median_s"] / row["floor_s"])
+    table = completed.stdout
+    assert "floor s" in table and "x floor" in table
+
+
+def test_cli_can_skip_aiohttp_on_threads(tmp_path):
+    path = tmp_path / "io.json"
+    assert main(["io", *SMALL_ARGS, "--no-aiohttp-threads", "--json", str(path)]) == 0
+    report = json.loads(path.read_text())
+    assert [row["strategy"] for row in report["results"]][-1] == "asyncio (limit 6)"
+    assert report["command"].endswith("--no-aiohttp-threads")
 
 
 def test_cli_plot_writes_a_png_and_leaves_no_server(tmp_path, capsys):
@@ -194,3 +277,13 @@ def test_cli_rejects_bad_arguments_at_once(args, message, capsys):
         main(["io", *args])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_cli_fits_aiohttp_threads_and_their_loops_in_the_open_files(monkeypatch, capsys):
+    monkeypatch.setattr(openfiles, "raise_open_file_limit", lambda: 100)
+    monkeypatch.setattr(openfiles, "RESERVE", 100 - psutil.Process().num_fds() - 36)
+    args = ["io", "--requests", "12", "--latency", "0.01", "--repeat", "1", "--threads", "20"]
+    assert main([*args, "--limit", "6", "--sequential", "0"]) == 0
+    captured = capsys.readouterr()
+    assert "note: --threads' files (4 each) capped at 36 instead of 80" in captured.err
+    assert "threads (9)" in captured.out and "aiohttp on threads (9)" in captured.out

@@ -11,7 +11,6 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
-from contextlib import nullcontext
 
 from helpers.bench.cpu import (
     CPU_STRATEGIES,
@@ -21,6 +20,7 @@ from helpers.bench.cpu import (
 )
 from helpers.bench.harness import add_benchmark, add_number
 from helpers.bench.io import add_io_command
+from helpers.bench.report import RunConditions
 from helpers.cpu.workloads import ARTICLE_COUNT, ARTICLE_START, article_numbers
 
 CPU_SUMMARY = "time sum_of_squares over the article's numbers, sequentially and in parallel"
@@ -59,8 +59,6 @@ def add_cpu_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _cpu_main(args: argparse.Namespace) -> int:
-    from helpers.measure.contention import Contention  # imports psutil: keep pool workers light
-
     start_method = args.start_method or multiprocessing.get_start_method()
     print(
         f"sum_of_squares of {args.numbers} numbers from {args.start:,}; {args.workers} workers, "
@@ -69,7 +67,7 @@ def _cpu_main(args: argparse.Namespace) -> int:
     )
     strategies = [s for s in CPU_STRATEGIES if args.strategy is None or s.name in args.strategy]
     # Contention samples in a thread, and fork must not copy a process that runs threads.
-    with nullcontext() if start_method == "fork" else Contention() as contention:
+    with RunConditions(sample=start_method != "fork") as conditions:
         results = run_cpu_benchmark(
             article_numbers(args.numbers, args.start),
             args.repeat,
@@ -78,14 +76,16 @@ def _cpu_main(args: argparse.Namespace) -> int:
             start_method,
             progress=sys.stderr,
         )
-    excess = None if contention is None else contention.excess
-    print(format_cpu_table(results))
-    if excess is not None:
-        print(f"threads of other programs waiting for a CPU, on average: {excess:.2f}")
+    print(format_cpu_table(results, args.numbers, os.cpu_count() or 1))
+    if conditions.contention is not None:
+        print(
+            f"threads of other programs waiting for a CPU, on average: {conditions.contention:.2f}"
+        )
+    print(conditions.warning() or "the machine was not busy during the run")
     wrong = [r.strategy for r in results if not r.correct]
     print(f"WRONG results from: {', '.join(wrong)}" if wrong else "every result is exact")
     if args.json:
-        report = cpu_report(results, args.numbers, args.start, start_method, excess)
+        report = cpu_report(results, args.numbers, args.start, start_method, conditions)
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     if args.plot:
         from helpers.measure.plots import (

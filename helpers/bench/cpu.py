@@ -11,8 +11,10 @@ machine's load during the benchmark falls on every strategy alike.
 from __future__ import annotations
 
 import asyncio
+import math
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -21,7 +23,7 @@ from multiprocessing.context import BaseContext
 from typing import Any, TextIO
 
 from helpers.bench.harness import run_coroutine
-from helpers.bench.report import Column, Row, format_table, report, result_row
+from helpers.bench.report import Column, Row, RunConditions, format_table, report, result_row
 from helpers.cpu.workloads import (
     sum_of_squares,
     sum_of_squares_closed,
@@ -254,16 +256,51 @@ def record_pool_map(
     return [replace(record, name=rows[record.name]) for record in records]
 
 
-def format_cpu_table(results: Sequence[CpuResult]) -> str:
-    """A text table of results with speed-up over sequential and efficiency."""
+def format_cpu_table(
+    results: Sequence[CpuResult], tasks: int | None = None, cpus: int | None = None
+) -> str:
+    """A text table of results with speed-up over sequential and efficiency.
+
+    Given the task count and the CPU count, it adds each strategy's ideal speed-up
+    (ideal_speedup) and the share of it reached.
+    """
     baseline = next((r.timing.median for r in results if r.strategy == "sequential"), None)
     rows = []
     for r in results:
         speedup = None if baseline is None else baseline / r.timing.median
         efficiency = None if speedup is None or r.workers is None else speedup / r.workers
-        rows.append(Row(r.strategy, r.workers, r.timing, (speedup, efficiency), r.correct))
-    derived = (Column("speed-up", 13, ",.2f"), Column("efficiency", 10, ".2f"))
-    return format_table(Column("workers", 7, "d"), derived, rows, min_width=21)
+        derived: tuple[float | None, ...] = (speedup, efficiency)
+        if tasks is not None and cpus is not None:
+            ideal = ideal_speedup(r.strategy, r.workers, tasks, cpus)
+            of_ideal = None if speedup is None or ideal is None else speedup / ideal
+            derived += (ideal, of_ideal)
+        rows.append(Row(r.strategy, r.workers, r.timing, derived, r.correct))
+    columns = [Column("speed-up", 13, ",.2f"), Column("efficiency", 10, ".2f")]
+    if tasks is not None and cpus is not None:
+        columns += [Column("ideal", 6, ".2f"), Column("of ideal", 8, ".2f")]
+    return format_table(Column("workers", 7, "d"), columns, rows, min_width=21)
+
+
+def gil_enabled() -> bool:
+    """Whether this interpreter runs Python code under a global interpreter lock."""
+    is_enabled: Callable[[], bool] = getattr(sys, "_is_gil_enabled", lambda: True)
+    return is_enabled()
+
+
+def ideal_speedup(strategy: str, workers: int | None, tasks: int, cpus: int) -> float | None:
+    """The best speed-up over sequential a strategy can reach on equal tasks; None: no bound.
+
+    Sequential: 1. Threads: 1 under the GIL. A pool of processes (or of free threads) runs
+    min(workers, cpus) tasks at a time, in ceil(tasks / min(workers, cpus)) waves of equal tasks,
+    so at best tasks / waves: 2 for 20 tasks on 2 CPUs, 20 / 3 = 6.7 on 8 (not 8). The closed
+    form is another algorithm, with no such bound: None.
+    """
+    if strategy == "closed form":
+        return None
+    if strategy == "sequential" or workers is None or (strategy == "threads" and gil_enabled()):
+        return 1.0
+    at_once = min(workers, cpus)
+    return tasks / math.ceil(tasks / at_once)
 
 
 def cpu_report(
@@ -271,15 +308,41 @@ def cpu_report(
     count: int,
     start: int,
     start_method: str,
-    contention: float | None = None,
+    conditions: RunConditions | None = None,
 ) -> dict[str, object]:
     """The JSON document `python -m helpers.bench cpu --json` writes.
 
-    contention is Contention.excess over the run: other programs' threads waiting for a CPU.
+    Each result carries its median, interquartile range and runs, its speed-up over sequential
+    (medians) and ideal_speedup, the best it could reach (see ideal_speedup). conditions gives
+    the load averages, contention and whether the machine was busy.
     """
-    rows = [result_row(r.strategy, r.timing, r.correct, workers=r.workers) for r in results]
+    baseline = next((r.timing.median for r in results if r.strategy == "sequential"), None)
+    cpus = os.cpu_count() or 1
+    rows = []
+    for r in results:
+        speedup = None if baseline is None else baseline / r.timing.median
+        ideal = ideal_speedup(r.strategy, r.workers, count, cpus)
+        of_ideal = None if speedup is None or ideal is None else speedup / ideal
+        rows.append(
+            result_row(
+                r.strategy,
+                r.timing,
+                r.correct,
+                workers=r.workers,
+                speedup=speedup,
+                ideal_speedup=ideal,
+                of_ideal=of_ideal,
+            )
+        )
+    rounds = max((len(r.timing.runs) for r in results), default=0)
     return report(
-        "cpu", rows, contention=contention, numbers=count, start=start, start_method=start_method
+        "cpu",
+        rows,
+        conditions,
+        rounds=rounds,
+        numbers=count,
+        start=start,
+        start_method=start_method,
     )
 
 

@@ -54,7 +54,7 @@ def add_benchmark(
         name, help=summary, description=description
     )
     parser.set_defaults(handler=handler)
-    add_number(parser, "--repeat", "R", "rounds, each timing every strategy once (default 3)", 3)
+    add_number(parser, "--repeat", "R", "rounds, each timing every strategy once (default 5)", 5)
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
     parser.add_argument("--plot", type=Path, metavar="FILE", help="write a bar chart as PNG")
     return parser

@@ -4,7 +4,11 @@ As in Fluent Python's flag downloaders, each strategy supplies only its
 `download_many(urls, concurrency)`, returning the bodies in the order of the URLs; one harness
 times them against the local slow server (helpers.server) and checks every body. It runs the
 strategies in rounds, one run of each per round, so that a change in the machine's load falls
-on every strategy alike. `python -m helpers.bench io --help` runs it from a terminal.
+on every strategy alike. It also measures the CPU time each run took, in this process (the
+client) and in the server's, and from it the run's *floor*: the best time the machine allows,
+max(latency * ceil(N / concurrency), N * CPU per request), where CPU per request is the larger
+of the client's and the server's (they run side by side, on different CPUs at best).
+`python -m helpers.bench io --help` runs it from a terminal.
 """
 
 from __future__ import annotations
@@ -12,18 +16,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
+import statistics
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TextIO
 
 import aiohttp
+import psutil
 import requests
 
 from helpers.bench.harness import add_benchmark, add_number, run_coroutine
-from helpers.bench.report import Column, Row, format_table, report, result_row
+from helpers.bench.report import Column, Row, RunConditions, format_table, report, result_row
 from helpers.measure.timing import Timing, repeat_in_rounds
 from helpers.server.openfiles import cap_connections, raise_open_file_limit
 from helpers.server.process import SlowServer
@@ -31,7 +39,8 @@ from helpers.server.process import SlowServer
 REQUESTS = 1_000  # default number of requests for threads and asyncio
 LATENCY_S = 0.1  # default server latency: a slow API or a distant server
 THREADS = 100  # default thread-pool size
-LIMIT = 500  # default for TCPConnector(limit=...): connections asyncio may open at once
+LIMIT = 100  # default for TCPConnector(limit=...): as many connections as threads, a fair race
+FILES_PER_AIOHTTP_THREAD = 4  # its connection, and its event loop's epoll and self-pipe (2)
 SEQUENTIAL_BUDGET_S = 2.0  # the sequential run gets about this long, it is so slow
 TIMEOUT_S = 60.0  # requests has no timeout unless given one
 
@@ -110,6 +119,31 @@ def download_asyncio(urls: Sequence[str], concurrency: int) -> list[bytes]:
     return run_coroutine(download_many_async(urls, concurrency))
 
 
+def download_aiohttp_threads(urls: Sequence[str], concurrency: int) -> list[bytes]:
+    """aiohttp on `concurrency` threads: each runs its own loop and one-connection session,
+    and fetches the next URL when its previous answer is in, as a blocking client would."""
+    bodies: list[bytes] = [b""] * len(urls)
+    jobs = iter(enumerate(urls))
+    lock = threading.Lock()
+
+    async def fetch_in_turn() -> None:
+        connector = aiohttp.TCPConnector(limit=1)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            while True:
+                with lock:
+                    job = next(jobs, None)
+                if job is None:
+                    return
+                n, url = job
+                bodies[n] = await fetch(session, url)
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        workers = [pool.submit(asyncio.run, fetch_in_turn()) for _ in urls[:concurrency]]
+        for worker in workers:
+            worker.result()
+    return bodies
+
+
 @dataclass(frozen=True)
 class IoStrategy:
     """A named download_many(urls, concurrency) -> bodies, and a label template."""
@@ -122,7 +156,8 @@ class IoStrategy:
 SEQUENTIAL = IoStrategy("sequential", download_sequential, "sequential")
 THREADED = IoStrategy("threads", download_threads, "threads ({})")
 ASYNCIO = IoStrategy("asyncio", download_asyncio, "asyncio (limit {})")
-IO_STRATEGIES = (SEQUENTIAL, THREADED, ASYNCIO)
+AIOHTTP_THREADS = IoStrategy("aiohttp threads", download_aiohttp_threads, "aiohttp on threads ({})")
+IO_STRATEGIES = (SEQUENTIAL, THREADED, ASYNCIO, AIOHTTP_THREADS)
 
 
 @dataclass(frozen=True)
@@ -139,24 +174,70 @@ class IoRun:
         return self.strategy.label.format(self.concurrency)
 
 
+def floor_s(requests: int, concurrency: int, latency: float, cpu_s: float = 0.0) -> float:
+    """The best time the machine allows: latency * ceil(requests / concurrency), or cpu_s."""
+    return max(latency * math.ceil(requests / concurrency), cpu_s)
+
+
 @dataclass(frozen=True)
 class IoResult:
-    """One run's times and whether every body of every repeat was right."""
+    """One run's times and whether every body of every repeat was right.
+
+    client_cpu_s and server_cpu_s are each round's CPU seconds in this process and in the
+    server's (empty where not measured); latency is the server's.
+    """
 
     run: IoRun
     timing: Timing
     correct: bool
+    client_cpu_s: tuple[float, ...] = ()
+    server_cpu_s: tuple[float, ...] = ()
+    latency: float = 0.0
 
     @property
     def per_second(self) -> float:
         """Requests completed per second, from the median time."""
         return self.run.requests / self.timing.median
 
+    @property
+    def cpu_s(self) -> float:
+        """Median over rounds of the busier side's CPU seconds: client or server."""
+        busier = [max(pair) for pair in zip(self.client_cpu_s, self.server_cpu_s, strict=False)]
+        return statistics.median(busier or self.client_cpu_s or [0.0])
+
+    @property
+    def cpu_per_request_s(self) -> float:
+        """cpu_s per request."""
+        return self.cpu_s / self.run.requests
+
+    @property
+    def latency_floor_s(self) -> float:
+        """latency * ceil(requests / concurrency): the waits alone."""
+        return floor_s(self.run.requests, self.run.concurrency, self.latency)
+
+    @property
+    def floor_s(self) -> float:
+        """The best time the machine allows: the waits, or the CPU work if it is longer."""
+        return floor_s(self.run.requests, self.run.concurrency, self.latency, self.cpu_s)
+
+    @property
+    def floor_ratio(self) -> float:
+        """The median time over the floor: 1.0 is the best the machine allows."""
+        return self.timing.median / self.floor_s if self.floor_s > 0 else math.inf
+
 
 def time_io(
-    runs: Sequence[IoRun], base_url: str, repeats: int = 3, progress: TextIO | None = None
+    runs: Sequence[IoRun],
+    base_url: str,
+    repeats: int = 3,
+    progress: TextIO | None = None,
+    server: SlowServer | None = None,
 ) -> list[IoResult]:
-    """Time each run against the server at base_url, in rounds; check every body."""
+    """Time each run against the server at base_url, in rounds; check every body.
+
+    Each run's CPU time is measured in this process and, given the SlowServer, in the server's,
+    whose latency then sets the results' floors.
+    """
     for run in runs:
         if run.requests < 1 or run.concurrency < 1:
             raise ValueError(f"{run.label}: requests and concurrency must be at least 1")
@@ -164,12 +245,25 @@ def time_io(
     if len(set(names)) < len(names):
         raise ValueError(f"each run may appear once, got {names}")
     correct = dict.fromkeys(names, True)
+    client_cpu: dict[str, list[float]] = {name: [] for name in names}
+    server_cpu: dict[str, list[float]] = {name: [] for name in names}
+    server_process = None if server is None else psutil.Process(server.pid)
+
+    def server_cpu_now() -> float:
+        if server_process is None:
+            return 0.0
+        times = server_process.cpu_times()
+        return times.user + times.system
 
     def download(name: str, run: IoRun) -> Callable[[], None]:
         urls = json_urls(base_url, run.requests)
 
         def download_and_check() -> None:
+            client_start, server_start = time.process_time(), server_cpu_now()
             bodies = run.strategy.download_many(urls, run.concurrency)
+            client_cpu[name].append(time.process_time() - client_start)
+            if server_process is not None:
+                server_cpu[name].append(server_cpu_now() - server_start)
             right = len(bodies) == len(urls) and not wrong_bodies(bodies)
             correct[name] = correct[name] and right
 
@@ -177,8 +271,17 @@ def time_io(
 
     downloads = {name: download(name, run) for name, run in zip(names, runs, strict=True)}
     timings = repeat_in_rounds(downloads, repeats, progress)
+    latency = 0.0 if server is None else server.config.latency
     return [
-        IoResult(run, timings[name], correct[name]) for name, run in zip(names, runs, strict=True)
+        IoResult(
+            run,
+            timings[name],
+            correct[name],
+            tuple(client_cpu[name]),
+            tuple(server_cpu[name]),
+            latency,
+        )
+        for name, run in zip(names, runs, strict=True)
     ]
 
 
@@ -195,45 +298,82 @@ def run_io_benchmark(
     limit: int = LIMIT,
     sequential: int | None = None,
     progress: TextIO | None = None,
+    conditions: RunConditions | None = None,
+    aiohttp_threads: bool = True,
 ) -> list[IoResult]:
-    """Time sequential (sequential requests), threads and asyncio on a fresh server."""
+    """Time sequential (sequential requests), threads, asyncio and aiohttp on threads (at the
+    threads' concurrency) on a fresh server; conditions, if given, watches the timed part."""
     if sequential is None:
         sequential = sequential_requests(requests, latency)
     runs = [IoRun(SEQUENTIAL, sequential)] if sequential else []
     runs += [IoRun(THREADED, requests, threads), IoRun(ASYNCIO, requests, limit)]
+    if aiohttp_threads:
+        runs.append(IoRun(AIOHTTP_THREADS, requests, threads))
     with SlowServer(latency=latency) as server:
-        return time_io(runs, server.url, repeats, progress)
+        if conditions is None:
+            return time_io(runs, server.url, repeats, progress, server)
+        with conditions:
+            return time_io(runs, server.url, repeats, progress, server)
 
 
 def format_io_table(results: Sequence[IoResult]) -> str:
-    """A text table: times, requests per second and speed-up over sequential."""
+    """A text table: times, requests per second, speed-up over sequential, CPU and floor."""
     baseline = next((r.per_second for r in results if r.run.strategy is SEQUENTIAL), None)
     rows = []
     for r in results:
         speedup = None if baseline is None else r.per_second / baseline
-        derived = (r.per_second, speedup)
+        derived = (r.per_second, speedup, r.cpu_per_request_s * 1e3, r.floor_s, r.floor_ratio)
         rows.append(Row(r.run.label, r.run.requests, r.timing, derived, r.correct))
-    derived_columns = (Column("requests/s", 10, ",.0f"), Column("speed-up", 9, ",.1f"))
+    derived_columns = (
+        Column("requests/s", 10, ",.0f"),
+        Column("speed-up", 9, ",.1f"),
+        Column("CPU ms/req", 10, ".3f"),
+        Column("floor s", 8, ".3f"),
+        Column("x floor", 7, ".2f"),
+    )
     return format_table(Column("requests", 8, ","), derived_columns, rows)
 
 
-def io_report(results: Sequence[IoResult], requests: int, latency: float) -> dict[str, object]:
-    """The JSON document `python -m helpers.bench io --json` writes."""
+def io_report(
+    results: Sequence[IoResult],
+    requests: int,
+    latency: float,
+    conditions: RunConditions | None = None,
+) -> dict[str, object]:
+    """The JSON document `python -m helpers.bench io --json` writes.
+
+    Each result carries its median, interquartile range and runs, the CPU seconds of client and
+    server (medians over rounds), its floor_s and floor_ratio (median / floor).
+    """
     rows = [
         result_row(
-            r.run.label, r.timing, r.correct, requests=r.run.requests, concurrency=r.run.concurrency
+            r.run.label,
+            r.timing,
+            r.correct,
+            requests=r.run.requests,
+            concurrency=r.run.concurrency,
+            client_cpu_s=statistics.median(r.client_cpu_s) if r.client_cpu_s else None,
+            server_cpu_s=statistics.median(r.server_cpu_s) if r.server_cpu_s else None,
+            latency_floor_s=r.latency_floor_s,
+            floor_s=r.floor_s,
+            floor_ratio=r.floor_ratio,
         )
         for r in results
     ]
-    return report("io", rows, requests=requests, latency_s=latency)
+    rounds = max((len(r.timing.runs) for r in results), default=0)
+    return report("io", rows, conditions, rounds=rounds, requests=requests, latency_s=latency)
 
 
 IO_SUMMARY = "fetch N JSON documents from a local slow server: sequentially, threads, asyncio"
 IO_DESCRIPTION = (
     "Start a local slow server, then time the same GET requests made "
     "sequentially with requests (fewer of them: it is slow), with requests on a thread "
-    "pool, and with aiohttp and asyncio.gather. Every body is checked. Exits 1 if a "
-    "strategy fails or gets a wrong body."
+    "pool, with aiohttp and asyncio.gather, and with aiohttp on a thread pool (the same "
+    "library in both models). Every body is checked. Each row shows its floor, the best time "
+    "the machine allows: max(latency * ceil(N / concurrency), N * CPU per request), the CPU "
+    "per request measured in the client and in the server, the busier of the two. Warns "
+    "when other programs kept the machine busy. Exits 1 if a strategy fails or gets a wrong "
+    "body."
 )
 
 
@@ -259,6 +399,12 @@ def add_io_command(commands: argparse._SubParsersAction) -> None:
         f"connections aiohttp may open at once, TCPConnector(limit=C) (default {LIMIT})",
         LIMIT,
     )
+    io.add_argument(
+        "--no-aiohttp-threads",
+        dest="aiohttp_threads",
+        action="store_false",
+        help="skip aiohttp on threads (the same library as asyncio, on the thread pool)",
+    )
     add_number(
         io,
         "--sequential",
@@ -272,6 +418,11 @@ def add_io_command(commands: argparse._SubParsersAction) -> None:
 
 def _io_main(args: argparse.Namespace) -> int:
     threads = cap_connections(args.threads, "--threads", file=sys.stderr)
+    if args.aiohttp_threads:  # each of those threads holds an event loop too
+        files = cap_connections(
+            FILES_PER_AIOHTTP_THREAD * threads, "--threads' files (4 each)", file=sys.stderr
+        )
+        threads = max(1, files // FILES_PER_AIOHTTP_THREAD)
     limit = cap_connections(args.limit, "--limit", file=sys.stderr)
     sequential = args.sequential
     if sequential is None:
@@ -282,14 +433,28 @@ def _io_main(args: argparse.Namespace) -> int:
         f"sequentially; {args.repeat} round(s)",
         flush=True,
     )
+    conditions = RunConditions()
     try:
         results = run_io_benchmark(
-            args.requests, args.latency, args.repeat, threads, limit, sequential, sys.stderr
+            args.requests,
+            args.latency,
+            args.repeat,
+            threads,
+            limit,
+            sequential,
+            sys.stderr,
+            conditions,
+            args.aiohttp_threads,
         )
     except RuntimeError as exc:
         print(f"python -m helpers.bench io: {exc}", file=sys.stderr)
         return 1
     print(format_io_table(results))
+    if conditions.contention is not None:
+        print(
+            f"threads of other programs waiting for a CPU, on average: {conditions.contention:.2f}"
+        )
+    print(conditions.warning() or "the machine was not busy during the run")
     wrong = [r.run.label for r in results if not r.correct]
     print(f"WRONG bodies from: {', '.join(wrong)}" if wrong else "every body is right")
     if args.json:
@@ -297,7 +462,12 @@ def _io_main(args: argparse.Namespace) -> int:
             f"python -m helpers.bench io --requests {args.requests} --latency {args.latency:g} "
             f"--repeat {args.repeat} --threads {threads} --limit {limit} --sequential {sequential}"
         )
-        report = {**io_report(results, args.requests, args.latency), "command": command}
+        if not args.aiohttp_threads:
+            command += " --no-aiohttp-threads"
+        report = {
+            **io_report(results, args.requests, args.latency, conditions),
+            "command": command,
+        }
         report["open_files"] = raise_open_file_limit()
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     if args.plot:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,24 +59,121 @@ def format_table(
     return "\n".join(lines)
 
 
+def interquartile_range(runs: Sequence[float]) -> float:
+    """The spread of the middle half of runs: third quartile less first; 0 for one run."""
+    if len(runs) < 2:
+        return 0.0
+    first, _, third = statistics.quantiles(runs, n=4, method="inclusive")
+    return third - first
+
+
 def result_row(strategy: str, timing: Timing, correct: bool, **details: Any) -> dict[str, Any]:
-    """A result in a JSON report: strategy, details, median and every run."""
+    """A result in a JSON report: strategy, details, median, interquartile range, every run."""
     return {
         "strategy": strategy,
         **details,
         "median_s": timing.median,
+        "iqr_s": interquartile_range(timing.runs),
         "runs_s": list(timing.runs),
         "correct": correct,
     }
 
 
-def report(benchmark: str, results: Sequence[dict[str, Any]], **settings: Any) -> dict[str, Any]:
-    """The JSON document of a benchmark run: machine, settings, results."""
+BUSY_CONTENTION = 0.5  # other programs' threads waiting for a CPU, on average, that make it busy
+
+
+def load_average() -> list[float] | None:
+    """The 1-, 5- and 15-minute load averages now; None where the system has none (Windows)."""
+    return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+
+
+def busy_reason(
+    load_at_start: Sequence[float] | None, contention: float | None, cpus: int
+) -> str | None:
+    """Why the machine counts as busy during a run, or None if nothing says it was.
+
+    Busy: other programs' threads waited for a CPU, BUSY_CONTENTION or more on average
+    (`Contention.excess`, Linux only), or the 1-minute load average at the start exceeded the
+    CPU count (the machine was already full before the benchmark added its own work).
+    """
+    reasons = []
+    if contention is not None and contention >= BUSY_CONTENTION:
+        reasons.append(
+            f"other programs' threads waited for a CPU, {contention:.2f} on average "
+            f"(busy from {BUSY_CONTENTION:g})"
+        )
+    if load_at_start is not None and load_at_start[0] > cpus:
+        reasons.append(
+            f"1-minute load average {load_at_start[0]:.1f} at the start, above {cpus} CPUs"
+        )
+    return "; ".join(reasons) or None
+
+
+class RunConditions:
+    """The machine's load over a benchmark, for `with`: load averages, contention, busy.
+
+    With sample=True a `Contention` thread samples the CPUs during the block; pass False where
+    the block forks (a fork must not copy a process that runs threads).
+    """
+
+    def __init__(self, sample: bool = True) -> None:
+        self.sample = sample
+        self.cpus = os.cpu_count() or 1
+        self.load_average: list[float] | None = None
+        self.load_average_end: list[float] | None = None
+        self.contention: float | None = None
+        self._sampler: Any = None
+
+    def __enter__(self) -> RunConditions:
+        self.load_average = load_average()
+        if self.sample:
+            from helpers.measure.contention import Contention  # psutil: keep pool workers light
+
+            self._sampler = Contention().__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._sampler is not None:
+            self._sampler.__exit__(*exc_info)
+            self.contention = self._sampler.excess
+        self.load_average_end = load_average()
+
+    @property
+    def busy_reason(self) -> str | None:
+        """Why the machine was busy during the block, or None."""
+        return busy_reason(self.load_average, self.contention, self.cpus)
+
+    def warning(self) -> str | None:
+        """The line a benchmark prints when the machine was busy, or None."""
+        reason = self.busy_reason
+        if reason is None:
+            return None
+        return f"WARNING: the machine was busy during the run ({reason}): times are inflated"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report's keys: load averages at the start and end, contention, busy and why."""
+        return {
+            "load_average": self.load_average,
+            "load_average_end": self.load_average_end,
+            "contention": self.contention,
+            "busy": self.busy_reason is not None,
+            "busy_reason": self.busy_reason,
+        }
+
+
+def report(
+    benchmark: str,
+    results: Sequence[dict[str, Any]],
+    conditions: RunConditions | None = None,
+    **settings: Any,
+) -> dict[str, Any]:
+    """The JSON document of a benchmark run: machine, its load, settings, results."""
+    machine = conditions.as_dict() if conditions is not None else {"load_average": load_average()}
     return {
         "benchmark": benchmark,
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
-        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        **machine,
         **settings,
         "correct": all(result["correct"] for result in results),
         "results": list(results),
