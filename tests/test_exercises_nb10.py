@@ -1,4 +1,4 @@
-"""The checks of 09-capstone pass the solutions the notebook shows and catch named mistakes."""
+"""The checks of 10-capstone pass the solutions the notebook shows and catch named mistakes."""
 
 import asyncio
 import itertools
@@ -28,11 +28,11 @@ from helpers.crawler import (
 from helpers.exercises import NOT_ATTEMPTED, Mistake
 from helpers.server.process import SlowServer
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "09-capstone.ipynb"
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "10-capstone.ipynb"
 
 
 def notebook_namespace() -> dict:
-    """What 09-capstone defines before its exercises, and the earlier steps' answers."""
+    """What 10-capstone defines before its exercises, and the earlier steps' answers."""
     return {
         **{module.__name__: module for module in (asyncio, itertools, random, re, time)},
         "aiohttp": aiohttp,
@@ -61,7 +61,7 @@ def notebook_namespace() -> dict:
 def solution(check: str) -> str:
     """The solution the notebook shows under the self-check that calls `check`."""
     code = next(exercise.solution for exercise in exercises(NOTEBOOK) if exercise.check == check)
-    assert code is not None, f"09 shows no solution under {check}"
+    assert code is not None, f"10 shows no solution under {check}"
     return code
 
 

@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of notebook 09-capstone, one per step of the crawler.
+"""Self-checks for the exercises of notebook 10-capstone, one per step of the crawler.
 
 The checks watch the learner's code from the outside with `helpers.crawlcheck`: the server's
 own counts (`/stats`), a log of every request the session sent, the pages the generated site is
@@ -44,7 +44,7 @@ SAMPLE_LINKS = {f"http://127.0.0.1:8000/site/{n}" for n in (1, 2, 3, 900)}
 
 
 def check_page_links(namespace: Mapping[str, Any]) -> bool:
-    """09-capstone, exercise 1: page_links(html, page_url), absolute, same host, no fragment."""
+    """10-capstone, exercise 1: page_links(html, page_url), absolute, same host, no fragment."""
     page_links = answer(namespace, "page_links", "page_links(html, page_url)")
     if page_links is None:
         return False
@@ -89,7 +89,7 @@ def _left_behind(before: set[asyncio.Task[Any]]) -> set[asyncio.Task[Any]]:
 
 
 async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool:
-    """09-capstone, exercise 2: crawl_concurrently(session, start_url, workers) with a pool."""
+    """10-capstone, exercise 2: crawl_concurrently(session, start_url, workers) with a pool."""
     crawl_concurrently = answer(
         namespace, "crawl_concurrently", "async def crawl_concurrently(session, start_url, workers)"
     )
@@ -161,7 +161,7 @@ def _too_fast(times: list[float], rate: float, burst: int) -> int | None:
 
 
 async def check_token_bucket(namespace: Mapping[str, Any]) -> bool:
-    """09-capstone, exercise 3: TokenBucket(rate, burst) with a coroutine method acquire()."""
+    """10-capstone, exercise 3: TokenBucket(rate, burst) with a coroutine method acquire()."""
     token_bucket = answer(namespace, "TokenBucket", "class TokenBucket(rate, burst=1)")
     if token_bucket is None:
         return False
@@ -223,7 +223,7 @@ class _BrokenConnections:
 
 
 async def check_fetch_with_retries(namespace: Mapping[str, Any]) -> bool:
-    """09-capstone, exercise 4: fetch_with_retries(session, url, bucket, attempts, backoff)."""
+    """10-capstone, exercise 4: fetch_with_retries(session, url, bucket, attempts, backoff)."""
     fetch_with_retries = answer(
         namespace,
         "fetch_with_retries",
@@ -302,7 +302,7 @@ def _recorder() -> tuple[Callable[[int, int], None], list[tuple[int, int]]]:
 
 
 async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool:
-    """09-capstone, exercise 6: crawl_worker takes URLs from the queue and survives ClientError."""
+    """10-capstone, exercise 6: crawl_worker takes URLs from the queue and survives ClientError."""
     crawl_worker = answer(
         namespace,
         "crawl_worker",
@@ -423,7 +423,7 @@ async def _finish_with(finish: Any, action: str, timeout: float | None) -> tuple
 
 
 async def check_finish(namespace: Mapping[str, Any]) -> bool:
-    """09-capstone, exercise 5: finish(queue, workers, timeout) ends a crawl in every case."""
+    """10-capstone, exercise 5: finish(queue, workers, timeout) ends a crawl in every case."""
     finish = answer(namespace, "finish", "async def finish(queue, workers, timeout)")
     if finish is None:
         return False
@@ -458,7 +458,7 @@ async def check_finish(namespace: Mapping[str, Any]) -> bool:
 
 
 async def check_crawler(namespace: Mapping[str, Any]) -> bool:
-    """09-capstone, exercise 7: crawl(...) from the pieces, within both limits and the deadline."""
+    """10-capstone, exercise 7: crawl(...) from the pieces, within both limits and the deadline."""
     crawl = answer(
         namespace,
         "crawl",
