@@ -1,4 +1,4 @@
-"""Watch and check a crawler from the outside, whoever wrote it (09-capstone).
+"""Watch and check a crawler from the outside, whoever wrote it (10-capstone).
 
 `loopback_session` refuses any URL not on this machine, `RequestLog` records every request a
 session sends, `server_stats` reads the slow server's own counts, and `check_crawl` compares a

@@ -1,4 +1,4 @@
-"""A polite concurrent crawler for the slow server's generated site (09-capstone).
+"""A polite concurrent crawler for the slow server's generated site (10-capstone).
 
 `crawl` starts from one URL and follows the links it finds to the same host, never fetching a
 URL twice. `workers` tasks take URLs from one queue, so at most that many requests are in
@@ -6,7 +6,7 @@ flight; a `TokenBucket` holds the requests to `rate` a second; server errors (50
 504), timeouts and broken connections are retried with exponential backoff and jitter; a global
 `timeout` stops the crawl, cancels its workers and returns what was found so far.
 
-It is built from the pieces that notebook 09's exercises ask for, in their order: `page_links`,
+It is built from the pieces that notebook 10's exercises ask for, in their order: `page_links`,
 `TokenBucket`, `fetch_with_retries`, `finish`, `crawl_worker` and `crawl`. The notebook's
 sections that show a whole crawl use this one, so that they run before the exercises are done.
 """

@@ -1,0 +1,329 @@
+"""The checks of 10-capstone pass the solutions the notebook shows and catch named mistakes."""
+
+import asyncio
+import itertools
+import random
+import re
+import time
+from collections import deque
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import aiohttp
+import pytest
+from solutions import WrongAnswer, exercises, grade, wrong_answers
+
+from helpers.crawlcheck import RequestLog, expected_crawl, loopback_session, server_stats
+from helpers.crawler import (
+    CRAWL_BURST,
+    RETRY_STATUSES,
+    CrawlResult,
+    TokenBucket,
+    crawl_worker,
+    fetch_with_retries,
+    finish,
+    page_links,
+)
+from helpers.exercises import NOT_ATTEMPTED, Mistake
+from helpers.server.process import SlowServer
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "10-capstone.ipynb"
+
+
+def notebook_namespace() -> dict:
+    """What 10-capstone defines before its exercises, and the earlier steps' answers."""
+    return {
+        **{module.__name__: module for module in (asyncio, itertools, random, re, time)},
+        "aiohttp": aiohttp,
+        "deque": deque,
+        "HTMLParser": HTMLParser,
+        "urldefrag": urldefrag,
+        "urljoin": urljoin,
+        "urlsplit": urlsplit,
+        "RequestLog": RequestLog,
+        "expected_crawl": expected_crawl,
+        "loopback_session": loopback_session,
+        "server_stats": server_stats,
+        "CRAWL_BURST": CRAWL_BURST,
+        "RETRY_STATUSES": RETRY_STATUSES,
+        "CrawlResult": CrawlResult,
+        "SlowServer": SlowServer,
+        # what the exercises before each step define: the course's own answers
+        "page_links": page_links,
+        "TokenBucket": TokenBucket,
+        "fetch_with_retries": fetch_with_retries,
+        "finish": finish,
+        "crawl_worker": crawl_worker,
+    }
+
+
+def solution(check: str) -> str:
+    """The solution the notebook shows under the self-check that calls `check`."""
+    code = next(exercise.solution for exercise in exercises(NOTEBOOK) if exercise.check == check)
+    assert code is not None, f"10 shows no solution under {check}"
+    return code
+
+
+def solution_with(check: str, old: str, new: str) -> str:
+    """The notebook's solution with one mistake put in: `old` replaced by `new`."""
+    code = solution(check)
+    assert old in code, f"{old!r} is not in the solution to {check}"
+    return code.replace(old, new)
+
+
+WRONG_ANSWERS = {
+    "check_page_links": {
+        "keeps the #fragment": WrongAnswer(
+            solution_with(
+                "check_page_links",
+                "urldefrag(urljoin(page_url, href)).url",
+                "urljoin(page_url, href)",
+            ),
+            says=r"keep their #fragment.*urldefrag",
+        ),
+        "relative links not resolved": WrongAnswer(
+            solution_with(
+                "check_page_links",
+                "    links = {urldefrag(urljoin(page_url, href)).url for href in parser.hrefs}\n"
+                "    return {link for link in links if urlsplit(link)[:2] == origin}",
+                "    return {urldefrag(href).url for href in parser.hrefs if '//' not in href}",
+            ),
+            says=r"holds links as written: resolve each against the page with urljoin",
+        ),
+        "the host compared without its port": WrongAnswer(
+            solution_with(
+                "check_page_links",
+                "urlsplit(link)[:2] == origin}",
+                "urlsplit(link).hostname == urlsplit(page_url).hostname}",
+            ),
+            says=r"127\.0\.0\.1:9 is another server on the same machine: compare the host \*and\* "
+            r"port",
+        ),
+        "links to other sites kept": WrongAnswer(
+            solution_with("check_page_links", " if urlsplit(link)[:2] == origin}", "}"),
+            says=r"a link to example\.invalid is another site",
+        ),
+    },
+    "check_crawl_concurrently": {
+        "seen when fetched, not when queued": WrongAnswer(
+            solution_with(
+                "check_crawl_concurrently",
+                "if link not in seen:\n"
+                + " " * 32
+                + "seen.add(link)  # seen when queued, not when fetched\n",
+                "if link not in statuses:\n",
+            ),
+            says=r"some were fetched twice\. Add a link to the seen-set when you queue it",
+        ),
+        "workers left waiting in queue.get()": WrongAnswer(
+            solution_with(
+                "check_crawl_concurrently",
+                "    try:\n        await queue.join()\n    finally:\n        for task in tasks:\n"
+                "            task.cancel()\n"
+                "        await asyncio.gather(*tasks, return_exceptions=True)\n",
+                "    await queue.join()\n",
+            ),
+            says=r"\d+ tasks still running after crawl_concurrently returned.*Cancel them",
+        ),
+        "a task per URL, unbounded": WrongAnswer(
+            """
+async def crawl_concurrently(session, start_url, workers):
+    statuses, seen = {}, {start_url}
+
+    async def visit(url):
+        async with session.get(url) as response:
+            statuses[url] = response.status
+            if response.status == 200:
+                links = page_links(await response.text(), url) - seen
+                seen.update(links)
+                await asyncio.gather(*(visit(link) for link in links))
+
+    await visit(start_url)
+    return statuses
+""",
+            says=r"\d+ requests in flight with 8 workers",
+        ),
+    },
+    "check_token_bucket": {
+        "ignores burst": WrongAnswer(
+            solution_with(
+                "check_token_bucket", "self._tokens = float(burst)", "self._tokens = 1.0"
+            ).replace("min(self.burst,", "min(1,"),
+            says=r"it ignores burst\. The bucket starts full",
+        ),
+        "no lock: waiters all see the same empty bucket": WrongAnswer(
+            solution_with(
+                "check_token_bucket", "        async with self._lock:", "        if True:"
+            ),
+            says=r"serve them one at a time with an asyncio\.Lock held across the sleep",
+        ),
+        "banks more than burst tokens": WrongAnswer(
+            solution_with(
+                "check_token_bucket",
+                "min(self.burst, self._tokens + (now - self._updated) * self.rate)",
+                "self._tokens + (now - self._updated) * self.rate",
+            ),
+            says=r"banked more than burst=3 tokens\. Cap the count",
+        ),
+    },
+    "check_fetch_with_retries": {
+        "retries a 404": WrongAnswer(
+            solution_with(
+                "check_fetch_with_retries",
+                "answer not in RETRY_STATUSES",
+                "answer == 200",
+            ),
+            says=r"a 404 \(or a 200\) was asked again\. Retry only RETRY_STATUSES",
+        ),
+        "a broken connection escapes": WrongAnswer(
+            solution_with(
+                "check_fetch_with_retries",
+                "except (aiohttp.ClientError, asyncio.TimeoutError) as exc:",
+                "except asyncio.TimeoutError as exc:",
+            ),
+            says=r"ClientConnectionError escaped fetch_with_retries",
+        ),
+        "one token per URL, none for its retries": WrongAnswer(
+            solution_with(
+                "check_fetch_with_retries",
+                "        await bucket.acquire()\n",
+                "        if not attempt:\n            await bucket.acquire()\n",
+            ),
+            says=r"await bucket\.acquire\(\) before every attempt, retries too",
+        ),
+        "no backoff": WrongAnswer(
+            solution_with(
+                "check_fetch_with_retries",
+                "backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1)",
+                "0",
+            ),
+            says=r"retry \d of .* came [\d.]+ s after the attempt before it",
+        ),
+    },
+    "check_finish": {
+        "waits for the queue only": WrongAnswer(
+            """
+async def finish(queue, workers, timeout):
+    try:
+        await asyncio.wait_for(queue.join(), timeout)
+        return False
+    except asyncio.TimeoutError:
+        return True
+    finally:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+""",
+            says=r"finish did not finish in 5 s: every worker died, and queue\.join\(\) waits "
+            r"forever",
+        ),
+        "the deadline's TimeoutError let through": WrongAnswer(
+            solution_with(
+                "check_finish",
+                "        return not done  # nothing done: the deadline came first\n",
+                "        if not done:\n"
+                "            raise asyncio.TimeoutError\n"
+                "        return False\n",
+            ),
+            says=r"the deadline raised TimeoutError out of finish",
+        ),
+        "workers not cancelled": WrongAnswer(
+            solution_with(
+                "check_finish", "for task in (finished, *workers):", "for task in (finished,):"
+            ).replace("await asyncio.gather(finished, *workers,", "await asyncio.gather(finished,"),
+            says=r"\d tasks still running after finish returned: cancel the workers",
+        ),
+        "a dead worker's error swallowed": WrongAnswer(
+            solution_with(
+                "check_finish", "            task.result()", "            task.exception()"
+            ),
+            says=r"every worker died of RuntimeError\('a worker crashed'\) and finish gave False",
+        ),
+    },
+    "check_crawl_worker": {
+        "dies of a broken connection": WrongAnswer(
+            solution_with(
+                "check_crawl_worker",
+                "answer, body = await fetch_with_retries(session, url, bucket, attempts, backoff)",
+                "await bucket.acquire()\n"
+                "            async with session.get(url) as response:\n"
+                "                answer = response.status\n"
+                "                body = await response.text()",
+            ),
+            says=r"a worker stopped: it raised ClientConnectionError\(.*survives a failed request",
+        ),
+        "seen when fetched, not when queued": WrongAnswer(
+            solution_with(
+                "check_crawl_worker",
+                "                    if link not in result.found:  # result.found is the seen-set\n"
+                "                        result.found.add(link)\n"
+                "                        queue.put_nowait(link)\n",
+                "                    if link not in result.fetched:\n"
+                "                        result.found.add(link)\n"
+                "                        queue.put_nowait(link)\n",
+            ),
+            says=r"requests for \d+ pages: add each new link to result\.found when you queue it",
+        ),
+        "task_done skipped when a request fails": WrongAnswer(
+            solution_with(
+                "check_crawl_worker",
+                "        finally:\n            queue.task_done()\n",
+                "        except ValueError:\n            pass\n        queue.task_done()\n",
+            ).replace(
+                "            else:\n                result.failed[url] = answer\n",
+                "            else:\n                continue\n",
+            ),
+            says=r"queue\.join\(\) did not return in 10 s: call queue\.task_done\(\)",
+        ),
+    },
+    "check_crawler": {
+        "a token bucket per worker": WrongAnswer(
+            solution_with(
+                "check_crawler",
+                "crawl_worker(session, queue, bucket, result, attempts, backoff, progress)",
+                "crawl_worker(session, queue, TokenBucket(rate, CRAWL_BURST), result, attempts, "
+                "backoff, progress)",
+            ),
+            says=r"\d+ requests started within one second, for a rate of 100: make one "
+            r"TokenBucket",
+        ),
+        "the deadline never passed on": WrongAnswer(
+            solution_with(
+                "check_crawler",
+                "await finish(queue, tasks, timeout)",
+                "await finish(queue, tasks, None)",
+            ),
+            says=r"with timeout=1\.0 the crawl returned timed_out=False",
+        ),
+        "progress not passed on to the workers": WrongAnswer(
+            solution_with("check_crawler", "attempts, backoff, progress)", "attempts, backoff)"),
+            says=r"pass progress on to the workers",
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
+def test_reference_solution_passes(exercise, capsys):
+    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
+    assert capsys.readouterr().out.startswith("✓")
+
+
+@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
+def test_wrong_answer_is_caught(check, mistake):
+    wrong = WRONG_ANSWERS[check][mistake]
+    with pytest.raises(Mistake, match=wrong.says):
+        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
+
+
+@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
+def test_untouched_exercise_is_not_attempted(exercise, capsys):
+    namespace = notebook_namespace()
+    namespace.pop(exercise.check.removeprefix("check_"), None)
+    namespace.pop(
+        {"check_token_bucket": "TokenBucket", "check_crawler": "crawl"}.get(exercise.check, ""),
+        None,
+    )
+    assert grade(NOTEBOOK, exercise.check, None, namespace) is False
+    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)

@@ -1,0 +1,80 @@
+"""Threads and the GIL: parallelism read from processor time, and what lies beyond the GIL."""
+
+import concurrent.futures
+import hashlib
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from helpers.cpu import gil
+from helpers.cpu.gil import (
+    ThreadRun,
+    executors_beyond_the_gil,
+    on_threads,
+    sha256_rounds,
+    squares_rounds,
+    thread_counts,
+)
+from helpers.cpu.workloads import sum_of_squares_closed
+
+
+def test_the_workloads_compute_what_they_say():
+    buffer = os.urandom(5_000)
+    assert sha256_rounds(buffer, 3) == hashlib.sha256(buffer).hexdigest()
+    assert sha256_rounds(buffer, 0) == ""
+    assert squares_rounds(1_000, 2) == sum_of_squares_closed(1_000)
+
+
+def test_on_threads_runs_every_task_and_reads_both_clocks():
+    run = on_threads(squares_rounds, [(20_000, 1)] * 6, 2)
+    assert run.results == (sum_of_squares_closed(20_000),) * 6
+    assert (run.threads, run.tasks) == (2, 6)
+    assert run.wall > 0 and run.cpu > 0
+    assert run.throughput == pytest.approx(6 / run.wall)
+
+
+@pytest.mark.skipif(not gil.gil_enabled(), reason="a free-threaded build runs Python in parallel")
+def test_pure_python_threads_compute_one_at_a_time():
+    run = on_threads(squares_rounds, [(100_000, 1)] * 8, 2)
+    assert run.parallelism < 1.25
+
+
+def test_parallelism_is_processor_time_over_wall_time():
+    assert ThreadRun(2, 4, wall=0.5, cpu=0.9, results=()).parallelism == pytest.approx(1.8)
+
+
+def test_on_threads_needs_a_thread():
+    with pytest.raises(ValueError, match="at least 1"):
+        on_threads(squares_rounds, [(10, 1)], 0)
+
+
+def test_thread_counts_are_one_two_and_the_cpus_each_once():
+    assert thread_counts(1) == [1, 2]
+    assert thread_counts(2) == [1, 2]
+    assert thread_counts(8) == [1, 2, 8]
+
+
+def test_with_the_gil_and_no_interpreter_pool_nothing_is_beyond_it(monkeypatch):
+    monkeypatch.setattr(sys, "_is_gil_enabled", lambda: True, raising=False)
+    monkeypatch.delattr(concurrent.futures, "InterpreterPoolExecutor", raising=False)
+    assert gil.gil_enabled() is True
+    assert executors_beyond_the_gil(2) == {}
+
+
+def test_a_free_threaded_python_offers_threads_and_a_newer_one_interpreters(monkeypatch):
+    monkeypatch.setattr(sys, "_is_gil_enabled", lambda: False, raising=False)
+    # stands in for 3.14's InterpreterPoolExecutor, which has the same constructor
+    monkeypatch.setattr(
+        concurrent.futures, "InterpreterPoolExecutor", ThreadPoolExecutor, raising=False
+    )
+    found = executors_beyond_the_gil(2)
+    assert sorted(found) == ["sub-interpreters", "threads, no GIL"]
+    for make in found.values():
+        with make() as executor:
+            assert list(executor.map(sum_of_squares_closed, [3, 4])) == [5, 14]
+
+
+def test_the_build_is_reported_as_a_bool():
+    assert isinstance(gil.free_threaded_build(), bool)
