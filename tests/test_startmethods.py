@@ -1,5 +1,6 @@
 import multiprocessing
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -122,3 +123,14 @@ def test_stop_services_leaves_no_service_and_pools_still_work():
         assert pool.submit(sum_of_squares, 10).result() == 285
     stop_services()
     assert _services() == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows has no such services")
+def test_stop_services_waits_for_semaphores_still_being_freed(capfd):
+    stop_services()  # the resource tracker started below then writes to this test's stderr
+    holder = [multiprocessing.get_context("spawn").Lock()]  # registered with the tracker
+    # freed a moment later, as a closed pool's queue is once its feeder thread has ended
+    threading.Timer(0.3, holder.clear).start()
+    stop_services()
+    assert holder == []
+    assert "leaked semaphore" not in capfd.readouterr().err

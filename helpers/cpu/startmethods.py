@@ -8,6 +8,7 @@ workers print reaches the notebook, and a timeout ends them if they hang.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,6 +184,23 @@ def pool_startup(
     return {result.strategy: result.timing for result in results_from_report(report)}
 
 
+def _wait_for_semaphores_to_close(timeout: float = 10) -> None:
+    """Wait until no multiprocessing semaphore is left, or timeout seconds have passed.
+
+    A closed pool's queues hold semaphores until the threads that fed them have ended and the
+    garbage collector has freed them; stopping the resource tracker before then makes it report
+    them as leaked, on the notebook's stderr.
+    """
+    from multiprocessing.synchronize import SemLock
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        gc.collect()
+        if not any(isinstance(o, SemLock) for o in gc.get_objects()):
+            return
+        time.sleep(0.05)
+
+
 def stop_services() -> None:
     """Stop the resource tracker and fork server that multiprocessing keeps.
 
@@ -191,6 +210,8 @@ def stop_services() -> None:
     if sys.platform == "win32":
         return
     from multiprocessing import forkserver, resource_tracker
+
+    _wait_for_semaphores_to_close()
 
     # multiprocessing has no public way to stop them; these private methods exist in 3.10 to 3.13
     # at least, and a Python without them keeps its services running
