@@ -158,6 +158,7 @@ def test_result_floor_uses_the_busier_side_median_over_rounds():
     )
     assert result.cpu_s == pytest.approx(1.2)  # busier per round: 0.5, 1.4, 1.2
     assert result.cpu_per_request_s == pytest.approx(0.012)
+    assert result.client_cpu_per_request_s == pytest.approx(0.003)  # this process: 0.3 of 0.2-1.4
     assert result.latency_floor_s == 0.0  # no server given: latency unknown
     assert result.floor_s == pytest.approx(1.2)
     assert result.floor_ratio == pytest.approx(1.5 / 1.2)

@@ -211,6 +211,11 @@ class IoResult:
         return self.cpu_s / self.run.requests
 
     @property
+    def client_cpu_per_request_s(self) -> float:
+        """Median over rounds of this process's CPU seconds, per request: the model's own cost."""
+        return statistics.median(self.client_cpu_s or [0.0]) / self.run.requests
+
+    @property
     def latency_floor_s(self) -> float:
         """latency * ceil(requests / concurrency): the waits alone."""
         return floor_s(self.run.requests, self.run.concurrency, self.latency)
