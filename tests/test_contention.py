@@ -6,7 +6,12 @@ import psutil
 import pytest
 
 from helpers.measure import contention
-from helpers.measure.contention import Contention, own_processes_running, threads_ready_to_run
+from helpers.measure.contention import (
+    Contention,
+    OtherCpus,
+    own_processes_running,
+    threads_ready_to_run,
+)
 
 linux = pytest.mark.skipif(sys.platform != "linux", reason="/proc/stat is Linux's")
 
@@ -77,3 +82,15 @@ def test_measures_one_block_only():
 def test_rejects_a_zero_interval():
     with pytest.raises(ValueError, match="interval must be positive, got 0"):
         Contention(interval=0)
+
+
+def test_other_cpus_sees_another_program_computing():
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)  # let it start spinning
+        with OtherCpus() as others:
+            time.sleep(1.0)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    assert others.cpus > 0.6, "one spinning program keeps about one CPU busy"

@@ -14,6 +14,7 @@ import contextlib
 import os
 import statistics
 import threading
+import time
 from pathlib import Path
 
 import psutil
@@ -86,3 +87,37 @@ class Contention:
     def excess(self) -> float | None:
         """Mean count of other threads that found no free CPU, or None."""
         return statistics.fmean(self._samples) if self._samples else None
+
+
+def _busy_cpu_s() -> float:
+    """CPU seconds the machine's CPUs have spent on anything but idling and waiting for I/O."""
+    times = psutil.cpu_times()
+    fields = ("user", "nice", "system", "irq", "softirq")
+    return sum(getattr(times, field) for field in fields if hasattr(times, field))
+
+
+class OtherCpus:
+    """How many CPUs, on average, other programs kept busy during a block.
+
+    The machine's CPU time counters, less this process's own CPU time (all its threads), over
+    the block's wall-clock time: a claim that needs every CPU for this process's threads (two
+    threads hashing at once on two CPUs) holds only where this is near zero. Unlike
+    `Contention`, it counts another program's single busy thread too.
+    """
+
+    def __enter__(self) -> OtherCpus:
+        self._me = psutil.Process()
+        self._start = (time.perf_counter(), _busy_cpu_s(), self._own_s())
+        self.cpus = 0.0
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        wall0, machine0, own0 = self._start
+        wall = time.perf_counter() - wall0
+        machine = _busy_cpu_s() - machine0
+        own = self._own_s() - own0
+        self.cpus = max(0.0, (machine - own) / wall) if wall > 0 else 0.0
+
+    def _own_s(self) -> float:
+        times = self._me.cpu_times()
+        return times.user + times.system
