@@ -36,7 +36,7 @@ def shared_array_sum(name: str, shape: tuple[int, ...], dtype: str) -> int:
 
     block = shared_memory.SharedMemory(name=name)
     try:
-        array = np.ndarray(shape, dtype=np.dtype(dtype), buffer=block.buf)
+        array: Any = np.ndarray(shape, dtype=np.dtype(dtype), buffer=block.buf)
         total = int(array.sum())
         del array  # a view of the block must be gone before the block closes
         return total
