@@ -18,6 +18,7 @@ from helpers.bench.io import (
     IoResult,
     IoRun,
     IoStrategy,
+    cpu_floor_s,
     floor_s,
     format_io_table,
     json_urls,
@@ -152,16 +153,44 @@ def test_floor_is_the_waits_or_the_cpu_work(requests, concurrency, latency, cpu_
     assert floor_s(requests, concurrency, latency, cpu_s) == pytest.approx(expected)
 
 
-def test_result_floor_uses_the_busier_side_median_over_rounds():
+@pytest.mark.parametrize(
+    ("client", "server", "threads", "cpus", "expected"),
+    [
+        (0.6, 0.2, 1, 2, 0.6),  # one client thread: its CPU time, on one CPU
+        (0.6, 0.2, 10, 2, 0.4),  # ten threads on two CPUs, beside the server: (0.6 + 0.2) / 2
+        (0.2, 0.5, 10, 2, 0.5),  # the server's one thread
+        (0.8, 0.0, 10, 4, 0.2),  # the client alone on four CPUs
+        (0.8, 0.0, 2, 4, 0.4),  # two threads use two of the four CPUs
+        (0.6, 0.2, 10, 1, 0.8),  # one CPU runs everything in turn
+    ],
+)
+def test_cpu_floor_spreads_each_side_over_the_cpus_it_can_use(
+    client, server, threads, cpus, expected
+):
+    assert cpu_floor_s(client, server, threads, cpus) == pytest.approx(expected)
+
+
+def test_result_floor_is_the_median_of_each_round_cpu_floor():
     result = IoResult(
-        IoRun(THREADED, 100, 10), Timing((2.0, 1.0, 1.5)), True, (0.2, 1.4, 0.3), (0.5, 0.1, 1.2)
+        IoRun(THREADED, 100, 10),
+        Timing((2.0, 1.0, 1.5)),
+        True,
+        (0.2, 1.4, 0.3),
+        (0.5, 0.1, 1.2),
+        cpus=2,
     )
     assert result.cpu_s == pytest.approx(1.2)  # busier per round: 0.5, 1.4, 1.2
     assert result.cpu_per_request_s == pytest.approx(0.012)
     assert result.client_cpu_per_request_s == pytest.approx(0.003)  # this process: 0.3 of 0.2-1.4
     assert result.latency_floor_s == 0.0  # no server given: latency unknown
-    assert result.floor_s == pytest.approx(1.2)
-    assert result.floor_ratio == pytest.approx(1.5 / 1.2)
+    assert result.cpu_floor_s == pytest.approx(0.75)  # rounds: 0.5, (1.4 + 0.1) / 2, 1.2
+    assert result.floor_s == pytest.approx(0.75)
+    assert result.floor_ratio == pytest.approx(1.5 / 0.75)
+
+
+def test_one_loop_client_computes_on_one_cpu():
+    result = IoResult(IoRun(ASYNCIO, 100, 10), Timing((1.0,)), True, (0.9,), (0.3,), cpus=8)
+    assert result.cpu_floor_s == pytest.approx(0.9)
 
 
 def test_time_io_measures_cpu_and_floor_given_the_server(server):
@@ -220,7 +249,11 @@ def test_cli_writes_json_with_the_documented_schema(tmp_path):
         assert row["iqr_s"] == 0.0
         waves = math.ceil(row["requests"] / row["concurrency"])
         assert row["latency_floor_s"] == pytest.approx(0.01 * waves)
-        cpu = max(row["client_cpu_s"], row["server_cpu_s"])
+        cpu = cpu_floor_s(
+            row["client_cpu_s"], row["server_cpu_s"], row["client_threads"], row["cpus"]
+        )
+        assert row["cpu_floor_s"] == pytest.approx(cpu)
+        assert row["client_threads"] == (1 if "asyncio" in row["strategy"] else row["concurrency"])
         assert row["floor_s"] == pytest.approx(max(0.01 * waves, cpu))
         assert row["floor_ratio"] == pytest.approx(row["median_s"] / row["floor_s"])
     table = completed.stdout

@@ -6,8 +6,9 @@ times them against the local slow server (helpers.server) and checks every body.
 strategies in rounds, one run of each per round, so that a change in the machine's load falls
 on every strategy alike. It also measures the CPU time each run took, in this process (the
 client) and in the server's, and from it the run's *floor*: the best time the machine allows,
-max(latency * ceil(N / concurrency), N * CPU per request), where CPU per request is the larger
-of the client's and the server's (they run side by side, on different CPUs at best).
+max(latency * ceil(N / concurrency), the CPU work's least time). The CPU work takes at least the
+server's CPU time (one event loop, one thread), the client's spread over the CPUs its threads can
+use, and both together spread over every CPU: no run can beat the floor.
 `python -m helpers.bench io --help` runs it from a terminal.
 """
 
@@ -17,13 +18,14 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import statistics
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TextIO
 
 import aiohttp
@@ -151,12 +153,19 @@ class IoStrategy:
     name: str
     download_many: Callable[[Sequence[str], int], list[bytes]]
     label: str
+    threaded: bool = False  # runs `concurrency` threads, which may use several CPUs at once
+
+    def client_threads(self, concurrency: int) -> int:
+        """How many threads of the client may compute at once."""
+        return concurrency if self.threaded else 1
 
 
 SEQUENTIAL = IoStrategy("sequential", download_sequential, "sequential")
-THREADED = IoStrategy("threads", download_threads, "threads ({})")
+THREADED = IoStrategy("threads", download_threads, "threads ({})", threaded=True)
 ASYNCIO = IoStrategy("asyncio", download_asyncio, "asyncio (limit {})")
-AIOHTTP_THREADS = IoStrategy("aiohttp threads", download_aiohttp_threads, "aiohttp on threads ({})")
+AIOHTTP_THREADS = IoStrategy(
+    "aiohttp threads", download_aiohttp_threads, "aiohttp on threads ({})", threaded=True
+)
 IO_STRATEGIES = (SEQUENTIAL, THREADED, ASYNCIO, AIOHTTP_THREADS)
 
 
@@ -179,12 +188,25 @@ def floor_s(requests: int, concurrency: int, latency: float, cpu_s: float = 0.0)
     return max(latency * math.ceil(requests / concurrency), cpu_s)
 
 
+def cpu_floor_s(client_cpu_s: float, server_cpu_s: float, client_threads: int, cpus: int) -> float:
+    """The least time the CPU work can take: each side on the CPUs it can use, both on all."""
+    client_cpus = max(1, min(client_threads, cpus))
+    return max(server_cpu_s, client_cpu_s / client_cpus, (client_cpu_s + server_cpu_s) / cpus)
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class IoResult:
     """One run's times and whether every body of every repeat was right.
 
     client_cpu_s and server_cpu_s are each round's CPU seconds in this process and in the
-    server's (empty where not measured); latency is the server's.
+    server's (empty where not measured); latency is the server's; cpus, the CPUs the run had.
     """
 
     run: IoRun
@@ -193,6 +215,7 @@ class IoResult:
     client_cpu_s: tuple[float, ...] = ()
     server_cpu_s: tuple[float, ...] = ()
     latency: float = 0.0
+    cpus: int = field(default_factory=usable_cpus)
 
     @property
     def per_second(self) -> float:
@@ -221,9 +244,20 @@ class IoResult:
         return floor_s(self.run.requests, self.run.concurrency, self.latency)
 
     @property
+    def cpu_floor_s(self) -> float:
+        """Median over rounds of the least time the round's CPU work can take (cpu_floor_s)."""
+        threads = self.run.strategy.client_threads(self.run.concurrency)
+        server = self.server_cpu_s or (0.0,) * len(self.client_cpu_s)
+        floors = [
+            cpu_floor_s(client, server_s, threads, self.cpus)
+            for client, server_s in zip(self.client_cpu_s, server, strict=True)
+        ]
+        return statistics.median(floors or [0.0])
+
+    @property
     def floor_s(self) -> float:
         """The best time the machine allows: the waits, or the CPU work if it is longer."""
-        return floor_s(self.run.requests, self.run.concurrency, self.latency, self.cpu_s)
+        return floor_s(self.run.requests, self.run.concurrency, self.latency, self.cpu_floor_s)
 
     @property
     def floor_ratio(self) -> float:
@@ -348,7 +382,8 @@ def io_report(
     """The JSON document `python -m helpers.bench io --json` writes.
 
     Each result carries its median, interquartile range and runs, the CPU seconds of client and
-    server (medians over rounds), its floor_s and floor_ratio (median / floor).
+    server (medians over rounds), the threads of the client that may compute at once, the CPUs
+    the run had, the least time of the CPU work, its floor_s and floor_ratio (median / floor).
     """
     rows = [
         result_row(
@@ -359,7 +394,10 @@ def io_report(
             concurrency=r.run.concurrency,
             client_cpu_s=statistics.median(r.client_cpu_s) if r.client_cpu_s else None,
             server_cpu_s=statistics.median(r.server_cpu_s) if r.server_cpu_s else None,
+            client_threads=r.run.strategy.client_threads(r.run.concurrency),
+            cpus=r.cpus,
             latency_floor_s=r.latency_floor_s,
+            cpu_floor_s=r.cpu_floor_s,
             floor_s=r.floor_s,
             floor_ratio=r.floor_ratio,
         )
@@ -375,8 +413,9 @@ IO_DESCRIPTION = (
     "sequentially with requests (fewer of them: it is slow), with requests on a thread "
     "pool, with aiohttp and asyncio.gather, and with aiohttp on a thread pool (the same "
     "library in both models). Every body is checked. Each row shows its floor, the best time "
-    "the machine allows: max(latency * ceil(N / concurrency), N * CPU per request), the CPU "
-    "per request measured in the client and in the server, the busier of the two. Warns "
+    "the machine allows: the waits, latency * ceil(N / concurrency), or the CPU work's least "
+    "time if longer (the server's CPU time on its one thread, the client's over the CPUs its "
+    "threads can use, both together over every CPU), measured in client and server. Warns "
     "when other programs kept the machine busy. Exits 1 if a strategy fails or gets a wrong "
     "body."
 )
