@@ -21,8 +21,8 @@ def test_interquartile_range(runs, expected):
 def test_busy_reason_names_each_sign():
     assert busy_reason([0.5, 0.5, 0.5], 0.1, 2) is None
     assert busy_reason(None, None, 2) is None
-    contention = busy_reason([0.5, 0.5, 0.5], 1.25, 2)
-    assert contention == "other programs' threads waited for a CPU, 1.25 on average (busy from 0.5)"
+    others = busy_reason([0.5, 0.5, 0.5], 1.25, 2)
+    assert others == "other programs kept 1.25 CPUs busy on average (busy from 0.5)"
     load = busy_reason([3.5, 1.0, 1.0], None, 2)
     assert load == "1-minute load average 3.5 at the start, above 2 CPUs"
     both = busy_reason([3.5, 1.0, 1.0], 0.5, 2)
@@ -32,13 +32,13 @@ def test_busy_reason_names_each_sign():
 def test_run_conditions_record_load_at_both_ends_and_warn_when_busy(monkeypatch):
     loads = iter([[9.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
     monkeypatch.setattr(bench_report, "load_average", lambda: next(loads))
-    with RunConditions(sample=False) as conditions:
+    with RunConditions() as conditions:
         pass
-    conditions.cpus = 2
+    conditions.cpus, conditions.other_cpus = 2, 0.0
     assert conditions.as_dict() == {
         "load_average": [9.0, 1.0, 1.0],
         "load_average_end": [1.0, 1.0, 1.0],
-        "contention": None,
+        "other_cpus": 0.0,
         "busy": True,
         "busy_reason": "1-minute load average 9.0 at the start, above 2 CPUs",
     }
@@ -46,11 +46,11 @@ def test_run_conditions_record_load_at_both_ends_and_warn_when_busy(monkeypatch)
     assert warning is not None and warning.startswith("WARNING: the machine was busy")
 
 
-def test_run_conditions_sample_contention():
+def test_run_conditions_measure_other_programs_cpus():
     with RunConditions() as conditions:
-        sum(i * i for i in range(300_000))  # a few tens of milliseconds: a few samples
-    assert conditions.contention is None or conditions.contention >= 0
+        sum(i * i for i in range(300_000))  # our own work: not other programs'
+    assert conditions.other_cpus is not None and conditions.other_cpus >= 0
     assert conditions.as_dict()["busy"] == (conditions.busy_reason is not None)
-    quiet = RunConditions(sample=False)
+    quiet = RunConditions()
     quiet.load_average, quiet.cpus = [0.1, 0.1, 0.1], 2
     assert quiet.warning() is None

@@ -66,8 +66,7 @@ def _cpu_main(args: argparse.Namespace) -> int:
         flush=True,
     )
     strategies = [s for s in CPU_STRATEGIES if args.strategy is None or s.name in args.strategy]
-    # Contention samples in a thread, and fork must not copy a process that runs threads.
-    with RunConditions(sample=start_method != "fork") as conditions:
+    with RunConditions() as conditions:
         results = run_cpu_benchmark(
             article_numbers(args.numbers, args.start),
             args.repeat,
@@ -77,10 +76,7 @@ def _cpu_main(args: argparse.Namespace) -> int:
             progress=sys.stderr,
         )
     print(format_cpu_table(results, args.numbers, os.cpu_count() or 1))
-    if conditions.contention is not None:
-        print(
-            f"threads of other programs waiting for a CPU, on average: {conditions.contention:.2f}"
-        )
+    print(f"other programs kept {conditions.other_cpus:.2f} CPUs busy on average")
     print(conditions.warning() or "the machine was not busy during the run")
     wrong = [r.strategy for r in results if not r.correct]
     print(f"WRONG results from: {', '.join(wrong)}" if wrong else "every result is exact")

@@ -494,10 +494,7 @@ def _io_main(args: argparse.Namespace) -> int:
         print(f"python -m helpers.bench io: {exc}", file=sys.stderr)
         return 1
     print(format_io_table(results))
-    if conditions.contention is not None:
-        print(
-            f"threads of other programs waiting for a CPU, on average: {conditions.contention:.2f}"
-        )
+    print(f"other programs kept {conditions.other_cpus:.2f} CPUs busy on average")
     print(conditions.warning() or "the machine was not busy during the run")
     wrong = [r.run.label for r in results if not r.correct]
     print(f"WRONG bodies from: {', '.join(wrong)}" if wrong else "every body is right")

@@ -79,7 +79,7 @@ def result_row(strategy: str, timing: Timing, correct: bool, **details: Any) -> 
     }
 
 
-BUSY_CONTENTION = 0.5  # other programs' threads waiting for a CPU, on average, that make it busy
+BUSY_OTHER_CPUS = 0.5  # CPUs other programs kept busy, on average, that make the machine busy
 
 
 def load_average() -> list[float] | None:
@@ -88,19 +88,20 @@ def load_average() -> list[float] | None:
 
 
 def busy_reason(
-    load_at_start: Sequence[float] | None, contention: float | None, cpus: int
+    load_at_start: Sequence[float] | None, other_cpus: float | None, cpus: int
 ) -> str | None:
     """Why the machine counts as busy during a run, or None if nothing says it was.
 
-    Busy: other programs' threads waited for a CPU, BUSY_CONTENTION or more on average
-    (`Contention.excess`, Linux only), or the 1-minute load average at the start exceeded the
-    CPU count (the machine was already full before the benchmark added its own work).
+    Busy: other programs kept BUSY_OTHER_CPUS or more CPUs busy on average (`OtherCpus`: the
+    machine's CPU time less the benchmark's own, its workers and server included), or the
+    1-minute load average at the start exceeded the CPU count (the machine was already full
+    before the benchmark added its own work).
     """
     reasons = []
-    if contention is not None and contention >= BUSY_CONTENTION:
+    if other_cpus is not None and other_cpus >= BUSY_OTHER_CPUS:
         reasons.append(
-            f"other programs' threads waited for a CPU, {contention:.2f} on average "
-            f"(busy from {BUSY_CONTENTION:g})"
+            f"other programs kept {other_cpus:.2f} CPUs busy on average "
+            f"(busy from {BUSY_OTHER_CPUS:g})"
         )
     if load_at_start is not None and load_at_start[0] > cpus:
         reasons.append(
@@ -110,38 +111,34 @@ def busy_reason(
 
 
 class RunConditions:
-    """The machine's load over a benchmark, for `with`: load averages, contention, busy.
+    """The machine's load over a benchmark, for `with`: load averages, other programs' CPUs, busy.
 
-    With sample=True a `Contention` thread samples the CPUs during the block; pass False where
-    the block forks (a fork must not copy a process that runs threads).
+    `OtherCpus` reads CPU time counters at both ends and runs no thread, so the block may fork.
     """
 
-    def __init__(self, sample: bool = True) -> None:
-        self.sample = sample
+    def __init__(self) -> None:
         self.cpus = os.cpu_count() or 1
         self.load_average: list[float] | None = None
         self.load_average_end: list[float] | None = None
-        self.contention: float | None = None
-        self._sampler: Any = None
+        self.other_cpus: float | None = None
+        self._others: Any = None
 
     def __enter__(self) -> RunConditions:
-        self.load_average = load_average()
-        if self.sample:
-            from helpers.measure.contention import Contention  # psutil: keep pool workers light
+        from helpers.measure.contention import OtherCpus  # psutil: keep pool workers light
 
-            self._sampler = Contention().__enter__()
+        self.load_average = load_average()
+        self._others = OtherCpus().__enter__()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        if self._sampler is not None:
-            self._sampler.__exit__(*exc_info)
-            self.contention = self._sampler.excess
+        self._others.__exit__(*exc_info)
+        self.other_cpus = self._others.cpus
         self.load_average_end = load_average()
 
     @property
     def busy_reason(self) -> str | None:
         """Why the machine was busy during the block, or None."""
-        return busy_reason(self.load_average, self.contention, self.cpus)
+        return busy_reason(self.load_average, self.other_cpus, self.cpus)
 
     def warning(self) -> str | None:
         """The line a benchmark prints when the machine was busy, or None."""
@@ -151,11 +148,11 @@ class RunConditions:
         return f"WARNING: the machine was busy during the run ({reason}): times are inflated"
 
     def as_dict(self) -> dict[str, Any]:
-        """The report's keys: load averages at the start and end, contention, busy and why."""
+        """The report's keys: load averages at the start and end, other CPUs, busy and why."""
         return {
             "load_average": self.load_average,
             "load_average_end": self.load_average_end,
-            "contention": self.contention,
+            "other_cpus": self.other_cpus,
             "busy": self.busy_reason is not None,
             "busy_reason": self.busy_reason,
         }
