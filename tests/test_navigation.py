@@ -77,3 +77,23 @@ def test_the_map_says_which_python_and_machine_made_the_outputs(tmp_path):
     assert course_map.endswith(
         "made with 00, 01: Python 3.13.0, Linux x86_64, 2 CPUs; 02: not recorded."
     )
+
+
+def test_the_index_lists_every_section_but_the_common_ones(tmp_path):
+    make(tmp_path, "00-index.ipynb", "Index")
+    make(tmp_path, "01-first.ipynb", "First")
+    path = tmp_path / "01-first.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells += [
+        nbformat.v4.new_markdown_cell("## Setup"),
+        nbformat.v4.new_markdown_cell("Text\n\n## 1. One thing\n\n### a detail\n\n## 2. Another"),
+        nbformat.v4.new_code_cell("## 3. a comment, not a heading"),
+        nbformat.v4.new_markdown_cell("## Exercises"),
+        nbformat.v4.new_markdown_cell("## Summary"),
+    ]
+    nbformat.write(notebook, path)
+    main(tmp_path, None)
+    main(tmp_path, None)
+    (listed,) = tagged(tmp_path / "00-index.ipynb", "course-contents")
+    assert listed.endswith("**[01 · First](01-first.ipynb)**\n\n- 1\\. One thing\n- 2\\. Another")
+    assert "Contents" not in listed.split("## Contents")[1]  # its own heading is not a section

@@ -3,11 +3,13 @@
 Each notebook keeps its facts in `metadata.course`: title, summary, goals, prerequisites,
 study_minutes, and run_seconds (measured by `make notebooks`). This script renders them into
 cells tagged `course-header` (first cell), `course-nav` (last cell) and, in 00-index,
-`course-map`. Rerunning it replaces those cells instead of adding new ones.
+`course-map`, and the index's contents (tag `course-contents`): every notebook's sections, read
+from its `## ` headings. Rerunning it replaces those cells instead of adding new ones.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +20,8 @@ NOTEBOOKS_DIR = ROOT / "notebooks"
 GUIDE = ROOT / "docs" / "instructor-guide.md"
 INDEX = "00-index.ipynb"
 TIMES_START, TIMES_END = "<!-- running-times:start -->", "<!-- running-times:end -->"
+NOT_LISTED = ("Setup", "Exercises", "Summary", "Clean up")  # sections every notebook has
+GENERATED = ("course-header", "course-nav", "course-map", "course-contents")
 
 
 def course(notebook: nbformat.NotebookNode, path: Path) -> dict:
@@ -92,6 +96,29 @@ def course_map(paths: list[Path], facts: list[dict]) -> str:
     )
 
 
+def sections(notebook: nbformat.NotebookNode) -> list[str]:
+    """The notebook's `## ` headings, in order, less the ones every notebook has."""
+    found = []
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown" or set(GENERATED) & set(cell.metadata.get("tags", [])):
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith("## ") and not line[3:].startswith(NOT_LISTED):
+                found.append(line[3:].strip())
+    return found
+
+
+def contents(paths: list[Path], notebooks: list[nbformat.NotebookNode], facts: list[dict]) -> str:
+    """Markdown list of every notebook's sections, for the index."""
+    parts = ["## Contents\n\nEvery section of every notebook, as its headings read now."]
+    for path, notebook, f in zip(paths, notebooks, facts, strict=True):
+        listed = sections(notebook)
+        if path.name != INDEX and listed:
+            items = [re.sub(r"^(\d+)\. ", r"\1\\. ", s) for s in listed]  # not a nested list
+            parts.append(f"**{link(path, f)}**\n\n" + "\n".join(f"- {s}" for s in items))
+    return "\n\n".join(parts)
+
+
 def provenance(paths: list[Path], facts: list[dict]) -> str:
     """Which Python and machine produced the stored outputs, as recorded by `make notebooks`."""
     made: dict[str, list[str]] = {}
@@ -143,6 +170,7 @@ def main(directory: Path = NOTEBOOKS_DIR, guide: Path | None = GUIDE) -> None:
         put(notebook, "course-nav", footer(i, paths, facts), -1)
         if path.name == INDEX:
             put(notebook, "course-map", course_map(paths, facts), 1)
+            put(notebook, "course-contents", contents(paths, notebooks, facts), 2)
         nbformat.write(notebook, path)
     if guide is not None:
         write_times(guide, times_table(paths, facts))
