@@ -124,7 +124,12 @@ def test_cli_writes_json_with_the_documented_schema(tmp_path):
     assert set(report) == {
         "benchmark", "cpu_count", "python", "load_average", "load_average_end", "other_cpus",
         "busy", "busy_reason", "rounds", "numbers", "start", "start_method", "correct", "results",
+        "command",
     }  # fmt: skip
+    rerun = report["command"].split()
+    assert rerun[:4] == ["python", "-m", "helpers.bench", "cpu"]
+    assert rerun[rerun.index("--start-method") + 1] == "spawn"
+    assert rerun[rerun.index("--numbers") + 1] == str(report["numbers"])
     assert report["benchmark"] == "cpu"
     assert isinstance(report["cpu_count"], int)
     assert report["python"] == platform.python_version()

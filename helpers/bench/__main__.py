@@ -82,6 +82,11 @@ def _cpu_main(args: argparse.Namespace) -> int:
     print(f"WRONG results from: {', '.join(wrong)}" if wrong else "every result is exact")
     if args.json:
         report = cpu_report(results, args.numbers, args.start, start_method, conditions)
+        report["command"] = (
+            f"python -m helpers.bench cpu --numbers {args.numbers} --start {args.start} "
+            f"--workers {args.workers} --start-method {start_method} --repeat {args.repeat}"
+            + "".join(f" --strategy '{name}'" for name in args.strategy or [])
+        )
         args.json.write_text(json.dumps(report, indent=2) + "\n")
     if args.plot:
         from helpers.measure.plots import (

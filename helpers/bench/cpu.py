@@ -314,7 +314,7 @@ def cpu_report(
 
     Each result carries its median, interquartile range and runs, its speed-up over sequential
     (medians) and ideal_speedup, the best it could reach (see ideal_speedup). conditions gives
-    the load averages, contention and whether the machine was busy.
+    the load averages, other programs' CPUs and whether the machine was busy.
     """
     baseline = next((r.timing.median for r in results if r.strategy == "sequential"), None)
     cpus = os.cpu_count() or 1
