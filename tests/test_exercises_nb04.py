@@ -1,12 +1,14 @@
 """The checks of 04-tasks-and-gather pass the solutions the notebook shows and catch mistakes."""
 
 import asyncio
+import contextvars
 from pathlib import Path
 
 import pytest
 from solutions import WrongAnswer, exercises, grade, wrong_answers
 
 from helpers.exercises import NOT_ATTEMPTED, Mistake
+from helpers.lessons.structured import TaskGroup
 from helpers.measure.timeline import Timeline
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04-tasks-and-gather.ipynb"
@@ -19,11 +21,33 @@ def notebook_namespace() -> dict:
         await asyncio.sleep(seconds)
         return name
 
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+    lines: list[str] = []
+
+    def log(message: str) -> None:
+        lines.append(f"[{request_id.get()}] {message}")
+
+    async def respond() -> None:
+        log("received")
+        await asyncio.sleep(0.01)
+        log("answered")
+
+    async def fetch_page(url: str) -> str:
+        await asyncio.sleep(0.01)
+        return f"page {url}"
+
     return {
         "asyncio": asyncio,
+        "contextvars": contextvars,
+        "TaskGroup": TaskGroup,
         "Timeline": Timeline,
         "MIRRORS": {"mirror A": 0.3, "mirror B": 0.1, "mirror C": 0.2},
         "answer": answer,
+        "request_id": request_id,
+        "lines": lines,
+        "log": log,
+        "respond": respond,
+        "fetch_page": fetch_page,
     }
 
 
@@ -126,6 +150,111 @@ async def gather_limited(coroutines, limit):
             says=r"the results came back in the order they finished",
         ),
     },
+    "check_fetch_all": {
+        "gather: the others run on after the error": WrongAnswer(
+            """
+async def fetch_all(urls):
+    return await asyncio.gather(*(fetch_page(url) for url in urls))
+""",
+            says=r"still running for /a, /c when fetch_all raised: cancel the other fetches",
+        ),
+        "return_exceptions: the error returned, not raised": WrongAnswer(
+            """
+async def fetch_all(urls):
+    return await asyncio.gather(*(fetch_page(url) for url in urls), return_exceptions=True)
+""",
+            says=r"/broken failed, yet fetch_all returned \[.*ConnectionError.*\]: let the error",
+        ),
+        "every page waited for, then the first error raised": WrongAnswer(
+            """
+async def fetch_all(urls):
+    pages = await asyncio.gather(*(fetch_page(url) for url in urls), return_exceptions=True)
+    for page in pages:
+        if isinstance(page, Exception):
+            raise page
+    return pages
+""",
+            says=r"/a, /c loaded in full \(0.3 s\) after /broken had failed",
+        ),
+        "one at a time": WrongAnswer(
+            """
+async def fetch_all(urls):
+    return [await fetch_page(url) for url in urls]
+""",
+            says=r"at most 1 fetch ran at a time",
+        ),
+        "pages in the order they finished": WrongAnswer(
+            """
+async def fetch_all(urls):
+    pages = []
+
+    async def fetch_into(url):
+        pages.append(await fetch_page(url))
+
+    async with TaskGroup() as group:
+        for url in urls:
+            group.create_task(fetch_into(url))
+    return pages
+""",
+            says=r"in the order the fetches finished",
+        ),
+    },
+    "check_serve": {
+        "a module global instead of the ContextVar": WrongAnswer(
+            """
+current = "-"
+
+async def serve(request_ids):
+    async def one(rid):
+        global current
+        current = rid
+        await respond()
+
+    await asyncio.gather(*(one(rid) for rid in request_ids))
+""",
+            says=r"respond\(\) logged the caller's id 'caller'",
+        ),
+        "every id set, then the tasks created": WrongAnswer(
+            """
+async def serve(request_ids):
+    for rid in request_ids:
+        request_id.set(rid)
+    await asyncio.gather(*(respond() for _ in request_ids))
+""",
+            says=r"logged \[\['req-3'\], \['req-3'\], \['req-3'\]\], not one each",
+        ),
+        "the id set after the tasks were created": WrongAnswer(
+            """
+async def serve(request_ids):
+    tasks = [asyncio.create_task(respond()) for _ in request_ids]
+    for rid in request_ids:
+        request_id.set(rid)
+    await asyncio.gather(*tasks)
+""",
+            says=r"logged the caller's id 'caller'.*a task copies the context when it is created",
+        ),
+        "one request at a time": WrongAnswer(
+            """
+async def serve(request_ids):
+    for rid in request_ids:
+        token = request_id.set(rid)
+        await respond()
+        request_id.reset(token)
+""",
+            says=r"respond\(\) ran 1 at a time",
+        ),
+        "set before create_task, never reset": WrongAnswer(
+            """
+async def serve(request_ids):
+    tasks = []
+    for rid in request_ids:
+        request_id.set(rid)
+        tasks.append(asyncio.create_task(respond()))
+    await asyncio.gather(*tasks)
+""",
+            says=r"after serve, the caller's request_id is 'req-3', not 'caller'",
+        ),
+    },
 }
 
 
@@ -155,3 +284,36 @@ def test_fastest_check_restores_answer():
     with pytest.raises(Mistake):
         grade(NOTEBOOK, "check_fastest", code, namespace)
     assert namespace["answer"] is original
+
+
+def test_fetch_all_check_restores_fetch_page():
+    namespace = notebook_namespace()
+    original = namespace["fetch_page"]
+    code = WRONG_ANSWERS["check_fetch_all"]["one at a time"].code
+    with pytest.raises(Mistake):
+        grade(NOTEBOOK, "check_fetch_all", code, namespace)
+    assert namespace["fetch_page"] is original
+
+
+def test_serve_check_restores_respond_and_the_id():
+    namespace = notebook_namespace()
+    original = namespace["respond"]
+    code = WRONG_ANSWERS["check_serve"]["set before create_task, never reset"].code
+    with pytest.raises(Mistake):
+        grade(NOTEBOOK, "check_serve", code, namespace)
+    assert namespace["respond"] is original
+    assert namespace["request_id"].get() == "-"
+
+
+def test_serve_check_accepts_setting_before_create_task_with_a_reset(capsys):
+    code = """
+async def serve(request_ids):
+    tasks = []
+    for rid in request_ids:
+        token = request_id.set(rid)
+        tasks.append(asyncio.create_task(respond()))
+        request_id.reset(token)
+    await asyncio.gather(*tasks)
+"""
+    assert grade(NOTEBOOK, "check_serve", code, notebook_namespace()) is True
+    assert capsys.readouterr().out.startswith("✓")
