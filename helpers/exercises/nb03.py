@@ -1,8 +1,9 @@
-"""Self-checks for 03-event-loop: a toy-loop countdown, a sleep on a Future, an unblocked lookup."""
+"""Self-checks for 03-event-loop: a toy-loop countdown, a Future sleep, thread-to-loop calls."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import threading
 from collections.abc import Generator
@@ -177,3 +178,67 @@ async def check_lookup(namespace: dict[str, Any]) -> bool:
         f"lookup answered off the loop's thread; a {NAP_S} s nap beside it "
         f"took {timeline.duration('nap'):.2f} s"
     )
+
+
+async def check_fetch_from_thread(namespace: dict[str, Any]) -> bool:
+    """03-event-loop, exercise 4: a worker thread runs fetch_page on the running loop and waits."""
+    fetch_from_thread = answer(namespace, "fetch_from_thread", "fetch_from_thread(loop, name)")
+    if fetch_from_thread is None:
+        return False
+    if inspect.iscoroutinefunction(fetch_from_thread):
+        raise Mistake(
+            "fetch_from_thread is an `async def`: a worker thread cannot await it. Make it a "
+            "plain function that hands the coroutine to the loop and waits for the result"
+        )
+    fetch_page = namespace["fetch_page"]
+    loop = asyncio.get_running_loop()
+    ran_on: list[asyncio.AbstractEventLoop] = []
+    made: list[Any] = []
+
+    async def watched(name: str) -> str:
+        ran_on.append(asyncio.get_running_loop())
+        return await fetch_page(name)
+
+    def watched_fetch_page(name: str) -> Any:
+        coroutine = watched(name)
+        made.append(coroutine)
+        return coroutine
+
+    namespace["fetch_page"] = watched_fetch_page  # the answer looks it up when it calls it
+    try:
+        value = await asyncio.to_thread(fetch_from_thread, loop, "index")
+    except Exception as error:
+        raise Mistake(
+            f"fetch_from_thread raised {type(error).__name__}: {error}. In a worker thread no "
+            "loop runs, and the program's loop is busy: hand the coroutine to it with "
+            "asyncio.run_coroutine_threadsafe(coroutine, loop)"
+        ) from None
+    finally:
+        namespace["fetch_page"] = fetch_page
+        for coroutine in made:
+            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+                coroutine.close()  # never started: close it, so it does not warn
+    if isinstance(value, concurrent.futures.Future):
+        await asyncio.wrap_future(value)
+        raise Mistake(
+            "fetch_from_thread returned a concurrent.futures.Future, not the page: wait for "
+            "it in the thread with `.result()`"
+        )
+    if isinstance(value, asyncio.Future):
+        await value
+        raise Mistake(
+            "fetch_from_thread returned an asyncio Task: loop.create_task is not thread-safe "
+            "(it may not run until something wakes the loop), and the thread cannot wait for "
+            "a Task. Use asyncio.run_coroutine_threadsafe(coroutine, loop).result()"
+        )
+    if ran_on and ran_on[0] is not loop:
+        raise Mistake(
+            "fetch_page ran on a new loop of its own (asyncio.run in the worker thread?), not "
+            "on the program's loop, where its session, locks and queues live. Hand it to that "
+            "loop: asyncio.run_coroutine_threadsafe(coroutine, loop)"
+        )
+    if not ran_on:
+        raise Mistake("fetch_from_thread never ran fetch_page(name): return its page")
+    if value != "<html>index</html>":
+        raise Mistake(f"fetch_from_thread(loop, 'index') returned {value!r}, not the page")
+    return passed("the worker thread ran fetch_page on the program's loop and got the page back")
