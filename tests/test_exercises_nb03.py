@@ -1,6 +1,7 @@
 """The checks of 03-event-loop pass the solutions the notebook shows and catch named mistakes."""
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +22,13 @@ def notebook_namespace() -> dict:
         time.sleep(0.3)
         return key.upper()
 
+    def save_parts_until(parts: int, saved: list[int], stop: threading.Event) -> None:
+        for part in range(1, parts + 1):
+            if stop.is_set():
+                return
+            time.sleep(0.02)
+            saved.append(part)
+
     async def fetch_page(name: str) -> str:
         await asyncio.sleep(0.02)
         return f"<html>{name}</html>"
@@ -34,6 +42,8 @@ def notebook_namespace() -> dict:
         "Timeline": Timeline,
         "slow_lookup": slow_lookup,
         "fetch_page": fetch_page,
+        "save_parts_until": save_parts_until,
+        "threading": threading,
     }
 
 
@@ -165,7 +175,7 @@ def fetch_from_thread(loop, name):
 def fetch_from_thread(loop, name):
     return asyncio.run_coroutine_threadsafe(fetch_page(name), loop)
 """,
-            says=r"returned a concurrent.futures.Future, not the page: wait for it .* `.result\(\)`",
+            says=r"returned a concurrent.futures.Future, not the page: wait for it",
         ),
         "loop.create_task from the thread": WrongAnswer(
             """
@@ -180,6 +190,42 @@ async def fetch_from_thread(loop, name):
     return await fetch_page(name)
 """,
             says=r"fetch_from_thread is an `async def`: a worker thread cannot await it",
+        ),
+    },
+    "check_save_stoppable": {
+        "the thread not told to stop": WrongAnswer(
+            """
+async def save_stoppable(parts, saved):
+    await asyncio.to_thread(save_parts_until, parts, saved, threading.Event())
+""",
+            says=r"the thread saved \d+ more parts after the task was cancelled: cancelling",
+        ),
+        "the cancellation swallowed": WrongAnswer(
+            """
+async def save_stoppable(parts, saved):
+    stop = threading.Event()
+    try:
+        await asyncio.to_thread(save_parts_until, parts, saved, stop)
+    except asyncio.CancelledError:
+        stop.set()
+""",
+            says=r"stopped its thread but swallowed the CancelledError",
+        ),
+        "called on the loop's thread": WrongAnswer(
+            """
+async def save_stoppable(parts, saved):
+    save_parts_until(parts, saved, threading.Event())
+""",
+            says=r"save_parts_until ran on the loop's thread and blocked it",
+        ),
+        "the Event set only after the thread ends": WrongAnswer(
+            """
+async def save_stoppable(parts, saved):
+    stop = threading.Event()
+    await asyncio.to_thread(save_parts_until, parts, saved, stop)
+    stop.set()
+""",
+            says=r"the thread saved \d+ more parts after the task was cancelled",
         ),
     },
 }

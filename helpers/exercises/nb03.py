@@ -1,4 +1,4 @@
-"""Self-checks for 03-event-loop: a toy-loop countdown, a Future sleep, thread-to-loop calls."""
+"""Self-checks for 03-event-loop: a toy-loop countdown, a Future sleep, threads and the loop."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ COUNTDOWN_STEP_S = 0.05
 TAKING_TURNS = ["a 3", "b 3", "a 2", "b 2", "a 1", "b 1"]
 FUTURE_SLEEP_S = 0.1
 NAP_S = 0.05  # the nap that runs beside lookup
+SAVE_PARTS = 20  # parts save_stoppable is asked to save, 0.02 s each
 
 
 def _watched(body: Any, requests: list[Any]) -> Generator[Any, None, Any]:
@@ -242,3 +243,66 @@ async def check_fetch_from_thread(namespace: dict[str, Any]) -> bool:
     if value != "<html>index</html>":
         raise Mistake(f"fetch_from_thread(loop, 'index') returned {value!r}, not the page")
     return passed("the worker thread ran fetch_page on the program's loop and got the page back")
+
+
+async def check_save_stoppable(namespace: dict[str, Any]) -> bool:
+    """03-event-loop, exercise 5: a cancel stops the thread, and the task stays cancelled."""
+    save_stoppable = answer(namespace, "save_stoppable", "async def save_stoppable(parts, saved)")
+    if save_stoppable is None:
+        return False
+    if not inspect.iscoroutinefunction(save_stoppable):
+        raise Mistake("save_stoppable is a plain function: define it with `async def`")
+    save_parts_until = namespace["save_parts_until"]
+    loop_thread = threading.get_ident()
+    calls: list[int] = []  # the thread each call ran in
+    ended = threading.Event()
+
+    def watched(parts: int, saved: list[int], stop: threading.Event) -> None:
+        calls.append(threading.get_ident())
+        try:
+            save_parts_until(parts, saved, stop)
+        finally:
+            ended.set()
+
+    namespace["save_parts_until"] = watched  # the answer looks it up when it calls it
+    saved: list[int] = []
+    try:
+        task = asyncio.create_task(save_stoppable(SAVE_PARTS, saved))
+        for _ in range(200):  # until the first part is saved, or the task ends: about 2 s
+            if saved or task.done():
+                break
+            await asyncio.sleep(0.01)
+        if task.done():
+            if not task.cancelled():
+                task.exception()  # retrieved, so that an error is not reported again
+            raise Mistake(
+                f"save_stoppable ended before it was cancelled, with {len(saved)} parts saved: "
+                + (
+                    "save_parts_until ran on the loop's thread and blocked it. Run it with "
+                    "`await asyncio.to_thread(save_parts_until, parts, saved, stop)`"
+                    if loop_thread in calls
+                    else "it should save until it is cancelled"
+                )
+            )
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        at_cancel = len(saved)
+        if calls:
+            await asyncio.to_thread(ended.wait, 10)
+    finally:
+        namespace["save_parts_until"] = save_parts_until
+    if not calls:
+        raise Mistake("save_stoppable never called save_parts_until(parts, saved, stop)")
+    after = len(saved) - at_cancel
+    if after > 1:
+        raise Mistake(
+            f"the thread saved {after} more parts after the task was cancelled: cancelling the "
+            "await does not stop the thread. Set the stop Event when the task is cancelled"
+        )
+    if not task.cancelled():
+        raise Mistake(
+            "save_stoppable stopped its thread but swallowed the CancelledError: the task "
+            "finished normally, so whoever cancelled it thinks the save completed. Re-raise "
+            "it (`raise`), or set the Event in `finally:`"
+        )
+    return passed(f"cancelled after {at_cancel} part(s), the thread saved {after} more and stopped")
