@@ -6,14 +6,14 @@ from helpers.measure.timeline import Timeline
 
 def test_an_unsafe_set_result_waits_for_something_else_to_wake_the_loop():
     timeline = Timeline()
-    unsafe = wake_from_thread(False, timeline, set_after=0.01, other_event_after=0.1)
-    assert unsafe.set_at >= 0.01
+    unsafe = wake_from_thread(False, timeline, set_after=0.05, other_event_after=0.15)
+    assert unsafe.set_at >= 0.05
     assert unsafe.resumed_at >= unsafe.other_event_at, "nothing woke the loop before the timer"
     assert {record.state for record in timeline.records} == {"running", "waiting", "ready"}
 
 
 def test_call_soon_threadsafe_wakes_the_loop_at_once():
-    safe = wake_from_thread(True, set_after=0.01, other_event_after=0.5)
+    safe = wake_from_thread(True, set_after=0.05, other_event_after=0.5)
     assert safe.resumed_at < safe.other_event_at
     assert safe.delay >= 0
 

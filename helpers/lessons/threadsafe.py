@@ -39,8 +39,8 @@ def wake_from_thread(
     safe: bool,
     timeline: Timeline | None = None,
     *,
-    set_after: float = 0.03,
-    other_event_after: float = 0.2,
+    set_after: float = 0.05,
+    other_event_after: float = 0.25,
 ) -> Wakeup:
     """Fill a Future from a worker thread, safely or not; when did its awaiting task resume?"""
     how = "loop.call_soon_threadsafe(future.set_result, ...)" if safe else "future.set_result(...)"
