@@ -111,6 +111,48 @@ def run_elsewhere(coroutine):
             says=r"returned None, not the coroutine's result \(42\): wait for the other thread",
         ),
     },
+    "check_main_saves": {
+        "the save after the await": WrongAnswer(
+            """
+async def main(log):
+    log.append("started")
+    await asyncio.sleep(10)
+    log.append("saved")
+""",
+            says=r"the log is \['started'\]: nothing was saved. The CancelledError is raised at",
+        ),
+        "except Exception misses the cancellation": WrongAnswer(
+            """
+async def main(log):
+    log.append("started")
+    try:
+        await asyncio.sleep(10)
+    except Exception:
+        log.append("saved")
+        raise
+""",
+            says=r"it is not an Exception \(a BaseException\), so `except Exception` misses it",
+        ),
+        "the cancellation swallowed": WrongAnswer(
+            """
+async def main(log):
+    log.append("started")
+    try:
+        await asyncio.sleep(10)
+    except asyncio.CancelledError:
+        log.append("saved")
+""",
+            says=r"swallowed the CancelledError and returned: on Python 3.11\+ asyncio.run would",
+        ),
+        "no work to cancel": WrongAnswer(
+            """
+async def main(log):
+    log.append("started")
+    log.append("saved")
+""",
+            says=r"main ended before Ctrl-C came, with log \['started', 'saved'\]: it should work",
+        ),
+    },
 }
 
 

@@ -1,6 +1,7 @@
 """The checks of 03-event-loop pass the solutions the notebook shows and catch named mistakes."""
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +22,17 @@ def notebook_namespace() -> dict:
         time.sleep(0.3)
         return key.upper()
 
+    def save_parts_until(parts: int, saved: list[int], stop: threading.Event) -> None:
+        for part in range(1, parts + 1):
+            if stop.is_set():
+                return
+            time.sleep(0.02)
+            saved.append(part)
+
+    async def fetch_page(name: str) -> str:
+        await asyncio.sleep(0.02)
+        return f"<html>{name}</html>"
+
     return {
         "asyncio": asyncio,
         "time": time,
@@ -29,6 +41,9 @@ def notebook_namespace() -> dict:
         "ToyLoop": ToyLoop,
         "Timeline": Timeline,
         "slow_lookup": slow_lookup,
+        "fetch_page": fetch_page,
+        "save_parts_until": save_parts_until,
+        "threading": threading,
     }
 
 
@@ -140,6 +155,79 @@ async def lookup(key):
             says=r"lookup returned <coroutine object to_thread .*>, not the answer: await it",
         ),
     },
+    "check_fetch_from_thread": {
+        "asyncio.run in the worker thread": WrongAnswer(
+            """
+def fetch_from_thread(loop, name):
+    return asyncio.run(fetch_page(name))
+""",
+            says=r"fetch_page ran on a new loop of its own \(asyncio.run in the worker thread\?\)",
+        ),
+        "run_until_complete on the running loop": WrongAnswer(
+            """
+def fetch_from_thread(loop, name):
+    return loop.run_until_complete(fetch_page(name))
+""",
+            says=r"raised RuntimeError: This event loop is already running\. In a worker thread",
+        ),
+        "the concurrent Future returned": WrongAnswer(
+            """
+def fetch_from_thread(loop, name):
+    return asyncio.run_coroutine_threadsafe(fetch_page(name), loop)
+""",
+            says=r"returned a concurrent.futures.Future, not the page: wait for it",
+        ),
+        "loop.create_task from the thread": WrongAnswer(
+            """
+def fetch_from_thread(loop, name):
+    return loop.create_task(fetch_page(name))
+""",
+            says=r"returned an asyncio Task: loop.create_task is not thread-safe",
+        ),
+        "an async def that the thread cannot await": WrongAnswer(
+            """
+async def fetch_from_thread(loop, name):
+    return await fetch_page(name)
+""",
+            says=r"fetch_from_thread is an `async def`: a worker thread cannot await it",
+        ),
+    },
+    "check_save_stoppable": {
+        "the thread not told to stop": WrongAnswer(
+            """
+async def save_stoppable(parts, saved):
+    await asyncio.to_thread(save_parts_until, parts, saved, threading.Event())
+""",
+            says=r"the thread saved \d+ more parts after the task was cancelled: cancelling",
+        ),
+        "the cancellation swallowed": WrongAnswer(
+            """
+async def save_stoppable(parts, saved):
+    stop = threading.Event()
+    try:
+        await asyncio.to_thread(save_parts_until, parts, saved, stop)
+    except asyncio.CancelledError:
+        stop.set()
+""",
+            says=r"stopped its thread but swallowed the CancelledError",
+        ),
+        "called on the loop's thread": WrongAnswer(
+            """
+async def save_stoppable(parts, saved):
+    save_parts_until(parts, saved, threading.Event())
+""",
+            says=r"save_parts_until ran on the loop's thread and blocked it",
+        ),
+        "the Event set only after the thread ends": WrongAnswer(
+            """
+async def save_stoppable(parts, saved):
+    stop = threading.Event()
+    await asyncio.to_thread(save_parts_until, parts, saved, stop)
+    stop.set()
+""",
+            says=r"the thread saved \d+ more parts after the task was cancelled",
+        ),
+    },
 }
 
 
@@ -169,3 +257,12 @@ def test_lookup_check_restores_slow_lookup():
     with pytest.raises(Mistake):
         grade(NOTEBOOK, "check_lookup", code, namespace)
     assert namespace["slow_lookup"] is original
+
+
+def test_fetch_check_restores_fetch_page():
+    namespace = notebook_namespace()
+    original = namespace["fetch_page"]
+    code = WRONG_ANSWERS["check_fetch_from_thread"]["asyncio.run in the worker thread"].code
+    with pytest.raises(Mistake):
+        grade(NOTEBOOK, "check_fetch_from_thread", code, namespace)
+    assert namespace["fetch_page"] is original

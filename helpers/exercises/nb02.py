@@ -1,8 +1,9 @@
-"""Self-checks for 02-coroutines: awaiting every step; a coroutine's result in a plain function."""
+"""Self-checks for 02-coroutines: awaiting every step; a result in a plain function; Ctrl-C."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import inspect
 import warnings
@@ -82,3 +83,44 @@ async def check_run_elsewhere(namespace: dict[str, Any]) -> bool:
             "(restart the kernel to undo it)"
         )
     return passed("run_elsewhere ran the coroutine on its own loop in another thread")
+
+
+async def check_main_saves(namespace: dict[str, Any]) -> bool:
+    """02-coroutines, exercise 3: main saves when Ctrl-C cancels it, and stays cancelled."""
+    main = answer(namespace, "main", "async def main(log)")
+    if main is None:
+        return False
+    if not inspect.iscoroutinefunction(main):
+        raise Mistake("main is a plain function: define it with `async def`")
+    log: list[str] = []
+    task = asyncio.create_task(main(log))
+    for _ in range(100):  # until it has started, or ended: at most about a second
+        if log or task.done():
+            break
+        await asyncio.sleep(0.01)
+    if task.done():
+        outcome = "was cancelled" if task.cancelled() else "ended"
+        if not task.cancelled():
+            task.exception()  # retrieved, so that an error is not reported again
+        raise Mistake(
+            f"main {outcome} before Ctrl-C came, with log {log}: it should work until "
+            "cancelled, `await asyncio.sleep(10)` standing for the work"
+        )
+    task.cancel()  # what asyncio.run does to the main task on Ctrl-C (Python 3.11+)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    if "saved" not in log:
+        raise Mistake(
+            f"after the cancellation the log is {log}: nothing was saved. The CancelledError "
+            "is raised at the `await`, so the lines after it never run, and it is not an "
+            "Exception (a BaseException), so `except Exception` misses it. Save in `finally:`"
+        )
+    if not task.cancelled():
+        raise Mistake(
+            f"main saved ({log}) but swallowed the CancelledError and returned: on Python 3.11+ "
+            "asyncio.run would then return as if the work were done, and Ctrl-C would not stop the "
+            "program. Let it propagate: `finally:`, or `raise` after saving"
+        )
+    if log != ["started", "saved"]:
+        raise Mistake(f"the log is {log}, not ['started', 'saved']: append each once, in order")
+    return passed(f"main logged {log} and stayed cancelled, so asyncio.run stops the program")

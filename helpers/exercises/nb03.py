@@ -1,8 +1,9 @@
-"""Self-checks for 03-event-loop: a toy-loop countdown, a sleep on a Future, an unblocked lookup."""
+"""Self-checks for 03-event-loop: a toy-loop countdown, a Future sleep, threads and the loop."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 import threading
 from collections.abc import Generator
@@ -16,6 +17,7 @@ COUNTDOWN_STEP_S = 0.05
 TAKING_TURNS = ["a 3", "b 3", "a 2", "b 2", "a 1", "b 1"]
 FUTURE_SLEEP_S = 0.1
 NAP_S = 0.05  # the nap that runs beside lookup
+SAVE_PARTS = 20  # parts save_stoppable is asked to save, 0.02 s each
 
 
 def _watched(body: Any, requests: list[Any]) -> Generator[Any, None, Any]:
@@ -177,3 +179,130 @@ async def check_lookup(namespace: dict[str, Any]) -> bool:
         f"lookup answered off the loop's thread; a {NAP_S} s nap beside it "
         f"took {timeline.duration('nap'):.2f} s"
     )
+
+
+async def check_fetch_from_thread(namespace: dict[str, Any]) -> bool:
+    """03-event-loop, exercise 4: a worker thread runs fetch_page on the running loop and waits."""
+    fetch_from_thread = answer(namespace, "fetch_from_thread", "fetch_from_thread(loop, name)")
+    if fetch_from_thread is None:
+        return False
+    if inspect.iscoroutinefunction(fetch_from_thread):
+        raise Mistake(
+            "fetch_from_thread is an `async def`: a worker thread cannot await it. Make it a "
+            "plain function that hands the coroutine to the loop and waits for the result"
+        )
+    fetch_page = namespace["fetch_page"]
+    loop = asyncio.get_running_loop()
+    ran_on: list[asyncio.AbstractEventLoop] = []
+    made: list[Any] = []
+
+    async def watched(name: str) -> str:
+        ran_on.append(asyncio.get_running_loop())
+        return await fetch_page(name)
+
+    def watched_fetch_page(name: str) -> Any:
+        coroutine = watched(name)
+        made.append(coroutine)
+        return coroutine
+
+    namespace["fetch_page"] = watched_fetch_page  # the answer looks it up when it calls it
+    try:
+        value = await asyncio.to_thread(fetch_from_thread, loop, "index")
+    except Exception as error:
+        raise Mistake(
+            f"fetch_from_thread raised {type(error).__name__}: {error}. In a worker thread no "
+            "loop runs, and the program's loop is busy: hand the coroutine to it with "
+            "asyncio.run_coroutine_threadsafe(coroutine, loop)"
+        ) from None
+    finally:
+        namespace["fetch_page"] = fetch_page
+        for coroutine in made:
+            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+                coroutine.close()  # never started: close it, so it does not warn
+    if isinstance(value, concurrent.futures.Future):
+        await asyncio.wrap_future(value)
+        raise Mistake(
+            "fetch_from_thread returned a concurrent.futures.Future, not the page: wait for "
+            "it in the thread with `.result()`"
+        )
+    if isinstance(value, asyncio.Future):
+        await value
+        raise Mistake(
+            "fetch_from_thread returned an asyncio Task: loop.create_task is not thread-safe "
+            "(it may not run until something wakes the loop), and the thread cannot wait for "
+            "a Task. Use asyncio.run_coroutine_threadsafe(coroutine, loop).result()"
+        )
+    if ran_on and ran_on[0] is not loop:
+        raise Mistake(
+            "fetch_page ran on a new loop of its own (asyncio.run in the worker thread?), not "
+            "on the program's loop, where its session, locks and queues live. Hand it to that "
+            "loop: asyncio.run_coroutine_threadsafe(coroutine, loop)"
+        )
+    if not ran_on:
+        raise Mistake("fetch_from_thread never ran fetch_page(name): return its page")
+    if value != "<html>index</html>":
+        raise Mistake(f"fetch_from_thread(loop, 'index') returned {value!r}, not the page")
+    return passed("the worker thread ran fetch_page on the program's loop and got the page back")
+
+
+async def check_save_stoppable(namespace: dict[str, Any]) -> bool:
+    """03-event-loop, exercise 5: a cancel stops the thread, and the task stays cancelled."""
+    save_stoppable = answer(namespace, "save_stoppable", "async def save_stoppable(parts, saved)")
+    if save_stoppable is None:
+        return False
+    if not inspect.iscoroutinefunction(save_stoppable):
+        raise Mistake("save_stoppable is a plain function: define it with `async def`")
+    save_parts_until = namespace["save_parts_until"]
+    loop_thread = threading.get_ident()
+    calls: list[int] = []  # the thread each call ran in
+    ended = threading.Event()
+
+    def watched(parts: int, saved: list[int], stop: threading.Event) -> None:
+        calls.append(threading.get_ident())
+        try:
+            save_parts_until(parts, saved, stop)
+        finally:
+            ended.set()
+
+    namespace["save_parts_until"] = watched  # the answer looks it up when it calls it
+    saved: list[int] = []
+    try:
+        task = asyncio.create_task(save_stoppable(SAVE_PARTS, saved))
+        for _ in range(200):  # until the first part is saved, or the task ends: about 2 s
+            if saved or task.done():
+                break
+            await asyncio.sleep(0.01)
+        if task.done():
+            if not task.cancelled():
+                task.exception()  # retrieved, so that an error is not reported again
+            raise Mistake(
+                f"save_stoppable ended before it was cancelled, with {len(saved)} parts saved: "
+                + (
+                    "save_parts_until ran on the loop's thread and blocked it. Run it with "
+                    "`await asyncio.to_thread(save_parts_until, parts, saved, stop)`"
+                    if loop_thread in calls
+                    else "it should save until it is cancelled"
+                )
+            )
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        at_cancel = len(saved)
+        if calls:
+            await asyncio.to_thread(ended.wait, 10)
+    finally:
+        namespace["save_parts_until"] = save_parts_until
+    if not calls:
+        raise Mistake("save_stoppable never called save_parts_until(parts, saved, stop)")
+    after = len(saved) - at_cancel
+    if after > 1:
+        raise Mistake(
+            f"the thread saved {after} more parts after the task was cancelled: cancelling the "
+            "await does not stop the thread. Set the stop Event when the task is cancelled"
+        )
+    if not task.cancelled():
+        raise Mistake(
+            "save_stoppable stopped its thread but swallowed the CancelledError: the task "
+            "finished normally, so whoever cancelled it thinks the save completed. Re-raise "
+            "it (`raise`), or set the Event in `finally:`"
+        )
+    return passed(f"cancelled after {at_cancel} part(s), the thread saved {after} more and stopped")
