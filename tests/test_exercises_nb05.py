@@ -1,6 +1,7 @@
 """The checks of 05-aiohttp pass the solutions the notebook shows and catch named mistakes."""
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import aiohttp
@@ -20,7 +21,7 @@ def notebook_namespace() -> dict:
             response.raise_for_status()
             return await response.text()
 
-    return {"asyncio": asyncio, "aiohttp": aiohttp, "fetch": fetch}
+    return {"asyncio": asyncio, "aiohttp": aiohttp, "contextlib": contextlib, "fetch": fetch}
 
 
 WRONG_ANSWERS = {
@@ -108,6 +109,147 @@ async def fetch_politely(session, urls, at_once):
     return [await body for body in asyncio.as_completed([one(url) for url in urls])]
 """,
             says=r"return every body in the order of the URLs \(gather keeps it; as_completed",
+        ),
+    },
+    "check_get_when_allowed": {
+        "raise_for_status before looking for 429": WrongAnswer(
+            """
+async def get_when_allowed(session, url, sleep):
+    for _ in range(4):
+        async with session.get(url) as response:
+            response.raise_for_status()
+            if response.status != 429:
+                return await response.text()
+            wait = float(response.headers["Retry-After"])
+        await sleep(wait)
+""",
+            says=r"a 429 raised an error: raise_for_status\(\) before looking at the status",
+        ),
+        "its own backoff, ignoring the header": WrongAnswer(
+            """
+async def get_when_allowed(session, url, sleep):
+    for attempt in range(4):
+        async with session.get(url) as response:
+            if response.status != 429:
+                response.raise_for_status()
+                return await response.text()
+        await sleep(0.01 * 2**attempt)
+    raise RuntimeError("still refused")
+""",
+            says=r"refused 12 requests for 3 URLs: you retried after waiting \[0\.01, 0\.02, "
+            r"0\.04, 0\.08\] s, sooner than the Retry-After: 1",
+        ),
+        "Retry-After read as milliseconds": WrongAnswer(
+            """
+async def get_when_allowed(session, url, sleep):
+    for _ in range(4):
+        async with session.get(url) as response:
+            if response.status != 429:
+                response.raise_for_status()
+                return await response.text()
+            wait = int(response.headers["Retry-After"]) / 1000
+        await sleep(wait)
+    raise RuntimeError("still refused")
+""",
+            says=r"you retried after waiting \[0\.001\] s, sooner than the Retry-After: 1",
+        ),
+        "asyncio.sleep instead of the sleep it was given": WrongAnswer(
+            """
+async def get_when_allowed(session, url, sleep):
+    for _ in range(4):
+        async with session.get(url) as response:
+            if response.status != 429:
+                response.raise_for_status()
+                return await response.text()
+            wait = float(response.headers["Retry-After"])
+        await asyncio.sleep(wait)
+""",
+            says=r"the sleep you were given was called with \[\], not once per URL",
+        ),
+    },
+    "check_head": {
+        "the whole body read, then sliced": WrongAnswer(
+            """
+async def read_chunks(session, url, size):
+    async with session.get(url) as response:
+        async for chunk in response.content.iter_chunked(size):
+            yield chunk
+
+
+async def head(session, url, n):
+    async with session.get(url) as response:
+        return (await response.read())[:n]
+""",
+            says=r"head took \d+ MiB to return 100,000 bytes of a 32 MiB body: it read the whole",
+        ),
+        "every chunk collected, then sliced": WrongAnswer(
+            """
+async def read_chunks(session, url, size):
+    async with session.get(url) as response:
+        async for chunk in response.content.iter_chunked(size):
+            yield chunk
+
+
+async def head(session, url, n):
+    return b"".join([chunk async for chunk in read_chunks(session, url, 2**16)])[:n]
+""",
+            says=r"head took \d+ MiB .* it read the whole body",
+        ),
+        "break without closing the generator": WrongAnswer(
+            """
+async def read_chunks(session, url, size):
+    async with session.get(url) as response:
+        async for chunk in response.content.iter_chunked(size):
+            yield chunk
+
+
+_opened = []
+
+
+async def head(session, url, n):
+    parts, have = [], 0
+    chunks = read_chunks(session, url, 2**16)
+    _opened.append(chunks)  # kept, as a caller's variable or a traceback would keep it
+    async for chunk in chunks:
+        parts.append(chunk)
+        have += len(chunk)
+        if have >= n:
+            break
+    return b"".join(parts)[:n]
+""",
+            says=r"the session's only connection was still held: the generator is suspended",
+        ),
+        "the chunk size ignored": WrongAnswer(
+            """
+async def read_chunks(session, url, size):
+    async with session.get(url) as response:
+        async for chunk in response.content.iter_any():
+            yield chunk
+
+
+async def head(session, url, n):
+    parts, have = [], 0
+    async with contextlib.aclosing(read_chunks(session, url, 2**16)) as chunks:
+        async for chunk in chunks:
+            parts.append(chunk)
+            have += len(chunk)
+            if have >= n:
+                break
+    return b"".join(parts)[:n]
+""",
+            says=r"read_chunks\(session, url, 1000\) yielded \d+ chunks, 32,768 bytes, the largest",
+        ),
+        "a list, not an async generator": WrongAnswer(
+            """
+async def read_chunks(session, url, size):
+    async with session.get(url) as response:
+        return [chunk async for chunk in response.content.iter_chunked(size)]
+
+
+async def head(session, url, n):
+    return b"".join(await read_chunks(session, url, 2**16))[:n]
+""",
+            says=r"read_chunks is not an async generator",
         ),
     },
 }

@@ -279,3 +279,46 @@ def test_cli_bad_site_pages():
     result = subprocess.run([*CLI, "--pages", "0"], capture_output=True, timeout=10)
     assert result.returncode == 2
     assert b"pages" in result.stderr
+
+
+# Rate limiting: 429 with Retry-After (05-aiohttp)
+
+
+def test_retry_after_refuses_each_url_until_its_wait_has_passed():
+    with SlowServer(retry_after=1) as server:
+        first = urllib.request.Request(f"{server.url}/json/3")
+        try:
+            _OPENER.open(first, timeout=10)
+            pytest.fail("the first request of a URL is answered 429")
+        except urllib.error.HTTPError as error:
+            with error:
+                assert (error.code, error.headers["Retry-After"]) == (429, "1")
+                assert b"retry after 1 s" in error.read()
+        assert get(f"{server.url}/json/3")[0] == 429, "too soon: refused again"
+        assert get(f"{server.url}/json/4")[0] == 429, "each URL has its own first refusal"
+        time.sleep(1.05)  # a lower bound: sleep never returns early
+        late = get(f"{server.url}/json/3")
+        assert get(f"{server.url}/json/3") == late, "once served, a URL stays served"
+        stats = json.loads(get(f"{server.url}/stats")[1])
+    assert late == (200, b'{"id": 3, "square": 9}')
+    assert (stats["requests"], stats["throttled"], stats["errors"]) == (5, 3, 0)
+    assert stats["retry_after"] == 1
+
+
+def test_no_retry_after_by_default():
+    with SlowServer() as server:
+        assert get(f"{server.url}/json/3")[0] == 200
+        stats = json.loads(get(f"{server.url}/stats")[1])
+    assert (stats["throttled"], stats["retry_after"]) == (0, 0)
+
+
+@pytest.mark.parametrize("retry_after", [-1, 0.5, True, "1"])
+def test_bad_retry_after(retry_after):
+    with pytest.raises(ValueError, match="retry_after"):
+        SlowServer(retry_after=retry_after)
+
+
+def test_cli_retry_after():
+    result = subprocess.run([*CLI, "--retry-after", "-1"], capture_output=True, timeout=10)
+    assert result.returncode == 2
+    assert b"retry_after" in result.stderr

@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
         "--pages", type=int, default=SITE_PAGES, help="pages in the generated site under /site/"
     )
     parser.add_argument(
+        "--retry-after",
+        type=int,
+        default=0,
+        help="answer each URL's first request 429 with this Retry-After (s), 0 for never",
+    )
+    parser.add_argument(
         "--watch-stdin", action="store_true", help="also stop when standard input closes"
     )
     return parser
@@ -81,7 +87,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         check_port(args.port)
-        config = ServerConfig(args.latency, args.jitter, args.error_rate, args.seed, args.pages)
+        config = ServerConfig(
+            args.latency, args.jitter, args.error_rate, args.seed, args.pages, args.retry_after
+        )
     except ValueError as exc:
         parser.error(str(exc))
     raise_open_file_limit()

@@ -16,6 +16,13 @@ Each slow request waits ``latency + jitter * u`` seconds, u uniform in [0, 1): l
 minimum and jitter the spread above it. Then, with probability error_rate, it is answered with
 status 500 or 503 (half each) instead of its content.
 
+Rate limiting (``retry_after`` seconds, a whole number; 0, the default, turns it off): the first
+request of each path and query is answered at once with status 429 (Too Many Requests) and the
+header ``Retry-After: <retry_after>``, and so is every later request of it that arrives sooner
+than ``retry_after`` seconds after its last 429. A client that waits what the header says is
+served at its second attempt; one that retries sooner is refused again. ``/stats`` counts the
+429 answers as ``throttled`` (they are requests, not injected errors).
+
 Reproducibility: a request's delay and error are drawn from a hash of the seed, its path and
 query, and how many earlier requests had that same path and query. So the same seed gives every
 URL the same fate whatever order concurrent requests arrive in, and a retry of a URL gets a
@@ -29,6 +36,7 @@ import asyncio
 import hashlib
 import html
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 
@@ -55,6 +63,7 @@ class ServerConfig:
     error_rate: float = 0.0
     seed: int | None = None
     pages: int = SITE_PAGES
+    retry_after: int = 0
 
     def __post_init__(self) -> None:
         for name in ("latency", "jitter"):
@@ -67,11 +76,15 @@ class ServerConfig:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
         check_pages(self.pages)
+        retry_after = self.retry_after
+        if isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0:
+            raise ValueError(f"retry_after must be whole seconds >= 0, got {retry_after!r}")
 
     def to_args(self) -> list[str]:
         """The command-line options that give the server this config."""
         args = ["--latency", str(self.latency), "--jitter", str(self.jitter)]
         args += ["--error-rate", str(self.error_rate), "--pages", str(self.pages)]
+        args += ["--retry-after", str(self.retry_after)]
         return args if self.seed is None else [*args, "--seed", str(self.seed)]
 
 
@@ -90,6 +103,8 @@ class _State:
     errors: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
+    throttled: int = 0
+    refused_at: dict[str, float] = field(default_factory=dict)
 
     def fate(self, target: str) -> tuple[float, int]:
         """Delay in seconds and status (200, 500 or 503) for the next request of target."""
@@ -106,6 +121,18 @@ class _State:
             return delay, 503
         return delay, 200
 
+    def refuse(self, target: str) -> bool:
+        """Whether to answer this request of target with 429: first, or sooner than retry_after."""
+        wait = self.config.retry_after
+        if not wait:
+            return False
+        now = time.monotonic()
+        last = self.refused_at.get(target)
+        if last is not None and now - last >= wait:
+            return False
+        self.refused_at[target] = now
+        return True
+
 
 _STATE = web.AppKey("state", _State)
 
@@ -115,6 +142,12 @@ def _slow(handler: _Handler) -> _Handler:
 
     async def slow_handler(request: web.Request) -> web.StreamResponse:
         state = request.app[_STATE]
+        if state.refuse(request.path_qs):
+            state.requests += 1
+            state.throttled += 1
+            wait = str(state.config.retry_after)
+            text = f"too many requests: retry after {wait} s\n"
+            return web.Response(status=429, headers={"Retry-After": wait}, text=text)
         delay, status = state.fate(request.path_qs)
         state.requests += 1
         state.in_flight += 1
@@ -203,6 +236,7 @@ async def _stats(request: web.Request) -> web.Response:
         "errors": state.errors,
         "in_flight": state.in_flight,
         "max_in_flight": state.max_in_flight,
+        "throttled": state.throttled,
     }
     return web.json_response({**counts, **asdict(state.config), "seed": state.seed})
 

@@ -41,10 +41,11 @@ class SlowServer:
         seed: int | None = None,
         *,
         pages: int = SITE_PAGES,
+        retry_after: int = 0,
         port: int = 0,
         start_timeout: float = 10.0,
     ) -> None:
-        self.config = ServerConfig(latency, jitter, error_rate, seed, pages)
+        self.config = ServerConfig(latency, jitter, error_rate, seed, pages, retry_after)
         check_port(port)
         self.port = port
         self.start_timeout = start_timeout
