@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 import tracemalloc
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 
 from helpers.measure.timeline import Timeline
@@ -62,7 +62,8 @@ async def pipeline(
                     await queue.put(item)  # waits while the queue is full
                 note()
                 del item
-            await queue.put(None)  # no more items
+            with span.queued():
+                await queue.put(None)  # no more items
 
     async def consumer() -> None:
         with timeline.task("consumer") as span:
@@ -113,7 +114,7 @@ class ToyCrawl:
         self.max_depth = max(self.max_depth, queue.qsize())
 
 
-Worker = Callable[[asyncio.Queue[int], ToyCrawl], Awaitable[None]]
+Worker = Callable[[asyncio.Queue[int], ToyCrawl], Coroutine[object, object, None]]
 
 
 async def toy_crawl(
