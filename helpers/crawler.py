@@ -4,11 +4,14 @@
 URL twice. `workers` tasks take URLs from one queue, so at most that many requests are in
 flight; a `TokenBucket` holds the requests to `rate` a second; server errors (500, 502, 503,
 504), timeouts and broken connections are retried with exponential backoff and jitter; a global
-`timeout` stops the crawl, cancels its workers and returns what was found so far.
+`timeout` stops the crawl, cancels its workers and returns what was found so far. The workers'
+queue is a `CrawlQueue`: bounded, yet a worker never waits to queue a link, so the workers, who
+are its only consumers, can never all wait on a full queue.
 
 It is built from the pieces that notebook 10's exercises ask for, in their order: `page_links`,
-`TokenBucket`, `fetch_with_retries`, `finish`, `crawl_worker` and `crawl`. The notebook's
-sections that show a whole crawl use this one, so that they run before the exercises are done.
+`CrawlQueue`, `TokenBucket`, `fetch_with_retries`, `finish`, `crawl_worker` and `crawl`. The
+notebook's sections that show a whole crawl use this one, so that they run before the exercises
+are done.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import asyncio
 import math
 import random
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -52,6 +55,45 @@ def page_links(html: str, page_url: str) -> set[str]:
     origin = urlsplit(page_url)[:2]  # scheme and host:port
     links = {urldefrag(urljoin(page_url, href)).url for href in parser.hrefs}
     return {link for link in links if urlsplit(link)[:2] == origin}
+
+
+class CrawlQueue(asyncio.Queue[str]):
+    """A bounded queue whose put never waits: what does not fit waits in `frontier`.
+
+    A crawler's workers both take URLs and queue the links they find. On a plain bounded queue a
+    worker that queues a link waits while the queue is full, and when every worker waits so,
+    nobody is left to take one: a deadlock. Here a link that finds the queue full joins the
+    unbounded `frontier` (a deque) instead, and moves into the queue as room appears. The
+    seen-set holds every URL anyway, so the frontier costs no more memory than the crawl must
+    spend.
+    """
+
+    def __init__(self, maxsize: int) -> None:
+        _check_count("maxsize", maxsize, 1)
+        super().__init__(maxsize)
+        self.frontier: deque[str] = deque()
+
+    def put_nowait(self, item: str) -> None:
+        """Queue item, or keep it in the frontier while the queue is full: never QueueFull."""
+        self.frontier.append(item)
+        self._refill()
+
+    async def put(self, item: str) -> None:
+        """The same as put_nowait: a worker never waits to queue a link."""
+        self.put_nowait(item)
+
+    def task_done(self) -> None:
+        """Move frontier items into the queue, then count one item done.
+
+        In that order: join() returns when the count reaches zero, and it must not while the
+        frontier still holds URLs.
+        """
+        self._refill()
+        super().task_done()
+
+    def _refill(self) -> None:
+        while self.frontier and not self.full():
+            super().put_nowait(self.frontier.popleft())
 
 
 class TokenBucket:
@@ -231,7 +273,7 @@ async def crawl(
     began = time.perf_counter()
     start_url = urldefrag(start_url).url
     result = CrawlResult(found={start_url})
-    queue: asyncio.Queue[str] = asyncio.Queue()
+    queue = CrawlQueue(maxsize=workers)  # bounded, and a worker never waits to queue a link
     queue.put_nowait(start_url)
     tasks = [
         asyncio.create_task(

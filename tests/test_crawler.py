@@ -23,6 +23,7 @@ from helpers.crawlcheck import (
 from helpers.crawler import (
     CRAWL_BURST,
     RETRY_STATUSES,
+    CrawlQueue,
     CrawlResult,
     TokenBucket,
     crawl,
@@ -246,3 +247,43 @@ def test_finish_raises_when_every_worker_dies_without_a_deadline():
 
     with pytest.raises(RuntimeError, match="worker crashed"):
         asyncio.run(main())
+
+
+def test_crawl_queue_is_bounded_first_in_first_out_and_never_waits():
+    async def run():
+        queue = CrawlQueue(2)
+        for item in "abcde":
+            queue.put_nowait(item)
+        assert queue.qsize() == 2 and list(queue.frontier) == ["c", "d", "e"]
+        await asyncio.wait_for(queue.put("f"), 1.0)  # would wait forever on a plain bounded queue
+        taken = []
+        while not queue.empty():
+            taken.append(queue.get_nowait())
+            queue.task_done()
+        assert taken == list("abcdef") and not queue.frontier
+        await asyncio.wait_for(queue.join(), 1.0)
+
+    asyncio.run(run())
+
+
+def test_crawl_queue_join_waits_for_the_frontier():
+    async def run():
+        queue = CrawlQueue(1)
+        queue.put_nowait("a")
+        queue.put_nowait("b")  # waits in the frontier
+        joined = asyncio.ensure_future(queue.join())
+        queue.get_nowait()
+        queue.task_done()  # moves "b" in first, so join() does not see zero
+        await asyncio.sleep(0.01)
+        assert not joined.done() and queue.qsize() == 1
+        queue.get_nowait()
+        queue.task_done()
+        await asyncio.wait_for(joined, 1.0)
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("maxsize", [0, -1, 1.5, True])
+def test_crawl_queue_needs_a_bound(maxsize):
+    with pytest.raises(ValueError, match="maxsize"):
+        CrawlQueue(maxsize)

@@ -18,6 +18,7 @@ from helpers.crawlcheck import RequestLog, expected_crawl, loopback_session, ser
 from helpers.crawler import (
     CRAWL_BURST,
     RETRY_STATUSES,
+    CrawlQueue,
     CrawlResult,
     TokenBucket,
     crawl_worker,
@@ -26,6 +27,7 @@ from helpers.crawler import (
     page_links,
 )
 from helpers.exercises import NOT_ATTEMPTED, Mistake
+from helpers.lessons.backpressure import ToyCrawl, pipeline, toy_crawl, toy_links
 from helpers.server.process import SlowServer
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "10-capstone.ipynb"
@@ -48,9 +50,15 @@ def notebook_namespace() -> dict:
         "CRAWL_BURST": CRAWL_BURST,
         "RETRY_STATUSES": RETRY_STATUSES,
         "CrawlResult": CrawlResult,
+        "ReferenceCrawlQueue": CrawlQueue,
+        "ToyCrawl": ToyCrawl,
+        "pipeline": pipeline,
+        "toy_crawl": toy_crawl,
+        "toy_links": toy_links,
         "SlowServer": SlowServer,
         # what the exercises before each step define: the course's own answers
         "page_links": page_links,
+        "CrawlQueue": CrawlQueue,
         "TokenBucket": TokenBucket,
         "fetch_with_retries": fetch_with_retries,
         "finish": finish,
@@ -143,6 +151,51 @@ async def crawl_concurrently(session, start_url, workers):
     return statuses
 """,
             says=r"\d+ requests in flight with 8 workers",
+        ),
+    },
+    "check_crawl_queue": {
+        "no bound: maxsize not passed on": WrongAnswer(
+            solution_with("check_crawl_queue", "super().__init__(maxsize)", "super().__init__()"),
+            says=r"maxsize is 0: pass maxsize on to super\(\).__init__\(maxsize\)",
+        ),
+        "put_nowait left to the plain queue": WrongAnswer(
+            solution_with(
+                "check_crawl_queue",
+                "        self.frontier.append(item)\n        self._refill()\n",
+                "        super().put_nowait(item)\n",
+            ),
+            says=r"put_nowait raised QueueFull at item 4 of 10: keep what does not fit",
+        ),
+        "the frontier never refilled": WrongAnswer(
+            solution_with(
+                "check_crawl_queue",
+                "        self._refill()  # first: join() must not see zero while the frontier "
+                "holds items\n",
+                "",
+            ),
+            says=r"the queue ran empty after 3 of 10 items.*in task_done, move frontier items",
+        ),
+        "refilled after the count drops": WrongAnswer(
+            solution_with(
+                "check_crawl_queue",
+                "        self._refill()  # first: join() must not see zero while the frontier "
+                "holds items\n        super().task_done()\n",
+                "        super().task_done()\n        self._refill()\n",
+            ),
+            says=r"queue.join\(\) returned while a URL still waited in the frontier.*\*before\*",
+        ),
+        "the frontier as a stack": WrongAnswer(
+            solution_with("check_crawl_queue", "self.frontier.popleft()", "self.frontier.pop()"),
+            says=r"first in, first out\. Take the oldest link from the frontier with popleft\(\)",
+        ),
+        "put left to the plain queue, which waits": WrongAnswer(
+            solution_with(
+                "check_crawl_queue",
+                "    async def put(self, item) -> None:\n        self.put_nowait(item)  # never "
+                "wait: the workers are the queue's only consumers\n\n",
+                "",
+            ),
+            says=r"await queue.put\(item\) waited on a full queue.*deadlock",
         ),
     },
     "check_token_bucket": {
@@ -322,7 +375,11 @@ def test_untouched_exercise_is_not_attempted(exercise, capsys):
     namespace = notebook_namespace()
     namespace.pop(exercise.check.removeprefix("check_"), None)
     namespace.pop(
-        {"check_token_bucket": "TokenBucket", "check_crawler": "crawl"}.get(exercise.check, ""),
+        {
+            "check_crawl_queue": "CrawlQueue",
+            "check_token_bucket": "TokenBucket",
+            "check_crawler": "crawl",
+        }.get(exercise.check, ""),
         None,
     )
     assert grade(NOTEBOOK, exercise.check, None, namespace) is False

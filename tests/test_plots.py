@@ -9,6 +9,7 @@ from helpers.measure.plots import (
     bar_timings,
     bar_values,
     line_scaling,
+    line_steps,
     line_timings,
     use_course_style,
 )
@@ -189,4 +190,27 @@ def test_line_cumulative_counts_events_against_the_limit():
         line_cumulative([], title="t")
     with pytest.raises(ValueError, match="limit must be"):
         line_cumulative([1.0], title="t", limit=(1, 0))
+    assert plt.get_fignums() == []
+
+
+def test_line_steps_draws_each_series_as_steps():
+    fig = line_steps(
+        {"bounded": ([0, 0.1, 0.2], [1, 2, 1]), "unbounded": ([0, 0.3], [1, 5])},
+        title="a bound holds the depth",
+        xlabel="time (s)",
+        ylabel="items",
+    )
+    (ax,) = fig.axes
+    assert [line.get_label() for line in ax.get_lines()] == ["bounded", "unbounded"]
+    assert ax.get_lines()[0].get_drawstyle() == "steps-post"
+    assert ax.get_ylabel() == "items"
+
+
+@pytest.mark.parametrize(
+    ("series", "message"),
+    [({}, "series is empty"), ({"a": ([0, 1], [1])}, r"series\['a'\] needs as many levels")],
+)
+def test_line_steps_rejects_bad_input(series, message):
+    with pytest.raises(ValueError, match=message):
+        line_steps(series, title="t", xlabel="x", ylabel="y")
     assert plt.get_fignums() == []

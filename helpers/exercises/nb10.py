@@ -23,6 +23,7 @@ from helpers.crawlcheck import RequestLog, expected_crawl, loopback_session
 from helpers.crawlcheck import server_stats as _stats
 from helpers.crawler import CRAWL_BURST, CrawlResult, TokenBucket
 from helpers.exercises import Mistake, answer, passed
+from helpers.lessons.backpressure import ToyCrawl, toy_crawl, toy_links
 from helpers.server.process import SlowServer
 
 SEED = 9
@@ -144,6 +145,101 @@ async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool:
     )
 
 
+async def _toy_worker(queue: asyncio.Queue[int], crawl: ToyCrawl) -> None:
+    """A crawl worker of the toy site that queues links with put_nowait."""
+    while True:
+        page = await queue.get()
+        try:
+            await asyncio.sleep(0.002)  # fetch the page
+            crawl.fetched.append(page)
+            for link in toy_links(page, crawl.pages):
+                if link not in crawl.seen:
+                    crawl.seen.add(link)
+                    queue.put_nowait(link)
+                    crawl.note_depth(queue)
+        finally:
+            queue.task_done()
+
+
+async def check_crawl_queue(namespace: Mapping[str, Any]) -> bool:
+    """10-capstone, exercise 3: CrawlQueue(maxsize), bounded, whose put never waits."""
+    crawl_queue = answer(namespace, "CrawlQueue", "class CrawlQueue(asyncio.Queue)")
+    if crawl_queue is None:
+        return False
+    bound, items = 3, 10
+    queue = crawl_queue(bound)
+    if queue.maxsize != bound:
+        raise Mistake(
+            f"CrawlQueue({bound}).maxsize is {queue.maxsize}: pass maxsize on to "
+            "super().__init__(maxsize), or the queue has no bound"
+        )
+    try:
+        for item in range(items):
+            queue.put_nowait(item)
+    except asyncio.QueueFull as exc:
+        raise Mistake(
+            f"put_nowait raised QueueFull at item {item + 1} of {items}: keep what does not fit "
+            "in self.frontier (a deque), and move it into the queue as room appears"
+        ) from exc
+    if queue.qsize() > bound:
+        raise Mistake(f"{queue.qsize()} items in a queue of maxsize={bound}: the bound is ignored")
+    taken = []
+    for _ in range(items):
+        try:
+            taken.append(queue.get_nowait())
+        except asyncio.QueueEmpty as exc:
+            raise Mistake(
+                f"the queue ran empty after {len(taken)} of {items} items, with the rest still "
+                "in the frontier: in task_done, move frontier items into the queue while it "
+                "has room"
+            ) from exc
+        queue.task_done()
+    if taken != list(range(items)):
+        raise Mistake(
+            f"items came out in the order {taken}: first in, first out. Take the oldest link "
+            "from the frontier with popleft(), not pop()"
+        )
+    queue = crawl_queue(1)
+    queue.put_nowait("a")
+    queue.put_nowait("b")  # no room: it waits in the frontier
+    joined = asyncio.ensure_future(queue.join())
+    try:
+        await asyncio.sleep(0)
+        queue.get_nowait()
+        queue.task_done()  # "a" is done, and "b" is still to do
+        for _ in range(3):
+            await asyncio.sleep(0)
+        if joined.done():
+            raise Mistake(
+                "queue.join() returned while a URL still waited in the frontier: in task_done, "
+                "refill the queue *before* super().task_done(), which wakes join() when its "
+                "count reaches zero"
+            )
+        try:
+            await asyncio.wait_for(queue.put("c"), 1.0)
+        except asyncio.TimeoutError as exc:
+            raise Mistake(
+                "await queue.put(item) waited on a full queue: a worker that calls it is the "
+                "deadlock of the section. Make put do what put_nowait does"
+            ) from exc
+    finally:
+        joined.cancel()
+        await asyncio.gather(joined, return_exceptions=True)
+    pages = 120
+    crawl = await toy_crawl(_toy_worker, crawl_queue(bound), workers=3, pages=pages, timeout=5.0)
+    if not crawl.finished or sorted(crawl.fetched) != list(range(pages)):
+        raise Mistake(
+            f"a crawl of {pages} toy pages with 3 workers fetched {len(set(crawl.fetched))} "
+            f"pages (finished: {crawl.finished}): every link queued must be fetched once"
+        )
+    if crawl.max_depth > bound:
+        raise Mistake(f"the crawl's queue held {crawl.max_depth} URLs, beyond maxsize={bound}")
+    return passed(
+        f"{items} items through a queue of {bound}, in order; join() waited for the frontier; "
+        f"3 workers crawled {pages} toy pages with at most {crawl.max_depth} URLs queued"
+    )
+
+
 async def _acquire_times(bucket: Any, count: int) -> list[float]:
     async def take() -> float:
         await bucket.acquire()
@@ -161,7 +257,7 @@ def _too_fast(times: list[float], rate: float, burst: int) -> int | None:
 
 
 async def check_token_bucket(namespace: Mapping[str, Any]) -> bool:
-    """10-capstone, exercise 3: TokenBucket(rate, burst) with a coroutine method acquire()."""
+    """10-capstone, exercise 4: TokenBucket(rate, burst) with a coroutine method acquire()."""
     token_bucket = answer(namespace, "TokenBucket", "class TokenBucket(rate, burst=1)")
     if token_bucket is None:
         return False
@@ -223,7 +319,7 @@ class _BrokenConnections:
 
 
 async def check_fetch_with_retries(namespace: Mapping[str, Any]) -> bool:
-    """10-capstone, exercise 4: fetch_with_retries(session, url, bucket, attempts, backoff)."""
+    """10-capstone, exercise 5: fetch_with_retries(session, url, bucket, attempts, backoff)."""
     fetch_with_retries = answer(
         namespace,
         "fetch_with_retries",
@@ -302,7 +398,7 @@ def _recorder() -> tuple[Callable[[int, int], None], list[tuple[int, int]]]:
 
 
 async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool:
-    """10-capstone, exercise 6: crawl_worker takes URLs from the queue and survives ClientError."""
+    """10-capstone, exercise 7: crawl_worker takes URLs from the queue and survives ClientError."""
     crawl_worker = answer(
         namespace,
         "crawl_worker",
@@ -423,7 +519,7 @@ async def _finish_with(finish: Any, action: str, timeout: float | None) -> tuple
 
 
 async def check_finish(namespace: Mapping[str, Any]) -> bool:
-    """10-capstone, exercise 5: finish(queue, workers, timeout) ends a crawl in every case."""
+    """10-capstone, exercise 6: finish(queue, workers, timeout) ends a crawl in every case."""
     finish = answer(namespace, "finish", "async def finish(queue, workers, timeout)")
     if finish is None:
         return False
@@ -458,7 +554,7 @@ async def check_finish(namespace: Mapping[str, Any]) -> bool:
 
 
 async def check_crawler(namespace: Mapping[str, Any]) -> bool:
-    """10-capstone, exercise 7: crawl(...) from the pieces, within both limits and the deadline."""
+    """10-capstone, exercise 8: crawl(...) from the pieces, within both limits and the deadline."""
     crawl = answer(
         namespace,
         "crawl",

@@ -185,6 +185,36 @@ def line_cumulative(
     return _detached(fig)
 
 
+def line_steps(
+    series: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    title: str,
+    *,
+    xlabel: str,
+    ylabel: str,
+) -> Figure:
+    """Step lines of a level against time, one per series of (times, levels).
+
+    Each level holds from its time until the next one, as a queue's length does between a put
+    and a get.
+    """
+    if not series:
+        raise ValueError("series is empty: pass at least one label -> (times, levels)")
+    for label, (times, levels) in series.items():
+        if len(times) == 0 or len(times) != len(levels):
+            raise ValueError(
+                f"series[{label!r}] needs as many levels as times, at least one: "
+                f"got {len(times)} times and {len(levels)} levels"
+            )
+    with plt.style.context(COURSE_STYLE):
+        fig, ax = plt.subplots()
+        for label, (times, levels) in series.items():
+            ax.step(times, levels, where="post", label=label)
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+        _finish_lines(fig, ax, title, xlabel, ylabel)
+    return _detached(fig)
+
+
 def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str) -> Figure:
     """Horizontal bars of ratios on a log scale, labelled, a line at 1x."""
     if not ratios:
