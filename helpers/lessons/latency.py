@@ -125,7 +125,7 @@ async def probe_under_load(
 
 
 def plot_probes(runs: Mapping[str, LoadRun], title: str, *, floor: float) -> Figure:
-    """Each run's probe latencies against the time they were sent, log scale, the floor dashed."""
+    """Each run's probe latencies against when they were due, log scale, the floor dashed."""
     if not runs:
         raise ValueError("runs is empty: pass at least one label -> LoadRun")
     with plt.style.context(COURSE_STYLE):
@@ -137,7 +137,7 @@ def plot_probes(runs: Mapping[str, LoadRun], title: str, *, floor: float) -> Fig
             floor * 1e3, color="black", linestyle="--", linewidth=1.5, label="floor: no load"
         )
         ax.set_yscale("log")
-        ax.set_xlabel("time the probe was sent (s from the start of its run)")
+        ax.set_xlabel("when the probe was due (s from the start of its run)")
         ax.set_ylabel("probe latency (ms)")
         ax.set_title(title)
         ax.legend()
