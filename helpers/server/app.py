@@ -9,8 +9,8 @@ Routes (the first four are "slow": each request waits its delay and may get an i
 - ``/site/{n}``: page n of a generated site of linked pages, the same for the same seed and
   number of pages (``--pages``); a page beyond the last is a 404. See ``site_links``.
 - ``/compute?n=N[&where=loop|thread|pool]``: sum_of_squares(N), the course's CPU work, computed
-  on the server's event loop, in a thread or in a process pool; never delayed, never fails. See
-  helpers.server.compute.
+  on the server's event loop, in a thread or in a process pool; never delayed, no injected
+  errors (a bad n or where is a 400). See helpers.server.compute.
 - ``/stats``: counts of slow requests received, errors injected, requests in flight now and at
   most, plus the server's parameters (including the seed it used). Never delayed, never fails.
 - ``/``: an HTML index of these routes.
