@@ -5,10 +5,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from solutions import WrongAnswer, exercises, grade, wrong_answers
 
 from helpers.cpu.workloads import sum_of_squares
 from helpers.exercises import NOT_ATTEMPTED, Mistake
+from helpers.exercises.nb08 import POOL
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "08-beyond-one-machine.ipynb"
 pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
@@ -20,6 +22,8 @@ def notebook_namespace() -> dict:
         "asyncio": asyncio,
         "ProcessPoolExecutor": ProcessPoolExecutor,
         "sum_of_squares": sum_of_squares,
+        "web": web,
+        "POOL": POOL,
     }
 
 
@@ -55,6 +59,58 @@ async def sums_in(pool, numbers):
     return list(pool.map(sum_of_squares, numbers))
 """,
             says=r"the heartbeat ticked [01] times while sums_in ran: the loop was blocked",
+        ),
+    },
+    "check_compute_handler": {
+        "the sum computed in the handler, on the loop": WrongAnswer(
+            """
+async def compute(request):
+    n = int(request.query["n"])
+    return web.json_response({"n": n, "sum": sum_of_squares(n)})
+""",
+            says=r"this process spent [\d.]+ s of CPU while the server answered, against [\d.]+ s "
+            r"that the sums need: the handler computed them itself\. A plain call holds the loop",
+        ),
+        "asyncio.sleep(0) sprinkled around the sum": WrongAnswer(
+            """
+async def compute(request):
+    n = int(request.query["n"])
+    await asyncio.sleep(0)
+    total = sum_of_squares(n)
+    await asyncio.sleep(0)
+    return web.json_response({"n": n, "sum": total})
+""",
+            says=r"the handler computed them itself.*asyncio\.sleep\(0\) before it lets other "
+            r"requests run once, before the sum starts",
+        ),
+        "asyncio.to_thread for pure-Python work": WrongAnswer(
+            """
+async def compute(request):
+    n = int(request.query["n"])
+    total = await asyncio.to_thread(sum_of_squares, n)
+    return web.json_response({"n": n, "sum": total})
+""",
+            says=r"the handler computed them itself.*asyncio\.to_thread.*holds the GIL",
+        ),
+        "the pool, waited for with result(), which blocks the loop": WrongAnswer(
+            """
+async def compute(request):
+    n = int(request.query["n"])
+    total = request.app[POOL].submit(sum_of_squares, n).result()
+    return web.json_response({"n": n, "sum": total})
+""",
+            says=r"the median /ping took \d+ ms while the sums ran, against \d+ ms of CPU for one "
+            r"sum: the loop was blocked",
+        ),
+        "the sum as text, not JSON": WrongAnswer(
+            """
+async def compute(request):
+    n = int(request.query["n"])
+    loop = asyncio.get_running_loop()
+    total = await loop.run_in_executor(request.app[POOL], sum_of_squares, n)
+    return web.Response(text=str(total))
+""",
+            says=r"the answer was not JSON",
         ),
     },
 }

@@ -18,6 +18,7 @@ import psutil
 import pytest
 
 from helpers.server.app import ServerConfig
+from helpers.server.compute import COMPUTE_WORKERS, MAX_COMPUTE_N, WHERES
 from helpers.server.process import SlowServer
 from helpers.server.site import EXTERNAL_SITE, site_links, site_paths
 
@@ -322,3 +323,57 @@ def test_cli_retry_after():
     result = subprocess.run([*CLI, "--retry-after", "-1"], capture_output=True, timeout=10)
     assert result.returncode == 2
     assert b"retry_after" in result.stderr
+
+
+# The /compute route: the course's CPU work on the loop, in a thread or in a pool (08)
+
+
+def test_compute_sums_where_asked_and_stops_its_pool():
+    with SlowServer() as server:
+        answers = {
+            where: json.loads(get(f"{server.url}/compute?n=1000&where={where}")[1])
+            for where in WHERES
+        }
+        default = json.loads(get(f"{server.url}/compute?n=10")[1])
+        processes = psutil.Process(server.pid).children(recursive=True)
+        assert len(processes) >= COMPUTE_WORKERS, "the pool's workers run beside the server"
+    for where, answer in answers.items():
+        assert (answer["n"], answer["where"], answer["sum"]) == (1000, where, 332_833_500)
+        assert answer["cpu_s"] >= 0
+    assert (default["where"], default["sum"]) == ("loop", 285)
+    assert psutil.wait_procs(processes, timeout=5)[1] == [], "the pool stops with the server"
+
+
+@pytest.mark.parametrize(
+    "query", ["n=-1", "n=x", "", f"n={MAX_COMPUTE_N + 1}", "n=10&where=gpu", "n=1.5"]
+)
+def test_compute_bad_query(query):
+    with SlowServer() as server:
+        status, body = get(f"{server.url}/compute?{query}")
+    assert status == 400
+    assert body.startswith((b"n must be", b"where must be"))
+
+
+def test_compute_on_the_loop_holds_other_requests_and_the_pool_does_not():
+    async def finish_order(where: str) -> list[str]:
+        order: list[str] = []
+
+        async def fetch(session: aiohttp.ClientSession, path: str, label: str) -> None:
+            async with session.get(server.url + path) as response:
+                await response.read()
+            order.append(label)
+
+        async with aiohttp.ClientSession() as session:
+            await fetch(session, "/compute?n=0&where=pool", "warm-up")  # starts the pool
+            order.clear()
+            computing = asyncio.create_task(
+                fetch(session, f"/compute?n=3000000&where={where}", "compute")
+            )
+            await asyncio.sleep(0.05)  # the sum (about 0.2 s of CPU) has started
+            await fetch(session, "/stats", "stats")
+            await computing
+        return order
+
+    with SlowServer() as server:
+        assert asyncio.run(finish_order("loop")) == ["compute", "stats"]
+        assert asyncio.run(finish_order("pool")) == ["stats", "compute"]

@@ -6,6 +6,7 @@ workers started with spawn or forkserver, which import this module afresh.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 
 ARTICLE_COUNT = 20
@@ -20,6 +21,13 @@ def article_numbers(count: int = ARTICLE_COUNT, start: int = ARTICLE_START) -> l
 def sum_of_squares(n: int) -> int:
     """Sum of i * i for i in range(n), term by term: the work being timed."""
     return sum(i * i for i in range(n))
+
+
+def timed_sum_of_squares(n: int) -> tuple[int, float]:
+    """sum_of_squares(n) and the processor time in seconds it took the calling thread."""
+    began = time.thread_time()
+    total = sum_of_squares(n)
+    return total, time.thread_time() - began
 
 
 def sum_of_squares_closed(n: int) -> int:

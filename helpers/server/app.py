@@ -8,6 +8,9 @@ Routes (the first four are "slow": each request waits its delay and may get an i
   RATE bytes a second when rate is given (default size 1,000,000, unlimited rate).
 - ``/site/{n}``: page n of a generated site of linked pages, the same for the same seed and
   number of pages (``--pages``); a page beyond the last is a 404. See ``site_links``.
+- ``/compute?n=N[&where=loop|thread|pool]``: sum_of_squares(N), the course's CPU work, computed
+  on the server's event loop, in a thread or in a process pool; never delayed, no injected
+  errors (a bad n or where is a 400). See helpers.server.compute.
 - ``/stats``: counts of slow requests received, errors injected, requests in flight now and at
   most, plus the server's parameters (including the seed it used). Never delayed, never fails.
 - ``/``: an HTML index of these routes.
@@ -42,6 +45,7 @@ from dataclasses import asdict, dataclass, field
 
 from aiohttp import web
 
+from helpers.server.compute import add_compute_route
 from helpers.server.site import SITE_PAGES, check_pages, site_links
 
 HOST = "127.0.0.1"  # the server listens on loopback only: nothing reaches the internet
@@ -252,4 +256,5 @@ def make_app(config: ServerConfig) -> web.Application:
     app.router.add_get("/download", _slow(_download))
     app.router.add_get(r"/site/{n:\d+}", _slow(_site_page))
     app.router.add_get("/stats", _stats)
+    add_compute_route(app)
     return app
