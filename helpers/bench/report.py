@@ -87,27 +87,19 @@ def load_average() -> list[float] | None:
     return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
 
 
-def busy_reason(
-    load_at_start: Sequence[float] | None, other_cpus: float | None, cpus: int
-) -> str | None:
+def busy_reason(other_cpus: float | None) -> str | None:
     """Why the machine counts as busy during a run, or None if nothing says it was.
 
     Busy: other programs kept BUSY_OTHER_CPUS or more CPUs busy on average (`OtherCpus`: the
-    machine's CPU time less the benchmark's own, its workers and server included), or the
-    1-minute load average at the start exceeded the CPU count (the machine was already full
-    before the benchmark added its own work).
+    machine's CPU time less the benchmark's own, its workers and server included). The load
+    averages are recorded beside it but not judged: they count the benchmark's own threads, and
+    the 1-minute figure still holds the last minute's work, a previous benchmark's included.
     """
-    reasons = []
-    if other_cpus is not None and other_cpus >= BUSY_OTHER_CPUS:
-        reasons.append(
-            f"other programs kept {other_cpus:.2f} CPUs busy on average "
-            f"(busy from {BUSY_OTHER_CPUS:g})"
-        )
-    if load_at_start is not None and load_at_start[0] > cpus:
-        reasons.append(
-            f"1-minute load average {load_at_start[0]:.1f} at the start, above {cpus} CPUs"
-        )
-    return "; ".join(reasons) or None
+    if other_cpus is None or other_cpus < BUSY_OTHER_CPUS:
+        return None
+    return (
+        f"other programs kept {other_cpus:.2f} CPUs busy on average (busy from {BUSY_OTHER_CPUS:g})"
+    )
 
 
 class RunConditions:
@@ -117,7 +109,6 @@ class RunConditions:
     """
 
     def __init__(self) -> None:
-        self.cpus = os.cpu_count() or 1
         self.load_average: list[float] | None = None
         self.load_average_end: list[float] | None = None
         self.other_cpus: float | None = None
@@ -138,7 +129,7 @@ class RunConditions:
     @property
     def busy_reason(self) -> str | None:
         """Why the machine was busy during the block, or None."""
-        return busy_reason(self.load_average, self.other_cpus, self.cpus)
+        return busy_reason(self.other_cpus)
 
     def warning(self) -> str | None:
         """The line a benchmark prints when the machine was busy, or None."""
