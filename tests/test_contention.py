@@ -52,7 +52,8 @@ def test_own_cpu_includes_a_live_child():
             time.sleep(0.05)
         child_spent = sum(spinner.cpu_times()[:2]) - child_before
         assert child_spent >= 0.3, "the child spun"
-        assert own_cpu_s() - before >= child_spent  # its CPU is ours, and more came after
+        # its CPU is ours (less a clock tick of rounding in each of the processes summed)
+        assert own_cpu_s() - before >= 0.9 * child_spent
     finally:
         child.kill()
         child.wait()

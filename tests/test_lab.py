@@ -1,5 +1,6 @@
 """`make lab` serves JupyterLab on loopback, as root too, with the course's own lab settings."""
 
+import contextlib
 import json
 import re
 import shutil
@@ -68,15 +69,17 @@ def lab(tmp_path):
         else:
             pytest.fail("make lab exited without printing its URL")
     finally:
-        family = [
-            psutil.Process(process.pid),
-            *psutil.Process(process.pid).children(recursive=True),
-        ]
-        for member in family:
-            member.terminate()
+        family: list[psutil.Process] = []
+        with contextlib.suppress(psutil.NoSuchProcess):
+            parent = psutil.Process(process.pid)
+            family = [parent, *parent.children(recursive=True)]
+        for member in family:  # a child may end with its parent, before its own turn
+            with contextlib.suppress(psutil.NoSuchProcess):
+                member.terminate()
         _, alive = psutil.wait_procs(family, timeout=20)
         for member in alive:
-            member.kill()
+            with contextlib.suppress(psutil.NoSuchProcess):
+                member.kill()
         process.wait()
         process.stdout.close()
 

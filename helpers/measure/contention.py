@@ -1,4 +1,4 @@
-"""Did other programs compete for the CPUs while we measured? (06-choosing-a-model)
+"""Did other programs compete for the CPUs while we measured? (05-aiohttp)
 
 A parallel speed-up shows only while the workers find free CPUs: where other programs keep
 CPUs busy, the workers take turns with them. `OtherCpus` reads the machine's CPU time counters
