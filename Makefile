@@ -34,7 +34,7 @@ test-helpers: $(STAMP)  ## Lint, type-check, and test the helpers package and th
 	$(BIN)/ruff check helpers tests tools notebooks
 	$(BIN)/ruff format --check helpers tests tools notebooks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal tests
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal tests
 
 test-pythons:  ## `make test` on every supported Python on PATH, each in its own .venv-3.X
 	@tested=; skipped=; \
@@ -80,7 +80,7 @@ test-browser: $(STAMP) $(LAB_SETTINGS)  ## Opt-in: Run All of every notebook in 
 	@test -x "$(CHROMIUM)" || { echo "make test-browser needs Chromium, not found at $(CHROMIUM)." \
 		"Install it (Debian/Ubuntu: sudo apt-get install chromium) or pass CHROMIUM=/path/to/chromium."; exit 1; }
 	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements-browser.txt
-	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -p no:cacheprovider tools/test_browser.py
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser tests/test_browser.py
 
 format: $(STAMP)  ## Fix lint and formatting in place
 	$(BIN)/ruff check --fix helpers tests tools notebooks

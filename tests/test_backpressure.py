@@ -2,8 +2,8 @@
 
 import asyncio
 
-from helpers.crawler import CrawlQueue
 from helpers.lessons.backpressure import ToyCrawl, pipeline, toy_crawl, toy_links
+from helpers.lessons.crawler import CrawlQueue
 
 
 def test_a_bound_holds_the_queue_and_the_memory_flat():

@@ -27,8 +27,8 @@ from helpers.bench.io import (
     time_io,
     wrong_bodies,
 )
+from helpers.measure import openfiles
 from helpers.measure.timing import Timing
-from helpers.server import openfiles
 from helpers.server.process import SlowServer
 
 SMALL_ARGS = ["--requests", "12", "--latency", "0.01", "--repeat", "1", "--threads", "4"]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from distributed import Client
-from run_all import run_all
+
+from tools.run_all import run_all
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "08-beyond-one-machine.ipynb"

@@ -1,4 +1,4 @@
-"""Tests for helpers.crawlcheck: the loopback guard, the request log, the expected pages."""
+"""Tests for helpers.exercises.crawlcheck: the loopback guard, the request log, the pages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from helpers.crawlcheck import (
+from helpers.exercises.crawlcheck import (
     LoggedRequest,
     RequestLog,
     check_crawl,
@@ -14,7 +14,7 @@ from helpers.crawlcheck import (
     loopback_session,
     server_stats,
 )
-from helpers.crawler import CrawlResult
+from helpers.lessons.crawler import CrawlResult
 from helpers.server.process import SlowServer
 
 

@@ -1,4 +1,4 @@
-"""Tests for helpers.crawler against a real slow server: every page once, politely, on time."""
+"""Tests for helpers.lessons.crawler against a real slow server: every page once, on time."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 
-from helpers.crawlcheck import (
+from helpers.exercises.crawlcheck import (
     ExpectedCrawl,
     LoggedRequest,
     RequestLog,
@@ -20,7 +20,7 @@ from helpers.crawlcheck import (
     loopback_session,
     server_stats,
 )
-from helpers.crawler import (
+from helpers.lessons.crawler import (
     CRAWL_BURST,
     RETRY_STATUSES,
     CrawlQueue,

@@ -6,7 +6,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from helpers.check import DISTRIBUTION
+from helpers.envcheck import DISTRIBUTION
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,6 @@
 """Every coding exercise in notebooks 01-10 has a solution block, a tested check, two wrong answers.
 
-The catalogue follows the convention written at the top of tools/solutions.py: it finds every cell
+The catalogue follows the convention written at the top of tests/solutions.py: it finds every cell
 tagged `self-check`, and for each one asserts that the solution shown after it is there, that
 tests/test_exercises_nbNN.py runs the check on that solution, and that the same module names at
 least two wrong answers the check must catch. Those tests then run in that module.

@@ -14,8 +14,10 @@ import aiohttp
 import pytest
 from solutions import WrongAnswer, exercises, grade, wrong_answers
 
-from helpers.crawlcheck import RequestLog, expected_crawl, loopback_session, server_stats
-from helpers.crawler import (
+from helpers.exercises import NOT_ATTEMPTED, Mistake
+from helpers.exercises.crawlcheck import RequestLog, expected_crawl, loopback_session, server_stats
+from helpers.lessons.backpressure import ToyCrawl, pipeline, toy_crawl, toy_links
+from helpers.lessons.crawler import (
     CRAWL_BURST,
     RETRY_STATUSES,
     CrawlQueue,
@@ -26,8 +28,6 @@ from helpers.crawler import (
     finish,
     page_links,
 )
-from helpers.exercises import NOT_ATTEMPTED, Mistake
-from helpers.lessons.backpressure import ToyCrawl, pipeline, toy_crawl, toy_links
 from helpers.server.process import SlowServer
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "10-capstone.ipynb"

@@ -2,7 +2,8 @@
 
 import nbformat
 import pytest
-from navigation import main
+
+from tools.navigation import main
 
 
 def make(directory, name, title, run_seconds=None):

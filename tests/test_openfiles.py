@@ -1,12 +1,12 @@
-"""Tests for helpers.server.openfiles: raise the limit where allowed, cap connections where not."""
+"""Tests for helpers.measure.openfiles: raise the limit where allowed, cap connections where not."""
 
 import subprocess
 import sys
 
 import pytest
 
-from helpers.server import openfiles
-from helpers.server.openfiles import cap_connections, connections_allowed, raise_open_file_limit
+from helpers.measure import openfiles
+from helpers.measure.openfiles import cap_connections, connections_allowed, raise_open_file_limit
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="no RLIMIT_NOFILE on Windows")
 
@@ -14,7 +14,7 @@ posix_only = pytest.mark.skipif(sys.platform == "win32", reason="no RLIMIT_NOFIL
 UNDER_A_HARD_LIMIT = """
 import resource, socket
 resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-from helpers.server.openfiles import cap_connections, raise_open_file_limit
+from helpers.measure.openfiles import cap_connections, raise_open_file_limit
 allowed = cap_connections(1000, "connections")
 sockets = [socket.socket() for _ in range(allowed)]
 print(raise_open_file_limit(), allowed, len(sockets))

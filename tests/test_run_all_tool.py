@@ -2,7 +2,8 @@
 
 import nbformat
 import pytest
-from run_all import run_all
+
+from tools.run_all import run_all
 
 
 def notebook(tmp_path, *sources, stderr_output=False):

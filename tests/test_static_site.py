@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from solutions import exercises
-from static_site import main as build_site
+
+from tools.static_site import main as build_site
 
 NOTEBOOKS = sorted(
     (Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]-*.ipynb")

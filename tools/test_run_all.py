@@ -4,7 +4,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from run_all import run_all
+
+from tools.run_all import run_all
 
 # Last notebook first: `make test` runs this beside nbval, which goes first to last.
 # Each kernel gets a hard open-file limit of 256, as in a container or on a macOS laptop (soft

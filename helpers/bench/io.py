@@ -34,8 +34,8 @@ import requests
 
 from helpers.bench.harness import add_benchmark, add_number, run_coroutine
 from helpers.bench.report import Column, Row, RunConditions, format_table, report, result_row
+from helpers.measure.openfiles import cap_connections, raise_open_file_limit
 from helpers.measure.timing import Timing, repeat_in_rounds
-from helpers.server.openfiles import cap_connections, raise_open_file_limit
 from helpers.server.process import SlowServer
 
 REQUESTS = 1_000  # default number of requests for threads and asyncio

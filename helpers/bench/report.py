@@ -115,7 +115,7 @@ class RunConditions:
         self._others: Any = None
 
     def __enter__(self) -> RunConditions:
-        from helpers.measure.contention import OtherCpus  # psutil: keep pool workers light
+        from helpers.measure.othercpus import OtherCpus  # psutil: keep pool workers light
 
         self.load_average = load_average()
         self._others = OtherCpus().__enter__()

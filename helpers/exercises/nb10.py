@@ -1,6 +1,6 @@
 """Self-checks for the exercises of notebook 10-capstone, one per step of the crawler.
 
-The checks watch the learner's code from the outside with `helpers.crawlcheck`: the server's
+The checks watch the learner's code from the outside with `crawlcheck`: the server's
 own counts (`/stats`), a log of every request the session sent, the pages the generated site is
 known to have. Time enters only as lower bounds that a busy machine cannot break (`asyncio.sleep`
 wakes early by at most the clock's resolution, which EARLY allows for, so a rate limit can only
@@ -18,12 +18,11 @@ from typing import Any
 
 import aiohttp
 
-from helpers import crawlcheck
-from helpers.crawlcheck import RequestLog, expected_crawl, loopback_session
-from helpers.crawlcheck import server_stats as _stats
-from helpers.crawler import CRAWL_BURST, CrawlResult, TokenBucket
-from helpers.exercises import Mistake, answer, passed
+from helpers.exercises import Mistake, answer, crawlcheck, passed
+from helpers.exercises.crawlcheck import RequestLog, expected_crawl, loopback_session
+from helpers.exercises.crawlcheck import server_stats as _stats
 from helpers.lessons.backpressure import ToyCrawl, toy_crawl, toy_links
+from helpers.lessons.crawler import CRAWL_BURST, CrawlResult, TokenBucket
 from helpers.server.process import SlowServer
 
 SEED = 9

@@ -14,8 +14,8 @@ import threading
 
 from aiohttp import web
 
+from helpers.measure.openfiles import raise_open_file_limit
 from helpers.server.app import HOST, ServerConfig, check_port, make_app
-from helpers.server.openfiles import raise_open_file_limit
 from helpers.server.site import SITE_PAGES
 
 BACKLOG = 8192  # pending connections the kernel may queue (Linux caps it at net.core.somaxconn)

@@ -1,4 +1,4 @@
-"""Check that this machine can run the course: `python -m helpers.check` (00-index)."""
+"""Check that this machine can run the course: `python -m helpers` (00-index)."""
 
 from __future__ import annotations
 
@@ -150,7 +150,3 @@ def main() -> int:
     failed = sum(check.status == "FAIL" for check in checks)
     print(f"{failed} failed" if failed else "All checks passed: the course can run here.")
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

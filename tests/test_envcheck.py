@@ -1,7 +1,7 @@
 import pytest
 from packaging.requirements import Requirement
 
-from helpers import check
+from helpers import envcheck as check
 
 
 def test_python_version_gate():

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_test import (
+
+from tools.browser_test import (
     CHROMIUM,
     NEWS_POPUP,
     NOTEBOOKS,
@@ -22,7 +23,7 @@ from browser_test import (
     run_notebook,
 )
 
-pytestmark = pytest.mark.timeout(420)
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 
 
 @pytest.fixture(scope="module")

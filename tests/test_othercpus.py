@@ -5,7 +5,7 @@ import time
 import psutil
 import pytest
 
-from helpers.measure.contention import OtherCpus, own_cpu_s
+from helpers.measure.othercpus import OtherCpus, own_cpu_s
 
 posix = pytest.mark.skipif(sys.platform == "win32", reason="starts another program through sh")
 

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from helpers.crawler import CrawlResult
+from helpers.lessons.crawler import CrawlResult
 from helpers.measure.timeline import Outcome, Record, Timeline
 from helpers.server.site import site_paths
 

@@ -1,0 +1,1 @@
+"""The course's maintenance commands (`make notebooks`, `make navigation`, `make html`, ...)."""
