@@ -123,8 +123,8 @@ def test_cli_writes_json_with_the_documented_schema(tmp_path):
     report = json.loads(path.read_text())
     assert set(report) == {
         "benchmark", "cpu_count", "python", "load_average", "load_average_end", "other_cpus",
-        "busy", "busy_reason", "rounds", "numbers", "start", "start_method", "correct", "results",
-        "command",
+        "steal_cpus", "busy", "busy_reason", "rounds", "numbers", "start", "start_method",
+        "correct", "results", "command",
     }  # fmt: skip
     rerun = report["command"].split()
     assert rerun[:4] == ["python", "-m", "helpers.bench", "cpu"]

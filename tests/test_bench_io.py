@@ -227,7 +227,8 @@ def test_cli_writes_json_with_the_documented_schema(tmp_path):
     report = json.loads(path.read_text())
     assert {
         "benchmark", "requests", "latency_s", "cpu_count", "results", "rounds", "load_average",
-        "load_average_end", "other_cpus", "busy", "busy_reason", "command", "open_files",
+        "load_average_end", "other_cpus", "steal_cpus", "busy", "busy_reason", "command",
+        "open_files",
     } <= set(report)  # fmt: skip
     assert (report["benchmark"], report["requests"], report["latency_s"]) == ("io", 12, 0.01)
     assert isinstance(report["cpu_count"], int)

@@ -1,7 +1,7 @@
 import pytest
 
 from helpers.bench import report as bench_report
-from helpers.bench.report import RunConditions, busy_reason, interquartile_range
+from helpers.bench.report import RunConditions, interquartile_range
 
 
 @pytest.mark.parametrize(
@@ -18,22 +18,17 @@ def test_interquartile_range(runs, expected):
     assert interquartile_range(runs) == pytest.approx(expected)
 
 
-def test_busy_reason_judges_other_programs_cpus():
-    assert busy_reason(None) is None
-    assert busy_reason(0.49) is None
-    assert busy_reason(1.25) == "other programs kept 1.25 CPUs busy on average (busy from 0.5)"
-
-
 def test_run_conditions_record_load_at_both_ends_and_warn_when_busy(monkeypatch):
     loads = iter([[9.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
     monkeypatch.setattr(bench_report, "load_average", lambda: next(loads))
     with RunConditions() as conditions:
         pass
-    conditions.other_cpus = 0.0  # a load of 9 left by earlier work: recorded, not judged
+    conditions.other_cpus = conditions.steal_cpus = 0.0  # a load of 9 left by earlier work
     assert conditions.as_dict() == {
         "load_average": [9.0, 1.0, 1.0],
         "load_average_end": [1.0, 1.0, 1.0],
         "other_cpus": 0.0,
+        "steal_cpus": 0.0,
         "busy": False,
         "busy_reason": None,
     }
@@ -42,6 +37,8 @@ def test_run_conditions_record_load_at_both_ends_and_warn_when_busy(monkeypatch)
     assert conditions.as_dict()["busy"] is True
     warning = conditions.warning()
     assert warning is not None and warning.startswith("WARNING: the machine was busy")
+    conditions.other_cpus, conditions.steal_cpus = 0.0, 0.6  # the host took the CPUs
+    assert conditions.busy_reason == "the host took 0.6 CPUs (steal time)"
 
 
 def test_run_conditions_measure_other_programs_cpus():

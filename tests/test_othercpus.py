@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 import time
@@ -5,7 +6,8 @@ import time
 import psutil
 import pytest
 
-from helpers.measure.othercpus import OtherCpus, own_cpu_s
+from helpers.measure import othercpus
+from helpers.measure.othercpus import CLAIMS_LOG, OtherCpus, busy_reason, own_cpu_s
 
 posix = pytest.mark.skipif(sys.platform == "win32", reason="starts another program through sh")
 
@@ -57,3 +59,42 @@ def test_own_cpu_includes_a_live_child():
     finally:
         child.kill()
         child.wait()
+
+
+def test_busy_reason_names_who_took_the_cpus():
+    assert busy_reason(None) is None
+    assert busy_reason(0.49, 0.1) is None
+    assert busy_reason(1.25) == "other programs kept 1.2 CPUs busy"
+    assert busy_reason(0.0, 0.75) == "the host took 0.8 CPUs (steal time)"
+
+
+def test_allows_prints_and_logs_each_claim(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "claims.jsonl"
+    monkeypatch.setenv(CLAIMS_LOG, str(log))
+    others = OtherCpus()
+    others.cpus, others.steal = 0.1, 0.0
+    assert others.allows("processes beat threads") is True
+    others.cpus = 0.9
+    assert others.allows("processes beat threads") is False
+    assert capsys.readouterr().out.splitlines() == [
+        "checked: processes beat threads",
+        "not checked: processes beat threads (other programs kept 0.9 CPUs busy)",
+    ]
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["checked"] for r in records] == [True, False]
+    assert records[1]["why"] == "other programs kept 0.9 CPUs busy"
+
+
+def test_a_claim_that_needs_more_cpus_than_there_are_is_not_checked(monkeypatch, capsys):
+    monkeypatch.delenv(CLAIMS_LOG, raising=False)
+    monkeypatch.setattr(othercpus, "usable_cpus", lambda: 1)
+    others = OtherCpus()
+    others.cpus = others.steal = 0.0
+    assert others.allows("two threads hash in parallel", cpus_needed=2) is False
+    assert "this machine has 1 CPU(s); the claim needs 2" in capsys.readouterr().out
+
+
+def test_steal_is_measured_as_cpus():
+    with OtherCpus() as others:
+        time.sleep(0.05)
+    assert others.steal >= 0 and others.cpus >= 0

@@ -14,7 +14,6 @@ import asyncio
 import math
 import multiprocessing
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -24,6 +23,7 @@ from typing import Any, TextIO
 
 from helpers.bench.harness import run_coroutine
 from helpers.bench.report import Column, Row, RunConditions, format_table, report, result_row
+from helpers.cpu.pools import gil_enabled
 from helpers.cpu.workloads import (
     sum_of_squares,
     sum_of_squares_closed,
@@ -279,12 +279,6 @@ def format_cpu_table(
     if tasks is not None and cpus is not None:
         columns += [Column("ideal", 6, ".2f"), Column("of ideal", 8, ".2f")]
     return format_table(Column("workers", 7, "d"), columns, rows, min_width=21)
-
-
-def gil_enabled() -> bool:
-    """Whether this interpreter runs Python code under a global interpreter lock."""
-    is_enabled: Callable[[], bool] = getattr(sys, "_is_gil_enabled", lambda: True)
-    return is_enabled()
 
 
 def ideal_speedup(strategy: str, workers: int | None, tasks: int, cpus: int) -> float | None:

@@ -79,39 +79,26 @@ def result_row(strategy: str, timing: Timing, correct: bool, **details: Any) -> 
     }
 
 
-BUSY_OTHER_CPUS = 0.5  # CPUs other programs kept busy, on average, that make the machine busy
-
-
 def load_average() -> list[float] | None:
     """The 1-, 5- and 15-minute load averages now; None where the system has none (Windows)."""
     return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
 
 
-def busy_reason(other_cpus: float | None) -> str | None:
-    """Why the machine counts as busy during a run, or None if nothing says it was.
-
-    Busy: other programs kept BUSY_OTHER_CPUS or more CPUs busy on average (`OtherCpus`: the
-    machine's CPU time less the benchmark's own, its workers and server included). The load
-    averages are recorded beside it but not judged: they count the benchmark's own threads, and
-    the 1-minute figure still holds the last minute's work, a previous benchmark's included.
-    """
-    if other_cpus is None or other_cpus < BUSY_OTHER_CPUS:
-        return None
-    return (
-        f"other programs kept {other_cpus:.2f} CPUs busy on average (busy from {BUSY_OTHER_CPUS:g})"
-    )
-
-
 class RunConditions:
-    """The machine's load over a benchmark, for `with`: load averages, other programs' CPUs, busy.
+    """The machine's load over a benchmark, for `with`: load averages, other CPUs, steal, busy.
 
-    `OtherCpus` reads CPU time counters at both ends and runs no thread, so the block may fork.
+    Busy is judged on `OtherCpus` alone (the machine's CPU time less the benchmark's own, its
+    workers and server included; and the host's steal time). The load averages are recorded but
+    not judged: they count the benchmark's own threads, and the 1-minute figure still holds the
+    last minute's work, a previous benchmark's included. `OtherCpus` runs no thread, so the block
+    may fork.
     """
 
     def __init__(self) -> None:
         self.load_average: list[float] | None = None
         self.load_average_end: list[float] | None = None
         self.other_cpus: float | None = None
+        self.steal_cpus: float | None = None
         self._others: Any = None
 
     def __enter__(self) -> RunConditions:
@@ -124,12 +111,15 @@ class RunConditions:
     def __exit__(self, *exc_info: object) -> None:
         self._others.__exit__(*exc_info)
         self.other_cpus = self._others.cpus
+        self.steal_cpus = self._others.steal
         self.load_average_end = load_average()
 
     @property
     def busy_reason(self) -> str | None:
         """Why the machine was busy during the block, or None."""
-        return busy_reason(self.other_cpus)
+        from helpers.measure.othercpus import busy_reason  # psutil: keep pool workers light
+
+        return busy_reason(self.other_cpus, self.steal_cpus)
 
     def warning(self) -> str | None:
         """The line a benchmark prints when the machine was busy, or None."""
@@ -144,6 +134,7 @@ class RunConditions:
             "load_average": self.load_average,
             "load_average_end": self.load_average_end,
             "other_cpus": self.other_cpus,
+            "steal_cpus": self.steal_cpus,
             "busy": self.busy_reason is not None,
             "busy_reason": self.busy_reason,
         }

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from helpers.cpu.pools import gil_enabled
 from helpers.cpu.workloads import sum_of_squares
 
 
@@ -77,12 +77,6 @@ def on_threads(
 def thread_counts(cpus: int | None = None) -> list[int]:
     """1, 2 and the CPU count of threads, each once, in order."""
     return sorted({1, 2, cpus or os.cpu_count() or 1})
-
-
-def gil_enabled() -> bool:
-    """False on a free-threaded build running without the GIL; True everywhere else."""
-    is_enabled = getattr(sys, "_is_gil_enabled", None)
-    return True if is_enabled is None else bool(is_enabled())
 
 
 def free_threaded_build() -> bool:

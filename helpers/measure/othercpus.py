@@ -1,25 +1,34 @@
-"""Did other programs compete for the CPUs while we measured? (05-aiohttp)
+"""Did other programs, or the host, take the CPUs while we measured? (05-aiohttp)
 
-A parallel speed-up shows only while the workers find free CPUs: where other programs keep
-CPUs busy, the workers take turns with them. `OtherCpus` reads the machine's CPU time counters
-around a block, takes away the CPU time of this process and its descendants (workers included),
-and reports how many CPUs, on average, the other programs kept busy. A claim that needs the
-CPUs to itself is checked only where that is near zero.
+A parallel speed-up or a wall-clock ratio shows only while our threads and workers find free
+CPUs. `OtherCpus` reads the machine's CPU time counters around a block, takes away the CPU time of
+this process and its descendants (workers included), and reports how many CPUs, on average, other
+programs kept busy; on a virtual machine it also reports the steal time, CPU time the host gave to
+other guests while ours waited. A claim that needs the CPUs to itself is checked only where both
+are low: `OtherCpus.allows(claim)` says which, and logs it for the test run's summary.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import time
 
 import psutil
 
+from helpers.cpu.pools import usable_cpus
 
-def _busy_cpu_s() -> float:
-    """CPU seconds the machine's CPUs have spent on anything but idling and waiting for I/O."""
+BUSY_CPUS = 0.5  # other programs, or the host, keeping this many CPUs busy make the machine busy
+CLAIMS_LOG = "COURSE_CLAIMS_LOG"  # environment variable: a file where each gated claim is logged
+
+
+def _cpu_times() -> tuple[float, float]:
+    """The machine's CPU seconds so far: (busy on anything, taken by the host: steal)."""
     times = psutil.cpu_times()
     fields = ("user", "nice", "system", "irq", "softirq")
-    return sum(getattr(times, field) for field in fields if hasattr(times, field))
+    busy = sum(getattr(times, field) for field in fields if hasattr(times, field))
+    return busy, getattr(times, "steal", 0.0)
 
 
 def own_cpu_s(me: psutil.Process | None = None) -> float:
@@ -36,24 +45,58 @@ def own_cpu_s(me: psutil.Process | None = None) -> float:
     return total
 
 
+def busy_reason(cpus: float | None, steal: float | None = 0.0) -> str | None:
+    """Why the machine counts as busy, or None: others, or the host, kept BUSY_CPUS busy."""
+    if cpus is not None and cpus >= BUSY_CPUS:
+        return f"other programs kept {cpus:.1f} CPUs busy"
+    if steal is not None and steal >= BUSY_CPUS:
+        return f"the host took {steal:.1f} CPUs (steal time)"
+    return None
+
+
 class OtherCpus:
-    """How many CPUs, on average, other programs kept busy during a block.
+    """How many CPUs, on average, other programs (`cpus`) and the host (`steal`) took in a block.
 
     The machine's CPU time counters, less the CPU time of this process and its descendants (all
     their threads; a child that exits hands its time to its parent's count), over the block's
-    wall-clock time: a claim that needs every CPU for our own threads or workers holds only where
-    this is near zero. It runs no thread, so it may surround a fork.
+    wall-clock time. It runs no thread, so it may surround a fork.
     """
 
     def __enter__(self) -> OtherCpus:
         self._me = psutil.Process()
-        self._start = (time.perf_counter(), _busy_cpu_s(), own_cpu_s(self._me))
+        self._start = (time.perf_counter(), *_cpu_times(), own_cpu_s(self._me))
         self.cpus = 0.0
+        self.steal = 0.0
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        wall0, machine0, own0 = self._start
+        wall0, machine0, steal0, own0 = self._start
         wall = time.perf_counter() - wall0
-        machine = _busy_cpu_s() - machine0
+        machine, steal = _cpu_times()
         own = own_cpu_s(self._me) - own0
-        self.cpus = max(0.0, (machine - own) / wall) if wall > 0 else 0.0
+        if wall > 0:
+            self.cpus = max(0.0, (machine - machine0 - own) / wall)
+            self.steal = max(0.0, (steal - steal0) / wall)
+
+    @property
+    def busy_reason(self) -> str | None:
+        """Why the machine was too busy for a claim that needs the CPUs, or None."""
+        return busy_reason(self.cpus, self.steal)
+
+    def allows(self, claim: str, *, cpus_needed: int = 1) -> bool:
+        """Whether the block's measurement can check `claim`; prints and logs which it was.
+
+        Not checked when other programs or the host took BUSY_CPUS or more, or when this
+        machine has fewer than `cpus_needed` CPUs. The line printed is "checked: CLAIM" or
+        "not checked: CLAIM (why)"; with COURSE_CLAIMS_LOG set, it is also logged there.
+        """
+        cpus = usable_cpus()
+        why = self.busy_reason
+        if cpus < cpus_needed:
+            why = f"this machine has {cpus} CPU(s); the claim needs {cpus_needed}"
+        print(f"checked: {claim}" if why is None else f"not checked: {claim} ({why})")
+        log = os.environ.get(CLAIMS_LOG)
+        if log:
+            with open(log, "a", encoding="utf-8") as file:
+                file.write(json.dumps({"claim": claim, "checked": why is None, "why": why}) + "\n")
+        return why is None

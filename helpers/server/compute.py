@@ -16,11 +16,11 @@ where ``cpu_s`` is the processor time the sum took in the thread that ran it:
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 from aiohttp import web
 
+from helpers.cpu.pools import default_context
 from helpers.cpu.workloads import sum_of_squares, timed_sum_of_squares
 
 WHERES = ("loop", "thread", "pool")
@@ -36,10 +36,7 @@ class _LazyPool:
 
     def get(self) -> ProcessPoolExecutor:
         if self.executor is None:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context(
-                "forkserver" if "forkserver" in methods else "spawn"
-            )
+            context = default_context()
             self.executor = ProcessPoolExecutor(COMPUTE_WORKERS, mp_context=context)
             for _ in range(COMPUTE_WORKERS):  # start every worker now, not one per busy moment
                 self.executor.submit(sum_of_squares, 0)
