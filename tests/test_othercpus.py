@@ -12,11 +12,15 @@ from helpers.measure.othercpus import CLAIMS_LOG, OtherCpus, busy_reason, own_cp
 posix = pytest.mark.skipif(sys.platform == "win32", reason="starts another program through sh")
 
 
-@posix
-def test_other_cpus_sees_another_program_computing():
+def other_cpus_beside_a_spinner(prefix: str) -> float:
+    """OtherCpus over a second while another program (prefix: how it is started) spins."""
     # started by a shell that exits at once: the spinner is not our descendant, another program
     started = subprocess.run(
-        ["sh", "-c", f'"{sys.executable}" -c "while True: pass" >/dev/null 2>&1 & echo $!'],
+        [
+            "sh",
+            "-c",
+            f'{prefix} "{sys.executable}" -c "while True: pass" >/dev/null 2>&1 & echo $!',
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -29,7 +33,18 @@ def test_other_cpus_sees_another_program_computing():
             time.sleep(1.0)
     finally:
         spinner.kill()
-    assert others.cpus > 0.6, "one spinning program keeps about one CPU busy"
+    return others.cpus
+
+
+@posix
+def test_other_cpus_sees_another_program_computing():
+    assert other_cpus_beside_a_spinner("") > 0.6, "one spinning program keeps about one CPU busy"
+
+
+@posix
+def test_a_program_at_the_lowest_priority_is_not_counted():
+    # it yields every CPU ours want; what else the machine does still counts (a busy test run)
+    assert other_cpus_beside_a_spinner("nice -n 19") < other_cpus_beside_a_spinner("") - 0.5
 
 
 SPIN_ONE_SECOND = (

@@ -4,8 +4,10 @@ A parallel speed-up or a wall-clock ratio shows only while our threads and worke
 CPUs. `OtherCpus` reads the machine's CPU time counters around a block, takes away the CPU time of
 this process and its descendants (workers included), and reports how many CPUs, on average, other
 programs kept busy; on a virtual machine it also reports the steal time, CPU time the host gave to
-other guests while ours waited. A claim that needs the CPUs to itself is checked only where both
-are low: `OtherCpus.allows(claim)` says which, and logs it for the test run's summary.
+other guests while ours waited. Programs at the lowest priority (nice 19) are not counted: the
+scheduler runs them only on CPUs ours leave idle (`make test` runs its unit tests so, beside the
+notebooks). A claim that needs the CPUs to itself is checked only where both figures are low:
+`OtherCpus.allows(claim)` says which, and logs it for the test run's summary.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import psutil
 from helpers.cpu.pools import usable_cpus
 
 BUSY_CPUS = 0.5  # other programs, or the host, keeping this many CPUs busy make the machine busy
+LOWEST_PRIORITY = 19  # the nice value of programs that yield every CPU to ours
 CLAIMS_LOG = "COURSE_CLAIMS_LOG"  # environment variable: a file where each gated claim is logged
 
 
@@ -31,18 +34,28 @@ def _cpu_times() -> tuple[float, float]:
     return busy, getattr(times, "steal", 0.0)
 
 
+def _process_cpu_s(process: psutil.Process) -> float:
+    """CPU seconds of a process and of the children it has waited for; 0 if it is gone."""
+    try:
+        times = process.cpu_times()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0.0
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def yielding_cpu_s() -> float:
+    """CPU seconds of the programs running at the lowest priority, which yield the CPUs to ours."""
+    lowest = psutil.process_iter(["nice"])
+    return sum(_process_cpu_s(p) for p in lowest if (p.info["nice"] or 0) >= LOWEST_PRIORITY)
+
+
 def own_cpu_s(me: psutil.Process | None = None) -> float:
     """CPU seconds of this process and its descendants, the exited ones it waited for included."""
     me = me or psutil.Process()
     processes = [me]
     with contextlib.suppress(psutil.NoSuchProcess):
         processes += me.children(recursive=True)
-    total = 0.0
-    for process in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            times = process.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-    return total
+    return sum(_process_cpu_s(process) for process in processes)
 
 
 def busy_reason(cpus: float | None, steal: float | None = 0.0) -> str | None:
@@ -58,13 +71,14 @@ class OtherCpus:
     """How many CPUs, on average, other programs (`cpus`) and the host (`steal`) took in a block.
 
     The machine's CPU time counters, less the CPU time of this process and its descendants (all
-    their threads; a child that exits hands its time to its parent's count), over the block's
-    wall-clock time. It runs no thread, so it may surround a fork.
+    their threads; a child that exits hands its time to its parent's count) and of the programs
+    at the lowest priority, over the block's wall-clock time. It runs no thread, so it may
+    surround a fork.
     """
 
     def __enter__(self) -> OtherCpus:
         self._me = psutil.Process()
-        self._start = (time.perf_counter(), *_cpu_times(), own_cpu_s(self._me))
+        self._start = (time.perf_counter(), *_cpu_times(), own_cpu_s(self._me) + yielding_cpu_s())
         self.cpus = 0.0
         self.steal = 0.0
         return self
@@ -73,7 +87,7 @@ class OtherCpus:
         wall0, machine0, steal0, own0 = self._start
         wall = time.perf_counter() - wall0
         machine, steal = _cpu_times()
-        own = own_cpu_s(self._me) - own0
+        own = own_cpu_s(self._me) + yielding_cpu_s() - own0
         if wall > 0:
             self.cpus = max(0.0, (machine - machine0 - own) / wall)
             self.steal = max(0.0, (steal - steal0) / wall)

@@ -1,14 +1,10 @@
-"""Tests for the shared test settings in conftest.py."""
+"""Tests for what counts as left behind (tests/leftovers.py), which conftest.py checks."""
 
 import subprocess
 import sys
 
 import pytest
-from conftest import leftover_processes
-
-
-def test_every_test_checks_for_leftover_processes(request):
-    assert "no_worker_left_behind" in request.fixturenames
+from leftovers import leftover_processes
 
 
 def test_a_running_child_is_a_leftover():
