@@ -175,6 +175,12 @@ def test_bar_ratios_start_at_one_and_label_each_bar():
     assert ax.get_xscale() == "log"
 
 
+def test_bar_ratios_label_no_minor_ticks_on_a_narrow_axis():
+    fig = bar_ratios({"slow I/O": 1.6, "fast I/O": 0.4}, "t", xlabel="ratio", ylabel="question")
+    fig.canvas.draw()  # under two decades matplotlib would label 2 x 10^-1, 3 x 10^-1...
+    assert {label.get_text() for label in fig.axes[0].get_xticklabels(minor=True)} == {""}
+
+
 @pytest.mark.parametrize(("ratios", "message"), [({}, "ratios is empty"), ({"a": 0.0}, "positive")])
 def test_bar_ratios_rejects_bad_input(ratios, message):
     with pytest.raises(ValueError, match=message):
@@ -259,6 +265,9 @@ def test_timeline_plot_refuses_to_draw_without_a_y_label():
             tl.plot("a fetch waits", ylabel=blank)
     assert plt.get_fignums() == []
     assert tl.plot("a fetch waits", ylabel="fetch").axes[0].get_ylabel() == "fetch"
+    words = "fetch, one that asks the server for a page"
+    lines = tl.plot("a fetch waits", ylabel=words).axes[0].get_ylabel().splitlines()
+    assert len(lines) > 1 and " ".join(lines) == words  # wrapped to fit a small chart
 
 
 def test_the_charts_words_reach_the_legend_and_unnamed_states_claim_no_cause():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from helpers.measure.timeline import STATES, Record, State
 from helpers.measure.timing import Timing
@@ -216,6 +217,7 @@ def bar_ratios(ratios: Mapping[str, float], title: str, *, xlabel: str, ylabel: 
         ax.set_xscale("log")
         ax.set_xlim(min(0.5, *values) / 4, max(2.0, *values) * 3)  # room for the labels
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,g}x"))
+        ax.xaxis.set_minor_formatter(NullFormatter())  # under two decades, 2 x 10^-1 and so on
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_title(title)
@@ -268,10 +270,10 @@ def gantt(
             ax.annotate(f"{len(mine)}", (end, index), (6, 0), "data", "offset points", va="center")
         if len(names) <= max_labels:
             ax.set_yticks(range(len(names)), labels=names)
-            ax.set_ylabel(ylabel)
         else:
             ax.set_yticks([])
-            ax.set_ylabel(f"{ylabel}: {len(names)} rows (names hidden)")
+            ylabel = f"{ylabel}: {len(names)} rows (names hidden)"
+        ax.set_ylabel(textwrap.fill(ylabel, int(8 * (height - 1.5))))  # no taller than the axes
         ax.set_ylim(len(names) - 0.5, -0.5)
         ax.set_xlim(0, until or span * (1.06 if counts else 1))  # room for the counts
         ax.set_xlabel("time (s)")
