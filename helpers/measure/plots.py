@@ -238,21 +238,14 @@ def gantt(
 ) -> Figure:
     """Gantt chart of Timeline records, a row per name in order of first start (Timeline.plot).
 
-    ylabel says what a row is, labels what a state means here (else STATE_LABELS). A white line
+    Timeline.plot checks the arguments. ylabel says what a row is, labels what a state means here
+    (else STATE_LABELS). A white line
     parts touching bars of a state in a row; counts=True writes each row's number of records at
     its end. Past max_labels rows, names are hidden; `until` ends the time axis. The legend, if it
     has two entries or more, names what a bar wide enough to see shows; a dashed line and a cross
     mark when each failed row raised (up to three).
     """
     words = {**STATE_LABELS, **(labels or {})}
-    if not isinstance(ylabel, str) or not ylabel.strip():
-        raise ValueError(f"ylabel must say what a row is (request, worker...), got {ylabel!r}")
-    if set(words) != set(STATES) or not all(isinstance(w, str) and w for w in words.values()):
-        raise ValueError(f"labels must map states of {STATES} to words, got {labels!r}")
-    if until is not None and not until > 0:
-        raise ValueError(f"until must be a number of seconds > 0, got {until!r}")
-    if not records:
-        raise ValueError("no tasks recorded: run work in `with tl.task(...)` or @tl.traced first")
     records = sorted(records, key=lambda record: record.start)
     names = list(dict.fromkeys(record.name for record in records))
     row = {name: index for index, name in enumerate(names)}

@@ -315,11 +315,21 @@ class Timeline:
         this chart (waiting: "in flight (awaiting the reply)"); a state without one keeps a
         neutral name. The rest is `helpers.measure.plots.gantt`'s.
         """
+        if not isinstance(ylabel, str) or not ylabel.strip():
+            raise ValueError(f"ylabel must say what a row is (request, worker...), got {ylabel!r}")
+        words = labels or {}
+        if set(words) - set(STATES) or not all(isinstance(w, str) and w for w in words.values()):
+            raise ValueError(f"labels must map states of {STATES} to words, got {labels!r}")
+        if until is not None and not until > 0:
+            raise ValueError(f"until must be a number of seconds > 0, got {until!r}")
+        records = self.records
+        if not records:
+            raise ValueError("no tasks recorded: run work in `with tl.task()` or @tl.traced first")
         # Imported here, not at the top: process-pool workers import this module; keep them fast.
         from helpers.measure.plots import gantt
 
         return gantt(
-            self.records,
+            records,
             title,
             ylabel=ylabel,
             labels=labels,
