@@ -94,7 +94,8 @@ def _cpu_main(args: argparse.Namespace) -> int:
         )
 
         title = f"sum_of_squares of {args.numbers} numbers, {args.workers} workers, {start_method}"
-        figure = bar_timings({r.strategy: r.timing for r in results}, title)
+        timings = {r.strategy: r.timing for r in results}
+        figure = bar_timings(timings, title, ylabel=f"time for the {args.numbers} sums (s)")
         figure.savefig(args.plot)
     return 1 if wrong else 0
 

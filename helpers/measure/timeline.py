@@ -5,8 +5,8 @@ state: "running" (the task holds its thread, or for a coroutine the event loop),
 has let others run: a coroutine suspended at an `await`, or a block marked with `span.waiting()`),
 "ready" (what it waited for is ready, but the loop, busy elsewhere, has not resumed it yet:
 `span.waiting(ready_after=...)`) or "queued" (it waits for a lock or a permit: `span.queued()`).
-Every record of a task carries how the task ended: "ok", "error" or "cancelled". The chart's
-legend names only the states and outcomes it draws, and marks the moment a task failed.
+Every record of a task carries how the task ended: "ok", "error" or "cancelled". `Timeline.plot`
+draws them as a Gantt chart (`helpers.measure.plots.gantt`) in the words of the chart that uses it.
 
 Clock: time.perf_counter() for resolution and steady steps, anchored once per process to
 time.time(), the one clock Python documents as shared by all processes. Records made in a worker
@@ -25,7 +25,7 @@ import reprlib
 import threading
 import time
 import types
-from collections.abc import Callable, Coroutine, Generator, Iterator
+from collections.abc import Callable, Coroutine, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
@@ -41,18 +41,6 @@ Outcome = Literal["ok", "error", "cancelled"]
 
 STATES: tuple[State, ...] = get_args(State)
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
-
-_COLOURS = {"running": "#0072B2", "waiting": "#9CC8E8", "ready": "#E69F00", "queued": "#BBBBBB"}
-_STATE_LABELS = {
-    "running": "running",
-    "waiting": "waiting",
-    "ready": "ready, but the loop is busy",
-    "queued": "queued for a lock or permit",
-}
-_FAILURE_COLOUR = "#D55E00"
-_VISIBLE = 0.003  # a bar narrower than this share of the time axis (3 pixels) is not in the legend
-_HATCHES = {"ok": "", "error": "//", "cancelled": "xx"}
-_OUTCOME_LABELS = {"error": "raised an exception", "cancelled": "cancelled"}
 
 _WALL_ANCHOR = time.time()
 _PERF_ANCHOR = time.perf_counter()
@@ -195,10 +183,6 @@ def run_recorded(
     return result, Record(name or _call_label(func, args), start, _now())
 
 
-def _bar(row: int, left: float, right: float) -> list[tuple[float, float]]:
-    return [(left, row - 0.35), (left, row + 0.35), (right, row + 0.35), (right, row - 0.35)]
-
-
 class Timeline:
     """Thread-safe log of when tasks ran, with summaries and a Gantt chart."""
 
@@ -315,107 +299,41 @@ class Timeline:
         events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
         return max(itertools.accumulate(change for _, change in events), default=0)
 
-    def plot(self, title: str, *, max_labels: int = 30, until: float | None = None) -> Figure:
-        """Draw a Gantt chart, one row per task, and return the Figure.
+    def plot(
+        self,
+        title: str,
+        *,
+        ylabel: str,
+        labels: Mapping[State, str] | None = None,
+        counts: bool = False,
+        max_labels: int = 30,
+        until: float | None = None,
+    ) -> Figure:
+        """Draw a Gantt chart, one row per task, in the chart's own words; return the Figure.
 
-        The figure is closed in pyplot, so Jupyter shows it once when it is a cell's value
-        (or through display(fig)); save it with fig.savefig(path). Beyond max_labels rows the
-        task names are hidden. `until` sets the time axis to end at that many seconds, to show
-        time the tasks did not use. The legend names only what a bar wide enough to see shows;
-        a dashed line and a cross mark the moment each failed task raised (up to three).
+        ylabel says what a row is ("request", "worker"); labels says what each state means in
+        this chart (waiting: "in flight (awaiting the reply)"); a state without one keeps a
+        neutral name. The rest is `helpers.measure.plots.gantt`'s.
         """
+        if not isinstance(ylabel, str) or not ylabel.strip():
+            raise ValueError(f"ylabel must say what a row is (request, worker...), got {ylabel!r}")
+        words = labels or {}
+        if set(words) - set(STATES) or not all(isinstance(w, str) and w for w in words.values()):
+            raise ValueError(f"labels must map states of {STATES} to words, got {labels!r}")
         if until is not None and not until > 0:
             raise ValueError(f"until must be a number of seconds > 0, got {until!r}")
         records = self.records
         if not records:
-            raise ValueError(
-                "no tasks recorded: nothing to plot; run work in `with tl.task(...)` or "
-                "@tl.traced first"
-            )
+            raise ValueError("no tasks recorded: run work in `with tl.task()` or @tl.traced first")
         # Imported here, not at the top: process-pool workers import this module; keep them fast.
-        import matplotlib.pyplot as plt
-        from matplotlib.artist import Artist
-        from matplotlib.collections import PolyCollection
-        from matplotlib.lines import Line2D
-        from matplotlib.patches import Patch
+        from helpers.measure.plots import gantt
 
-        from helpers.measure.plots import COURSE_STYLE
-
-        names = self.names
-        row = {name: index for index, name in enumerate(names)}
-        origin = records[0].start
-        height = min(10.0, max(3.5, 1.8 + 0.45 * len(names)))
-        with plt.style.context([COURSE_STYLE, {"hatch.linewidth": 1.5}]):
-            fig, ax = plt.subplots(figsize=(11, height), layout="constrained")
-            # One collection per look: thousands of bars draw in a second, not minutes as patches.
-            for state, outcome in itertools.product(STATES, OUTCOMES):
-                group = [r for r in records if (r.state, r.outcome) == (state, outcome)]
-                if group:
-                    bars = [_bar(row[r.name], r.start - origin, r.end - origin) for r in group]
-                    ax.add_collection(
-                        PolyCollection(
-                            bars,
-                            facecolor=_COLOURS[state],
-                            hatch=_HATCHES[outcome],
-                            edgecolor="black",
-                            linewidth=0,
-                        )
-                    )
-            ax.autoscale_view()
-            axis_span = until or max(r.end for r in records) - origin
-            visible = [r for r in records if r.duration >= _VISIBLE * axis_span]
-            states = {r.state for r in visible}
-            outcomes = {r.outcome for r in visible}
-            handles: list[Artist] = [
-                Patch(facecolor=_COLOURS[state], label=_STATE_LABELS[state])
-                for state in STATES
-                if state in states
-            ]
-            handles += [
-                Patch(facecolor="white", edgecolor="black", hatch=_HATCHES[outcome], label=label)
-                for outcome, label in _OUTCOME_LABELS.items()
-                if outcome in outcomes
-            ]
-            failures = {
-                name: end - origin
-                for name, (_, end) in self._all_bounds().items()
-                if self.outcome(name) == "error"
-            }
-            if 0 < len(failures) <= 3:
-                for name, moment in failures.items():
-                    ax.axvline(moment, color=_FAILURE_COLOUR, linewidth=2, linestyle="--", zorder=3)
-                    ax.plot([moment], [row[name]], color=_FAILURE_COLOUR, marker="X", markersize=14)
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        color=_FAILURE_COLOUR,
-                        linewidth=2,
-                        linestyle="--",
-                        marker="X",
-                        markersize=14,
-                        label="moment of failure",
-                    )
-                )
-            if len(names) <= max_labels:
-                ax.set_yticks(range(len(names)), labels=names)
-                ax.set_ylabel("task")
-            else:
-                ax.set_yticks([])
-                ax.set_ylabel(f"{len(names)} tasks (names hidden)")
-            ax.set_ylim(len(names) - 0.5, -0.5)
-            ax.set_xlim(left=0, right=until)
-            ax.set_xlabel("time (s)")
-            ax.set_title(title)
-            ax.grid(axis="x", alpha=0.4)
-            ax.set_axisbelow(True)
-            # one line of entries if it fits the figure's width, else two
-            wide = sum(len(str(handle.get_label())) for handle in handles) > 60
-            fig.legend(
-                handles=handles,
-                loc="outside lower center",
-                ncols=-(-len(handles) // 2) if wide else len(handles),
-                frameon=False,
-            )
-        plt.close(fig)
-        return fig
+        return gantt(
+            records,
+            title,
+            ylabel=ylabel,
+            labels=labels,
+            counts=counts,
+            max_labels=max_labels,
+            until=until,
+        )
