@@ -1,51 +1,84 @@
 """Read a notebook's exercises: each self-check cell, the check it calls, and the solution shown.
 
-The convention every notebook 01-09 follows, and that tests/test_exercises_catalogue.py enforces:
+The convention every notebook follows, and that tests/test_exercises.py enforces:
 
-1. A coding exercise's self-check is a code cell tagged `self-check` whose last line calls one
-   check from `helpers.exercises.nbNN` (NN: the notebook's number) with the notebook's namespace:
-   `check_deposit_audited(globals())`, or `await check_fetch_all(globals())` for a coroutine
-   (no trailing `;`: nbval runs cells outside IPython's history, where `;` does not hide the
-   check's True/False, so the stored output keeps it). The check's docstring names the
-   notebook and the exercise; one code cell under the notebook's "## Exercises" heading
-   imports the notebook's checks.
+1. A notebook's checks live in `helpers.exercises.<slug>`, the slug being the notebook's file
+   stem without its number, hyphens made underscores (`01-why-asyncio` → `why_asyncio`), so
+   that renumbering a notebook moves nothing. A coding exercise's self-check is a code cell
+   tagged `self-check` whose last line calls one check from that module with the notebook's
+   namespace: `check_deposit_audited(globals())`, or `await check_fetch_all(globals())` for a
+   coroutine. The check's docstring names the notebook and the exercise; one code cell under
+   the notebook's "## Exercises" heading imports the notebook's checks.
 2. The cell right after it is a markdown cell with the reference solution in a collapsed block:
    `<details><summary>Show a solution</summary>`, then one ```python fenced block, then
    `</details>`. Nothing runs it in the notebook; the tests run that very code.
-3. `tests/test_exercises_nbNN.py` holds the tests of notebook NN's checks. It defines:
-   - `NOTEBOOK`: the notebook's path;
+3. The learner's answer goes in the code cell right before the self-check (its comment says what
+   to define). A check finds the answer with `helpers.exercises.answer`. Untouched, the check
+   prints only "not attempted yet: define ..." and returns None, so the cell shows that line
+   and no `False` (a bare False reads as "wrong"); right, it prints a ✓ line and returns True
+   (stored as the cell's result; no trailing `;`, which nbval would not honour anyway); wrong,
+   it raises `Mistake`, whose message names the mistake and the fix.
+4. A check grades the structure the exercise teaches with instruments, not one lucky outcome:
+   counts, ordering, overlap, or a lower bound that contention cannot break (never a tight
+   wall-clock threshold); it puts back any name it swaps in the namespace. `grade` runs an
+   async check with asyncio.run, so a check must not rely on the kernel's own loop. The tools:
+   - `helpers.exercises.watchdog`: every call of the learner's code runs under it, so that a
+     hang is a Mistake within HANG_S, not a stuck kernel: wrap a plain call in
+     `with watchdog.blocking("name(args)", advice=...):` and await a coroutine with
+     `await watchdog.finishes(name(args), "name(args)", function=name)`. (02's
+     check_run_elsewhere does; the other checks are adopting it.)
+   - `helpers.exercises.bypass`: `tripwire(module, "attr", advice)` around the call and
+     `refuse_references(function, ["module.attr"], advice)`, where the exercise asks the
+     learner to write what a library function or course helper already does.
+   - `helpers.exercises.predictions`: for "predict, then measure", `prediction(namespace,
+     "PREDICTED_S")` before measuring (None: not attempted, and no answer shown), then
+     `compare(predicted, measured, tolerance)` before printing the answer. Never a Mistake.
+5. `tests/exercise_answers/<slug>.py` holds the data that tests the notebook's checks; the tests
+   themselves are written once, in tests/test_exercises.py. It defines:
    - `notebook_namespace()`: a fresh dict with what the notebook defines before its exercises
-     (imports and the names the exercises use), kept faithful to the notebook;
-   - `WRONG_ANSWERS = {"check_name": {"the mistake, named": WrongAnswer(code, says), ...}}`,
-     at least two per check: mistakes learners really make; `says` is a regular expression the
-     `Mistake` message must match, so the message names the mistake;
-   - `test_reference_solution_passes`, parametrised over `exercises(NOTEBOOK)`, and
-     `test_wrong_answer_is_caught`, parametrised over `wrong_answers(WRONG_ANSWERS)`; both call
-     `grade` (see tests/test_exercises_nb01.py for the pattern to copy).
-4. The learner's answer goes in the code cell right before the self-check (its comment says what
-   to define). A check finds the answer with `helpers.exercises.answer`, grades by counts,
-   ordering, overlap or a lower bound that contention cannot break (never a tight wall-clock
-   threshold), and puts back any name it swaps in the namespace. `grade` runs an async check
-   with asyncio.run, so a check must not rely on the kernel's own loop.
+     (imports and the names the exercises use; an earlier exercise's answer, if a later one
+     builds on it: `exec(solution(slug, check), namespace)`), kept faithful to the notebook;
+   - `WRONG_ANSWERS = {"check_name": {"the mistake, named": WrongAnswer(code, says, kind)}}`:
+     mistakes learners really make; `says` is a regular expression the `Mistake` message must
+     match; `kind` is one of KINDS. `WrongAnswer.from_solution(old, new, says, kind)` is the
+     shown solution with `old` replaced by `new` (`.also(old, new)` for a second change);
+   - at least MIN_WRONG_ANSWERS (tests/test_exercises.py) per check, and every kind but
+     "other" covered, or listed with the reason it does not apply:
+     `NOT_APPLICABLE = {"check_name": {"hang": "nothing in it waits"}}`;
+   - optionally `SETTINGS = {"NAME": value}`: constants of the check's module set for the wrong
+     answers, whose outcome is known (shorter waits); `watchdog.HANG_S` is shortened for them.
+   Tests of a check beyond those three (it puts back what it swaps; a mistake is caught every
+   time) go in tests/test_exercise_checks.py, under the notebook's heading.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import dataclasses
 import importlib
 import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import nbformat
 
+ROOT = Path(__file__).resolve().parent.parent
 SELF_CHECK_TAG = "self-check"
 SOLUTION_SUMMARY = "<summary>Show a solution</summary>"
 _CALL = re.compile(r"^(?:await\s+)?(check_\w+)\(globals\(\)\)$")
 _FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
+KINDS = {
+    "luck": "right by luck of the data",
+    "bypass": "calls the library function or course helper that is the answer, not writing it",
+    "structure": "same timing or result, wrong structure",
+    "half": "half the contract: only the normal, the error or the cancel path",
+    "hang": "an answer that hangs",
+    "other": "another mistake learners make",
+}
 
 
 @dataclass(frozen=True)
@@ -61,11 +94,53 @@ class Exercise:
         return f"{self.notebook}:{self.check}"
 
 
-class WrongAnswer(NamedTuple):
-    """A known-wrong answer: its code, and a regular expression its Mistake message matches."""
+@dataclass(frozen=True)
+class WrongAnswer:
+    """A known-wrong answer: its code, a regular expression its Mistake matches, and its kind."""
 
-    code: str
+    code: str | None  # None: the solution with `replacements` made
     says: str
+    kind: str
+    replacements: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind {self.kind!r} is not one of {sorted(KINDS)}")
+        if (self.code is None) == (not self.replacements):
+            raise ValueError("give either code or replacements on the solution, not both")
+
+    @classmethod
+    def from_solution(cls, old: str, new: str, says: str, kind: str) -> WrongAnswer:
+        """The exercise's shown solution with `old` replaced by `new` (resolved at test time)."""
+        return cls(None, says, kind, ((old, new),))
+
+    def also(self, old: str, new: str) -> WrongAnswer:
+        """The same wrong answer with one more replacement on the solution."""
+        return dataclasses.replace(self, replacements=(*self.replacements, (old, new)))
+
+    def source(self, solution: str | None) -> str:
+        """The wrong answer's code, made from the solution if it is a replacement on it."""
+        if self.code is not None:
+            return self.code
+        if solution is None:
+            raise ValueError("a wrong answer made from the solution needs a shown solution")
+        code = solution
+        for old, new in self.replacements:
+            if old not in code:
+                raise ValueError(f"{old!r} is not in the solution: it has changed")
+            code = code.replace(old, new)
+        return code
+
+
+def slug(notebook: str | Path) -> str:
+    """The notebook's name without its number: `01-why-asyncio` → `why_asyncio`."""
+    return Path(notebook).stem.split("-", 1)[1].replace("-", "_")
+
+
+def notebook_path(name: str) -> Path:
+    """The notebook whose slug is `name`."""
+    (path,) = [p for p in ROOT.glob("notebooks/[0-9][0-9]-*.ipynb") if slug(p) == name]
+    return path
 
 
 def _check_name(source: str, where: str) -> str:
@@ -98,13 +173,39 @@ def exercises(path: str | Path) -> list[Exercise]:
     return found
 
 
+def solution(name: str, check: str) -> str:
+    """The solution shown under the self-check that calls `check`, in the notebook `name`."""
+    (code,) = [e.solution for e in exercises(notebook_path(name)) if e.check == check]
+    if code is None:
+        raise ValueError(f"{name} shows no solution under {check}")
+    return code
+
+
+def defined_names(code: str) -> set[str]:
+    """The names a piece of code defines at its top level (functions, classes, assignments)."""
+    names = set()
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
+
+
+def check_module(notebook: str | Path) -> Any:
+    """The module of the notebook's checks: helpers.exercises.<slug>."""
+    return importlib.import_module(f"helpers.exercises.{slug(notebook)}")
+
+
 def check_function(notebook: str | Path, check: str) -> Callable[..., Any]:
-    """The check `check` from helpers.exercises.nbNN, NN being the notebook's number."""
-    module = importlib.import_module(f"helpers.exercises.nb{Path(notebook).name[:2]}")
-    return getattr(module, check)
+    """The check `check` of the notebook."""
+    return getattr(check_module(notebook), check)
 
 
-def grade(notebook: str | Path, check: str, code: str | None, namespace: dict[str, Any]) -> bool:
+def grade(
+    notebook: str | Path, check: str, code: str | None, namespace: dict[str, Any]
+) -> bool | None:
     """Run `code` (an answer, or None for none) in namespace, then the check, as the cell would."""
     if code is not None:
         exec(compile(code, f"<answer to {check}>", "exec"), namespace)
@@ -112,8 +213,3 @@ def grade(notebook: str | Path, check: str, code: str | None, namespace: dict[st
     if inspect.iscoroutinefunction(function):
         return asyncio.run(function(namespace))
     return function(namespace)
-
-
-def wrong_answers(registry: dict[str, dict[str, WrongAnswer]]) -> list[tuple[str, str]]:
-    """(check, mistake) pairs of a WRONG_ANSWERS registry, to parametrise a test with."""
-    return [(check, mistake) for check, named in registry.items() for mistake in named]

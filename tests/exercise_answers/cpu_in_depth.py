@@ -1,20 +1,14 @@
-"""The checks of 09-cpu-in-depth pass the solutions the notebook shows and catch named mistakes."""
+"""What 09-cpu-in-depth defines before its exercises, and named wrong answers to them."""
 
 import hashlib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import shared_memory
-from pathlib import Path
 
 import numpy as np
-import pytest
-from solutions import WrongAnswer, exercises, grade, wrong_answers
+from solutions import WrongAnswer
 
 from helpers.cpu.transfer import shared_array_sum
 from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed
-from helpers.exercises import NOT_ATTEMPTED, Mistake
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "09-cpu-in-depth.ipynb"
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
 
 
 def notebook_namespace() -> dict:
@@ -39,6 +33,7 @@ def digest_all(buffers, threads):
     return [hashlib.sha256(b).hexdigest() for b in buffers]
 """,
             says=r"at most 1 hash was in progress at a time, in 3 tries: the buffers were hashed",
+            kind="structure",
         ),
         "results in the order they finished": WrongAnswer(
             """
@@ -50,6 +45,7 @@ def digest_all(buffers, threads):
         return [f.result() for f in as_completed(futures)][::-1]
 """,
             says=r"right digests in another order",
+            kind="luck",
         ),
         "the threads argument ignored": WrongAnswer(
             """
@@ -58,6 +54,7 @@ def digest_all(buffers, threads):
         return list(pool.map(lambda b: hashlib.sha256(b).hexdigest(), buffers))
 """,
             says=r"with threads=1, \d+ hashes were in progress at once",
+            kind="other",
         ),
         "sha256 imported by name, out of the check's sight": WrongAnswer(
             """
@@ -68,6 +65,7 @@ def digest_all(buffers, threads):
         return list(pool.map(lambda b: sha256(b).hexdigest(), buffers))
 """,
             says=r"hashlib.sha256 was not called through the name hashlib",
+            kind="other",
         ),
         "raw digests, not hex": WrongAnswer(
             """
@@ -76,6 +74,7 @@ def digest_all(buffers, threads):
         return list(pool.map(lambda b: hashlib.sha256(b).digest(), buffers))
 """,
             says=r"return a list of hashlib.sha256\(buffer\).hexdigest\(\)",
+            kind="other",
         ),
     },
     "check_exact_sum": {
@@ -86,6 +85,7 @@ def exact_sum_of_squares(n):
     return int((a * a).sum())
 """,
             says=r"exact_sum_of_squares\(10,000,000\) returned .*int64 sum wraps around",
+            kind="luck",
         ),
         "floating point": WrongAnswer(
             """
@@ -94,6 +94,7 @@ def exact_sum_of_squares(n):
     return int((a * a).sum())
 """,
             says=r"exact_sum_of_squares\(1,000,000\) returned .*, not 333,332,833,333,500,000",
+            kind="luck",
         ),
         "a float returned": WrongAnswer(
             """
@@ -102,6 +103,7 @@ def exact_sum_of_squares(n):
     return (a * a).sum()
 """,
             says=r"returned a float(64)?: return an int",
+            kind="other",
         ),
         "one past the end": WrongAnswer(
             """
@@ -113,6 +115,7 @@ def exact_sum_of_squares(n):
     return total
 """,
             says=r"range\(n\) stops before n",
+            kind="other",
         ),
         "an array of Python ints, one object at a time": WrongAnswer(
             """
@@ -121,6 +124,7 @@ def exact_sum_of_squares(n):
     return int((a * a).sum())
 """,
             says=r"not vectorised",
+            kind="structure",
         ),
         "the closed form": WrongAnswer(
             """
@@ -128,6 +132,7 @@ def exact_sum_of_squares(n):
     return sum_of_squares_closed(n)
 """,
             says=r"that is the closed form",
+            kind="bypass",
         ),
     },
     "check_shared_sum": {
@@ -137,6 +142,7 @@ def shared_sum(pool, array):
     return pool.submit(np.sum, array).result()
 """,
             says=r"a task of [\d,]+ bytes was submitted for an array of [\d,]+: the array itself",
+            kind="structure",
         ),
         "summed here, not in the pool": WrongAnswer(
             """
@@ -144,6 +150,7 @@ def shared_sum(pool, array):
     return int(array.sum())
 """,
             says=r"nothing was submitted to the pool",
+            kind="structure",
         ),
         "the block never unlinked": WrongAnswer(
             """
@@ -157,6 +164,7 @@ def shared_sum(pool, array):
     return total
 """,
             says=r"a shared-memory block outlived shared_sum: call block.unlink\(\)",
+            kind="half",
         ),
         "the data never copied in": WrongAnswer(
             """
@@ -169,33 +177,11 @@ def shared_sum(pool, array):
         block.unlink()
 """,
             says=r"shared_sum returned 0, the array sums to [\d,]+: copy the array into the block",
+            kind="other",
         ),
     },
 }
 
 
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_reference_solution_passes(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
-    assert capsys.readouterr().out.startswith("✓")
-
-
-@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
-def test_wrong_answer_is_caught(check, mistake):
-    wrong = WRONG_ANSWERS[check][mistake]
-    with pytest.raises(Mistake, match=wrong.says):
-        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
-
-
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_untouched_exercise_is_not_attempted(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, None, notebook_namespace()) is False
-    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)
-
-
-def test_the_checks_put_back_the_names_they_watch():
-    namespace = notebook_namespace()
-    solution = {e.check: e.solution for e in exercises(NOTEBOOK)}
-    grade(NOTEBOOK, "check_digest_all", solution["check_digest_all"], namespace)
-    grade(NOTEBOOK, "check_shared_sum", solution["check_shared_sum"], namespace)
-    assert namespace["hashlib"] is hashlib and namespace["shared_memory"] is shared_memory
+# Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
+NOT_APPLICABLE: dict[str, dict[str, str]] = {}

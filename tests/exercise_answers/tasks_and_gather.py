@@ -1,17 +1,12 @@
-"""The checks of 04-tasks-and-gather pass the solutions the notebook shows and catch mistakes."""
+"""What 04-tasks-and-gather defines before its exercises, and named wrong answers to them."""
 
 import asyncio
 import contextvars
-from pathlib import Path
 
-import pytest
-from solutions import WrongAnswer, exercises, grade, wrong_answers
+from solutions import WrongAnswer
 
-from helpers.exercises import NOT_ATTEMPTED, Mistake
 from helpers.lessons.structured import TaskGroup
 from helpers.measure.timeline import Timeline
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04-tasks-and-gather.ipynb"
 
 
 def notebook_namespace() -> dict:
@@ -60,6 +55,7 @@ async def fastest(mirrors):
     return min(mirrors, key=mirrors.get)
 """,
             says=r"fastest waited for every mirror to answer \(0.6 s\)",
+            kind="structure",
         ),
         "the others left running": WrongAnswer(
             """
@@ -69,6 +65,7 @@ async def fastest(mirrors):
     return done.pop().result()
 """,
             says=r"answer\(\) was still running for slow, medium when fastest returned",
+            kind="half",
         ),
         "cancelled but not waited for": WrongAnswer(
             """
@@ -81,6 +78,7 @@ async def fastest(mirrors):
 """,
             says=r"still running for slow, medium when fastest returned: cancel the other tasks, "
             r"then wait for them",
+            kind="half",
         ),
         "picks the smallest delay without asking": WrongAnswer(
             """
@@ -88,6 +86,7 @@ async def fastest(mirrors):
     return min(mirrors, key=mirrors.get)
 """,
             says=r"fastest asked no mirror, not every mirror: start answer\(\) for each one",
+            kind="luck",
         ),
         "awaits the mirrors one by one": WrongAnswer(
             """
@@ -96,6 +95,7 @@ async def fastest(mirrors):
         return await answer(name, seconds)
 """,
             says=r"fastest asked \['slow'\], not every mirror",
+            kind="luck",
         ),
         "the Task returned, not its result": WrongAnswer(
             """
@@ -108,6 +108,7 @@ async def fastest(mirrors):
     return done.pop()
 """,
             says=r"fastest returned <Task .*>: return the finished task's .result\(\)",
+            kind="other",
         ),
     },
     "check_gather_limited": {
@@ -117,6 +118,7 @@ async def gather_limited(coroutines, limit):
     return await asyncio.gather(*coroutines)
 """,
             says=r"8 ran at once with limit=2",
+            kind="structure",
         ),
         "a new Semaphore for each coroutine": WrongAnswer(
             """
@@ -128,6 +130,7 @@ async def gather_limited(coroutines, limit):
     return await asyncio.gather(*(run(coroutine) for coroutine in coroutines))
 """,
             says=r"8 ran at once with limit=2",
+            kind="structure",
         ),
         "one at a time": WrongAnswer(
             """
@@ -135,6 +138,7 @@ async def gather_limited(coroutines, limit):
     return [await coroutine for coroutine in coroutines]
 """,
             says=r"only 1 ran at a time with limit=2",
+            kind="structure",
         ),
         "results in the order they finished": WrongAnswer(
             """
@@ -148,6 +152,7 @@ async def gather_limited(coroutines, limit):
     return [await next_done for next_done in asyncio.as_completed([run(c) for c in coroutines])]
 """,
             says=r"the results came back in the order they finished",
+            kind="luck",
         ),
     },
     "check_fetch_all": {
@@ -157,6 +162,7 @@ async def fetch_all(urls):
     return await asyncio.gather(*(fetch_page(url) for url in urls))
 """,
             says=r"still running for /a, /c when fetch_all raised: cancel the other fetches",
+            kind="half",
         ),
         "return_exceptions: the error returned, not raised": WrongAnswer(
             """
@@ -164,6 +170,7 @@ async def fetch_all(urls):
     return await asyncio.gather(*(fetch_page(url) for url in urls), return_exceptions=True)
 """,
             says=r"/broken failed, yet fetch_all returned \[.*ConnectionError.*\]: let the error",
+            kind="half",
         ),
         "every page waited for, then the first error raised": WrongAnswer(
             """
@@ -175,6 +182,7 @@ async def fetch_all(urls):
     return pages
 """,
             says=r"/a, /c loaded in full \(0.3 s\) after /broken had failed",
+            kind="half",
         ),
         "one at a time": WrongAnswer(
             """
@@ -182,6 +190,7 @@ async def fetch_all(urls):
     return [await fetch_page(url) for url in urls]
 """,
             says=r"at most 1 fetch ran at a time",
+            kind="structure",
         ),
         "pages in the order they finished": WrongAnswer(
             """
@@ -197,6 +206,7 @@ async def fetch_all(urls):
     return pages
 """,
             says=r"in the order the fetches finished",
+            kind="luck",
         ),
     },
     "check_serve": {
@@ -213,6 +223,7 @@ async def serve(request_ids):
     await asyncio.gather(*(one(rid) for rid in request_ids))
 """,
             says=r"respond\(\) logged the caller's id 'caller'",
+            kind="other",
         ),
         "every id set, then the tasks created": WrongAnswer(
             """
@@ -222,6 +233,7 @@ async def serve(request_ids):
     await asyncio.gather(*(respond() for _ in request_ids))
 """,
             says=r"logged \[\['req-3'\], \['req-3'\], \['req-3'\]\], not one each",
+            kind="other",
         ),
         "the id set after the tasks were created": WrongAnswer(
             """
@@ -232,6 +244,7 @@ async def serve(request_ids):
     await asyncio.gather(*tasks)
 """,
             says=r"logged the caller's id 'caller'.*a task copies the context when it is created",
+            kind="other",
         ),
         "one request at a time": WrongAnswer(
             """
@@ -242,6 +255,7 @@ async def serve(request_ids):
         request_id.reset(token)
 """,
             says=r"respond\(\) ran 1 at a time",
+            kind="structure",
         ),
         "set before create_task, never reset": WrongAnswer(
             """
@@ -253,67 +267,11 @@ async def serve(request_ids):
     await asyncio.gather(*tasks)
 """,
             says=r"after serve, the caller's request_id is 'req-3', not 'caller'",
+            kind="other",
         ),
     },
 }
 
 
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_reference_solution_passes(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
-    assert capsys.readouterr().out.startswith("✓")
-
-
-@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
-def test_wrong_answer_is_caught(check, mistake):
-    wrong = WRONG_ANSWERS[check][mistake]
-    with pytest.raises(Mistake, match=wrong.says):
-        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
-
-
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_untouched_exercise_is_not_attempted(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, None, notebook_namespace()) is False
-    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)
-
-
-def test_fastest_check_restores_answer():
-    namespace = notebook_namespace()
-    original = namespace["answer"]
-    code = WRONG_ANSWERS["check_fastest"]["the others left running"].code
-    with pytest.raises(Mistake):
-        grade(NOTEBOOK, "check_fastest", code, namespace)
-    assert namespace["answer"] is original
-
-
-def test_fetch_all_check_restores_fetch_page():
-    namespace = notebook_namespace()
-    original = namespace["fetch_page"]
-    code = WRONG_ANSWERS["check_fetch_all"]["one at a time"].code
-    with pytest.raises(Mistake):
-        grade(NOTEBOOK, "check_fetch_all", code, namespace)
-    assert namespace["fetch_page"] is original
-
-
-def test_serve_check_restores_respond_and_the_id():
-    namespace = notebook_namespace()
-    original = namespace["respond"]
-    code = WRONG_ANSWERS["check_serve"]["set before create_task, never reset"].code
-    with pytest.raises(Mistake):
-        grade(NOTEBOOK, "check_serve", code, namespace)
-    assert namespace["respond"] is original
-    assert namespace["request_id"].get() == "-"
-
-
-def test_serve_check_accepts_setting_before_create_task_with_a_reset(capsys):
-    code = """
-async def serve(request_ids):
-    tasks = []
-    for rid in request_ids:
-        token = request_id.set(rid)
-        tasks.append(asyncio.create_task(respond()))
-        request_id.reset(token)
-    await asyncio.gather(*tasks)
-"""
-    assert grade(NOTEBOOK, "check_serve", code, notebook_namespace()) is True
-    assert capsys.readouterr().out.startswith("✓")
+# Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
+NOT_APPLICABLE: dict[str, dict[str, str]] = {}

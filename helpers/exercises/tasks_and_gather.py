@@ -18,11 +18,11 @@ SLOW = 0.3  # seconds each other page takes in the failing run
 REQUEST_IDS = ["req-1", "req-2", "req-3"]
 
 
-async def check_fastest(namespace: dict[str, Any]) -> bool:
+async def check_fastest(namespace: dict[str, Any]) -> bool | None:
     """04-tasks-and-gather, exercise 1: the first answer, and no answer() task left running."""
     fastest = answer(namespace, "fastest", "async def fastest(mirrors)")
     if fastest is None:
-        return False
+        return None
     original = namespace["answer"]
     timeline = Timeline()  # each mirror's answer() call: whether it answered or was cancelled
     asked: list[str] = []
@@ -72,12 +72,12 @@ async def check_fastest(namespace: dict[str, Any]) -> bool:
     return passed("fastest returned the first answer and cancelled the others")
 
 
-async def check_gather_limited(namespace: dict[str, Any]) -> bool:
+async def check_gather_limited(namespace: dict[str, Any]) -> bool | None:
     """04-tasks-and-gather, exercise 2: results in the order given, at most `limit` at once."""
     what = "async def gather_limited(coroutines, limit)"
     gather_limited = answer(namespace, "gather_limited", what)
     if gather_limited is None:
-        return False
+        return None
     timeline = Timeline()
 
     @timeline.traced  # records when each call runs, so the check can count how many overlap
@@ -108,11 +108,11 @@ async def check_gather_limited(namespace: dict[str, Any]) -> bool:
     return passed(f"gather_limited kept the order and ran at most {LIMIT} at once")
 
 
-async def check_fetch_all(namespace: dict[str, Any]) -> bool:
+async def check_fetch_all(namespace: dict[str, Any]) -> bool | None:
     """04-tasks-and-gather, exercise 4: pages in order, all at once; on a failure, none left."""
     fetch_all = answer(namespace, "fetch_all", "async def fetch_all(urls)")
     if fetch_all is None:
-        return False
+        return None
     original = namespace.get("fetch_page")
     delays: dict[str, float] = {}
     outcomes: dict[str, str] = {}  # url -> running, ok, failed or cancelled
@@ -189,11 +189,11 @@ async def check_fetch_all(namespace: dict[str, Any]) -> bool:
     return passed(f"fetch_all kept the order, and cancelled the others when {BROKEN} failed")
 
 
-async def check_serve(namespace: dict[str, Any]) -> bool:
+async def check_serve(namespace: dict[str, Any]) -> bool | None:
     """04-tasks-and-gather, exercise 5: each respond() task logs its own id; the caller's stays."""
     serve = answer(namespace, "serve", "async def serve(request_ids)")
     if serve is None:
-        return False
+        return None
     request_id = namespace["request_id"]
     original = namespace["respond"]
     seen: dict[int, set[str]] = {}  # one entry per respond() call: the ids its lines carried

@@ -1,16 +1,10 @@
-"""The checks of 05-aiohttp pass the solutions the notebook shows and catch named mistakes."""
+"""What 05-aiohttp defines before its exercises, and named wrong answers to them."""
 
 import asyncio
 import contextlib
-from pathlib import Path
 
 import aiohttp
-import pytest
-from solutions import WrongAnswer, exercises, grade, wrong_answers
-
-from helpers.exercises import NOT_ATTEMPTED, Mistake
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05-aiohttp.ipynb"
+from solutions import WrongAnswer
 
 
 def notebook_namespace() -> dict:
@@ -37,6 +31,7 @@ async def sum_squares(session, base_url, count):
 """,
             says=r"only 0 of the server's 30 requests went through the session you were given: "
             r"a new ClientSession per request",
+            kind="structure",
         ),
         "awaits each request before sending the next": WrongAnswer(
             """
@@ -48,6 +43,7 @@ async def sum_squares(session, base_url, count):
     return total
 """,
             says=r"never held two requests at once: awaiting each request before sending",
+            kind="structure",
         ),
         "documents 1 to count": WrongAnswer(
             """
@@ -59,6 +55,7 @@ async def sum_squares(session, base_url, count):
     return sum(await asyncio.gather(*(square(n) for n in range(1, count + 1))))
 """,
             says=r"you fetched /json/1 to /json/30: the documents are 0 to count - 1",
+            kind="other",
         ),
     },
     "check_fetch_politely": {
@@ -71,6 +68,7 @@ async def fetch_politely(session, urls, at_once):
 """,
             says=r"only 0 of 60 requests went through the session you were given\. A session "
             r"of your own with TCPConnector\(limit=\.\.\.\)",
+            kind="bypass",
         ),
         "a semaphore per request": WrongAnswer(
             """
@@ -82,6 +80,7 @@ async def fetch_politely(session, urls, at_once):
     return await asyncio.gather(*(one(url) for url in urls))
 """,
             says=r"held \d+ requests at once, more than at_once=7.* a semaphore per request",
+            kind="structure",
         ),
         "the semaphore released before the request is sent": WrongAnswer(
             """
@@ -96,6 +95,7 @@ async def fetch_politely(session, urls, at_once):
     return await asyncio.gather(*(one(url) for url in urls))
 """,
             says=r"more than at_once=7.*released before the request is sent",
+            kind="structure",
         ),
         "bodies in the order they finish": WrongAnswer(
             """
@@ -109,6 +109,7 @@ async def fetch_politely(session, urls, at_once):
     return [await body for body in asyncio.as_completed([one(url) for url in urls])]
 """,
             says=r"return every body in the order of the URLs \(gather keeps it; as_completed",
+            kind="luck",
         ),
     },
     "check_get_when_allowed": {
@@ -124,6 +125,7 @@ async def get_when_allowed(session, url, sleep):
         await sleep(wait)
 """,
             says=r"a 429 raised an error: raise_for_status\(\) before looking at the status",
+            kind="half",
         ),
         "its own backoff, ignoring the header": WrongAnswer(
             """
@@ -138,6 +140,7 @@ async def get_when_allowed(session, url, sleep):
 """,
             says=r"refused 12 requests for 3 URLs: you retried after waiting \[0\.01, 0\.02, "
             r"0\.04, 0\.08\] s, sooner than the Retry-After: 1",
+            kind="other",
         ),
         "Retry-After read as milliseconds": WrongAnswer(
             """
@@ -152,6 +155,7 @@ async def get_when_allowed(session, url, sleep):
     raise RuntimeError("still refused")
 """,
             says=r"you retried after waiting \[0\.001\] s, sooner than the Retry-After: 1",
+            kind="other",
         ),
         "asyncio.sleep instead of the sleep it was given": WrongAnswer(
             """
@@ -165,6 +169,7 @@ async def get_when_allowed(session, url, sleep):
         await asyncio.sleep(wait)
 """,
             says=r"the sleep you were given was called with \[\], not once per URL",
+            kind="other",
         ),
     },
     "check_head": {
@@ -181,6 +186,7 @@ async def head(session, url, n):
         return (await response.read())[:n]
 """,
             says=r"head took \d+ MiB to return 100,000 bytes of a 32 MiB body: it read the whole",
+            kind="structure",
         ),
         "every chunk collected, then sliced": WrongAnswer(
             """
@@ -194,6 +200,7 @@ async def head(session, url, n):
     return b"".join([chunk async for chunk in read_chunks(session, url, 2**16)])[:n]
 """,
             says=r"head took \d+ MiB .* it read the whole body",
+            kind="structure",
         ),
         "break without closing the generator": WrongAnswer(
             """
@@ -218,6 +225,7 @@ async def head(session, url, n):
     return b"".join(parts)[:n]
 """,
             says=r"the session's only connection was still held: the generator is suspended",
+            kind="half",
         ),
         "the chunk size ignored": WrongAnswer(
             """
@@ -238,6 +246,7 @@ async def head(session, url, n):
     return b"".join(parts)[:n]
 """,
             says=r"read_chunks\(session, url, 1000\) yielded \d+ chunks, 32,768 bytes, the largest",
+            kind="other",
         ),
         "a list, not an async generator": WrongAnswer(
             """
@@ -250,25 +259,11 @@ async def head(session, url, n):
     return b"".join(await read_chunks(session, url, 2**16))[:n]
 """,
             says=r"read_chunks is not an async generator",
+            kind="structure",
         ),
     },
 }
 
 
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_reference_solution_passes(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
-    assert capsys.readouterr().out.startswith("✓")
-
-
-@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
-def test_wrong_answer_is_caught(check, mistake):
-    wrong = WRONG_ANSWERS[check][mistake]
-    with pytest.raises(Mistake, match=wrong.says):
-        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
-
-
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_untouched_exercise_is_not_attempted(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, None, notebook_namespace()) is False
-    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)
+# Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
+NOT_APPLICABLE: dict[str, dict[str, str]] = {}

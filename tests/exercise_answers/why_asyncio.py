@@ -1,16 +1,10 @@
-"""The checks of 01-why-asyncio pass the solutions the notebook shows and catch named mistakes."""
+"""What 01-why-asyncio defines before its exercises, and named wrong answers to them."""
 
 import asyncio
 import threading
 import time
-from pathlib import Path
 
-import pytest
-from solutions import WrongAnswer, exercises, grade, wrong_answers
-
-from helpers.exercises import NOT_ATTEMPTED, Mistake, nb01
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "01-why-asyncio.ipynb"
+from solutions import WrongAnswer
 
 
 def notebook_namespace() -> dict:
@@ -33,6 +27,10 @@ def notebook_namespace() -> dict:
     }
 
 
+# In class a check waits longer for threads to meet or to finish; for the wrong answers, whose
+# outcome is known, shorter.
+SETTINGS = {"MEET_S": 0.5, "FINISH_S": 3.0}
+
 WRONG_ANSWERS = {
     "check_deposit_audited": {
         "no lock at all": WrongAnswer(
@@ -43,6 +41,7 @@ def deposit_audited(account, times):
         account.balance += 1
 """,
             says=r"lost \d+ of 100 updates: \d threads were between reading",
+            kind="luck",
         ),
         "lock held across the slow call": WrongAnswer(
             """
@@ -53,6 +52,7 @@ def deposit_audited(account, times):
             account.balance += 1
 """,
             says=r"ever inside write_audit_line\(\) at once: it is called while balance_lock",
+            kind="structure",
         ),
         "lock released between the read and the write": WrongAnswer(
             """
@@ -65,6 +65,7 @@ def deposit_audited(account, times):
             account.balance = balance + 1
 """,
             says=r"lost \d+ of 100 updates",
+            kind="luck",
         ),
         "the lock taken twice": WrongAnswer(
             """
@@ -76,6 +77,7 @@ def deposit_audited(account, times):
                 account.balance += 1
 """,
             says=r"still running after 3 s: does a thread wait for a lock it already holds",
+            kind="hang",
         ),
     },
     "check_fetch_all": {
@@ -86,6 +88,7 @@ async def fetch_all(latencies):
         await asyncio.sleep(latency)
 """,
             says=r"the sum of the waits \(1.0 s\): it awaits them one after another",
+            kind="structure",
         ),
         "time.sleep in a coroutine": WrongAnswer(
             """
@@ -94,6 +97,7 @@ async def fetch_all(latencies):
         time.sleep(latency)
 """,
             says=r"event loop was blocked for [\d.]+ s: time.sleep blocks it",
+            kind="structure",
         ),
         "starts the waits but does not await them": WrongAnswer(
             """
@@ -102,45 +106,11 @@ async def fetch_all(latencies):
         asyncio.create_task(asyncio.sleep(latency))
 """,
             says=r"before its longest wait \(0.4 s\) was over",
+            kind="other",
         ),
     },
 }
 
 
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_reference_solution_passes(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
-    assert capsys.readouterr().out.startswith("✓")
-
-
-@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
-def test_wrong_answer_is_caught(check, mistake, monkeypatch):
-    # In class a check waits longer for threads to meet or to finish; here the mistakes are known.
-    monkeypatch.setattr(nb01, "MEET_S", 0.5)
-    monkeypatch.setattr(nb01, "FINISH_S", 3.0)
-    wrong = WRONG_ANSWERS[check][mistake]
-    with pytest.raises(Mistake, match=wrong.says):
-        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
-
-
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_untouched_exercise_is_not_attempted(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, None, notebook_namespace()) is False
-    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)
-
-
-def test_a_missing_lock_loses_updates_every_time():
-    """The race is made wide enough that a missing lock never slips through by luck."""
-    wrong = WRONG_ANSWERS["check_deposit_audited"]["no lock at all"]
-    for _ in range(10):
-        with pytest.raises(Mistake, match=wrong.says):
-            grade(NOTEBOOK, "check_deposit_audited", wrong.code, notebook_namespace())
-
-
-def test_check_restores_write_audit_line():
-    namespace = notebook_namespace()
-    original = namespace["write_audit_line"]
-    code = WRONG_ANSWERS["check_deposit_audited"]["no lock at all"].code
-    with pytest.raises(Mistake):
-        grade(NOTEBOOK, "check_deposit_audited", code, namespace)
-    assert namespace["write_audit_line"] is original
+# Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
+NOT_APPLICABLE: dict[str, dict[str, str]] = {}

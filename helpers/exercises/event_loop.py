@@ -32,11 +32,11 @@ def _watched(body: Any, requests: list[Any]) -> Generator[Any, None, Any]:
         reply = yield request
 
 
-def check_countdown(namespace: dict[str, Any]) -> bool:
+def check_countdown(namespace: dict[str, Any]) -> bool | None:
     """03-event-loop, exercise 1: two countdowns take turns on the toy loop, sleeping in it."""
     countdown = answer(namespace, "countdown", "countdown(name, n, log)")
     if countdown is None:
-        return False
+        return None
     log: list[str] = []
     requests: list[Any] = []
     bodies = {name: countdown(name, 3, log) for name in "ab"}
@@ -74,11 +74,11 @@ def check_countdown(namespace: dict[str, Any]) -> bool:
     return passed(f"the countdowns took turns, sleeping in the loop: {log}")
 
 
-async def check_future_sleep(namespace: dict[str, Any]) -> bool:
+async def check_future_sleep(namespace: dict[str, Any]) -> bool | None:
     """03-event-loop, exercise 2: the result, the wait, and a clean cancellation."""
     future_sleep = answer(namespace, "future_sleep", "async def future_sleep(seconds, result=None)")
     if future_sleep is None:
-        return False
+        return None
     if not inspect.iscoroutinefunction(future_sleep):
         raise Mistake("future_sleep is a plain function: define it with `async def`")
     timeline = Timeline()
@@ -124,11 +124,11 @@ async def check_future_sleep(namespace: dict[str, Any]) -> bool:
     return passed("future_sleep waits, returns its result, and cleans up when cancelled")
 
 
-async def check_lookup(namespace: dict[str, Any]) -> bool:
+async def check_lookup(namespace: dict[str, Any]) -> bool | None:
     """03-event-loop, exercise 3: slow_lookup runs off the loop's thread; a nap beside it wakes."""
     lookup = answer(namespace, "lookup", "async def lookup(key)")
     if lookup is None:
-        return False
+        return None
     slow_lookup = namespace["slow_lookup"]
     loop_thread = threading.get_ident()
     ran_in: list[int] = []
@@ -181,11 +181,11 @@ async def check_lookup(namespace: dict[str, Any]) -> bool:
     )
 
 
-async def check_fetch_from_thread(namespace: dict[str, Any]) -> bool:
+async def check_fetch_from_thread(namespace: dict[str, Any]) -> bool | None:
     """03-event-loop, exercise 4: a worker thread runs fetch_page on the running loop and waits."""
     fetch_from_thread = answer(namespace, "fetch_from_thread", "fetch_from_thread(loop, name)")
     if fetch_from_thread is None:
-        return False
+        return None
     if inspect.iscoroutinefunction(fetch_from_thread):
         raise Mistake(
             "fetch_from_thread is an `async def`: a worker thread cannot await it. Make it a "
@@ -245,11 +245,11 @@ async def check_fetch_from_thread(namespace: dict[str, Any]) -> bool:
     return passed("the worker thread ran fetch_page on the program's loop and got the page back")
 
 
-async def check_save_stoppable(namespace: dict[str, Any]) -> bool:
+async def check_save_stoppable(namespace: dict[str, Any]) -> bool | None:
     """03-event-loop, exercise 5: a cancel stops the thread, and the task stays cancelled."""
     save_stoppable = answer(namespace, "save_stoppable", "async def save_stoppable(parts, saved)")
     if save_stoppable is None:
-        return False
+        return None
     if not inspect.iscoroutinefunction(save_stoppable):
         raise Mistake("save_stoppable is a plain function: define it with `async def`")
     save_parts_until = namespace["save_parts_until"]

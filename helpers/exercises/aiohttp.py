@@ -52,12 +52,12 @@ async def _stats(base_url: str) -> dict[str, Any]:
         return await response.json()
 
 
-async def check_sum_squares(namespace: Mapping[str, Any]) -> bool:
+async def check_sum_squares(namespace: Mapping[str, Any]) -> bool | None:
     """05-aiohttp, exercise 1: sum_squares(session, base_url, count) on the given session."""
     what = "async def sum_squares(session, base_url, count)"
     sum_squares = answer(namespace, "sum_squares", what)
     if sum_squares is None:
-        return False
+        return None
     count = 30
     counter = CountingSession()
     async with SlowServer(latency=0.1) as server, counter as session:
@@ -86,13 +86,13 @@ async def check_sum_squares(namespace: Mapping[str, Any]) -> bool:
     )
 
 
-async def check_fetch_politely(namespace: Mapping[str, Any]) -> bool:
+async def check_fetch_politely(namespace: Mapping[str, Any]) -> bool | None:
     """05-aiohttp, exercise 2: fetch_politely(session, urls, at_once) bounded by a Semaphore."""
     fetch_politely = answer(
         namespace, "fetch_politely", "async def fetch_politely(session, urls, at_once)"
     )
     if fetch_politely is None:
-        return False
+        return None
     count, at_once = 60, 7
     counter = CountingSession(limit=0)  # no connection limit: only your bound holds them back
     async with SlowServer(latency=0.05) as server, counter as session:
@@ -126,13 +126,13 @@ async def _record_waits(waits: list[float], seconds: float) -> None:
     await asyncio.sleep(seconds)
 
 
-async def check_get_when_allowed(namespace: Mapping[str, Any]) -> bool:
+async def check_get_when_allowed(namespace: Mapping[str, Any]) -> bool | None:
     """05-aiohttp, exercise 4: get_when_allowed(session, url, sleep) honours 429 Retry-After."""
     get_when_allowed = answer(
         namespace, "get_when_allowed", "async def get_when_allowed(session, url, sleep)"
     )
     if get_when_allowed is None:
-        return False
+        return None
     count, retry_after = 3, 1
     waits: list[float] = []
     sleep = partial(_record_waits, waits)
@@ -190,16 +190,16 @@ async def _connection_free(session: aiohttp.ClientSession, url: str) -> bool:
     return True
 
 
-async def check_head(namespace: Mapping[str, Any]) -> bool:
+async def check_head(namespace: Mapping[str, Any]) -> bool | None:
     """05-aiohttp, exercise 5: read_chunks(session, url, size) and head(session, url, n)."""
     read_chunks = answer(
         namespace, "read_chunks", "the async generator read_chunks(session, url, size)"
     )
     if read_chunks is None:
-        return False
+        return None
     head = answer(namespace, "head", "async def head(session, url, n)")
     if head is None:
-        return False
+        return None
     if not inspect.isasyncgenfunction(read_chunks):
         raise Mistake(
             "read_chunks is not an async generator: an `async def` that yields each chunk "

@@ -15,11 +15,11 @@ CEILING_CASES = [(20, 1), (20, 2), (20, 3), (20, 4), (20, 8), (20, 16), (1_000, 
 ARTICLE_CORES = [(20, 8), (20, 16)]
 
 
-def check_chunksize_for(namespace: Mapping[str, Any]) -> bool:
+def check_chunksize_for(namespace: Mapping[str, Any]) -> bool | None:
     """07-cpu-benchmark, exercise 1: chunksize_for(items, workers) matches Pool.map's rule."""
     chunksize_for = answer(namespace, "chunksize_for", "chunksize_for(items, workers)")
     if chunksize_for is None:
-        return False
+        return None
     for items, workers in CHUNK_CASES:
         expected, got = pool_map_chunksize(items, workers), chunksize_for(items, workers)
         if got == expected:
@@ -40,11 +40,11 @@ def _pool_map_ceiling(tasks: int, workers: int) -> float:
     return tasks / busiest_worker_tasks(tasks, workers, pool_map_chunksize(tasks, workers))
 
 
-def check_pool_map_ceiling(namespace: Mapping[str, Any]) -> bool:
+def check_pool_map_ceiling(namespace: Mapping[str, Any]) -> bool | None:
     """07-cpu-benchmark, exercise 2: pool_map_ceiling(tasks, workers) counts Pool.map's waves."""
     ceiling = answer(namespace, "pool_map_ceiling", "pool_map_ceiling(tasks, workers)")
     if ceiling is None:
-        return False
+        return None
     got = {case: ceiling(*case) for case in CEILING_CASES}
 
     def all_close(rule: Callable[[int, int], float]) -> bool:

@@ -9,17 +9,23 @@ import inspect
 import warnings
 from typing import Any
 
-from helpers.exercises import Mistake, answer, passed
+from helpers.exercises import Mistake, answer, passed, watchdog
 from helpers.measure.timeline import Timeline
 
 BREW_S = 0.3  # brew_tea's two steps, 0.1 s and 0.2 s
+WAITS_FOR_ITS_OWN_LOOP = (
+    "it waits for the event loop that this very thread runs, so neither can go on (did it "
+    "hand the coroutine to the running loop, with run_coroutine_threadsafe or ensure_future, "
+    "and wait for the result?). Run the coroutine with asyncio.run in another thread, and "
+    "wait for that thread"
+)
 
 
-async def check_brew_tea(namespace: dict[str, Any]) -> bool:
+async def check_brew_tea(namespace: dict[str, Any]) -> bool | None:
     """02-coroutines, exercise 1: every sleep awaited, and two brews wait side by side."""
     brew_tea = answer(namespace, "brew_tea", "async def brew_tea()")
     if brew_tea is None:
-        return False
+        return None
     if not inspect.iscoroutinefunction(brew_tea):
         raise Mistake("brew_tea is a plain function: define it with `async def`")
     timeline = Timeline()
@@ -50,11 +56,11 @@ async def check_brew_tea(namespace: dict[str, Any]) -> bool:
     return passed("brew_tea awaits both steps, and two brews waited side by side")
 
 
-async def check_run_elsewhere(namespace: dict[str, Any]) -> bool:
+async def check_run_elsewhere(namespace: dict[str, Any]) -> bool | None:
     """02-coroutines, exercise 2: a plain function gets a coroutine's result inside the kernel."""
     run_elsewhere = answer(namespace, "run_elsewhere", "run_elsewhere(coroutine)")
     if run_elsewhere is None:
-        return False
+        return None
 
     async def forty_two() -> int:
         await asyncio.sleep(0.01)
@@ -62,7 +68,8 @@ async def check_run_elsewhere(namespace: dict[str, Any]) -> bool:
 
     coroutine = forty_two()
     try:
-        result = run_elsewhere(coroutine)  # called as a plain function, with a loop running here
+        with watchdog.blocking("run_elsewhere(coroutine)", advice=WAITS_FOR_ITS_OWN_LOOP):
+            result = run_elsewhere(coroutine)  # a plain call, with a loop running here
     except BaseException as error:
         if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
             coroutine.close()  # never started: close it, so it does not warn "never awaited"
@@ -85,11 +92,11 @@ async def check_run_elsewhere(namespace: dict[str, Any]) -> bool:
     return passed("run_elsewhere ran the coroutine on its own loop in another thread")
 
 
-async def check_main_saves(namespace: dict[str, Any]) -> bool:
+async def check_main_saves(namespace: dict[str, Any]) -> bool | None:
     """02-coroutines, exercise 3: main saves when Ctrl-C cancels it, and stays cancelled."""
     main = answer(namespace, "main", "async def main(log)")
     if main is None:
-        return False
+        return None
     if not inspect.iscoroutinefunction(main):
         raise Mistake("main is a plain function: define it with `async def`")
     log: list[str] = []

@@ -95,11 +95,11 @@ def _run_threads(work: Callable[..., None], *args: Any) -> None:
         raise errors[0]
 
 
-def check_deposit_audited(namespace: dict[str, Any]) -> bool:
+def check_deposit_audited(namespace: dict[str, Any]) -> bool | None:
     """01-why-asyncio, exercise 1: no update lost, and the audit lines run outside the lock."""
     deposit_audited = answer(namespace, "deposit_audited", "deposit_audited(account, times)")
     if deposit_audited is None:
-        return False
+        return None
     account, audit_lines = _WatchedAccount(), _AuditLines()
     original = namespace.get("write_audit_line")
     namespace["write_audit_line"] = audit_lines  # the answer looks it up when it calls it
@@ -131,11 +131,11 @@ def check_deposit_audited(namespace: dict[str, Any]) -> bool:
     )
 
 
-async def check_fetch_all(namespace: dict[str, Any]) -> bool:
+async def check_fetch_all(namespace: dict[str, Any]) -> bool | None:
     """01-why-asyncio, exercise 2: the waits overlap, without blocking the event loop."""
     fetch_all = answer(namespace, "fetch_all", "async def fetch_all(latencies)")
     if fetch_all is None:
-        return False
+        return None
     loop = asyncio.get_running_loop()
     longest, total = max(LATENCIES), sum(LATENCIES)
     beats = [loop.time()]

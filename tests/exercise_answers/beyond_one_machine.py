@@ -1,19 +1,13 @@
-"""The checks of 08-beyond-one-machine pass the solution the notebook shows and catch mistakes."""
+"""What 08-beyond-one-machine defines before its exercises, and named wrong answers to them."""
 
 import asyncio
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
-import pytest
 from aiohttp import web
-from solutions import WrongAnswer, exercises, grade, wrong_answers
+from solutions import WrongAnswer
 
 from helpers.cpu.workloads import sum_of_squares
-from helpers.exercises import NOT_ATTEMPTED, Mistake
-from helpers.exercises.nb08 import POOL
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "08-beyond-one-machine.ipynb"
-pytestmark = pytest.mark.usefixtures("no_worker_left_behind")
+from helpers.exercises.beyond_one_machine import POOL
 
 
 def notebook_namespace() -> dict:
@@ -36,6 +30,7 @@ async def sums_in(pool, numbers):
 """,
             says=r"this process spent [\d.]+ s of CPU during sums_in, against [\d.]+ s that the "
             r"sums need: it computed them itself.*asyncio.to_thread",
+            kind="structure",
         ),
         "computed on the loop": WrongAnswer(
             """
@@ -43,6 +38,7 @@ async def sums_in(pool, numbers):
     return [sum_of_squares(n) for n in numbers]
 """,
             says=r"it computed them itself\. A plain call runs on the loop",
+            kind="structure",
         ),
         "the loop's default executor": WrongAnswer(
             """
@@ -52,6 +48,7 @@ async def sums_in(pool, numbers):
     return list(await asyncio.gather(*futures))
 """,
             says=r"it computed them itself.*run_in_executor\(None, \.\.\.\) run in this process",
+            kind="structure",
         ),
         "pool.map, which blocks the loop while it waits": WrongAnswer(
             """
@@ -59,6 +56,7 @@ async def sums_in(pool, numbers):
     return list(pool.map(sum_of_squares, numbers))
 """,
             says=r"the heartbeat ticked [01] times while sums_in ran: the loop was blocked",
+            kind="structure",
         ),
     },
     "check_compute_handler": {
@@ -71,6 +69,7 @@ async def compute(request):
             says=r"this process spent [\d.]+ s of CPU while the server answered \([\d.]+ s with "
             r"the sums sent to the pool\), against [\d.]+ s "
             r"that the sums need: the handler computed them itself\. A plain call holds the loop",
+            kind="structure",
         ),
         "asyncio.sleep(0) sprinkled around the sum": WrongAnswer(
             """
@@ -83,6 +82,7 @@ async def compute(request):
 """,
             says=r"the handler computed them itself.*asyncio\.sleep\(0\) before it lets other "
             r"requests run once, before the sum starts",
+            kind="structure",
         ),
         "asyncio.to_thread for pure-Python work": WrongAnswer(
             """
@@ -92,6 +92,7 @@ async def compute(request):
     return web.json_response({"n": n, "sum": total})
 """,
             says=r"the handler computed them itself.*asyncio\.to_thread.*holds the GIL",
+            kind="structure",
         ),
         "the pool, waited for with result(), which blocks the loop": WrongAnswer(
             """
@@ -103,6 +104,7 @@ async def compute(request):
             says=r"the median /ping took \d+ ms while the sums ran \(\d+ ms with the sums sent to "
             r"the pool\), against \d+ ms of CPU for one "
             r"sum: the loop was blocked",
+            kind="structure",
         ),
         "the sum as text, not JSON": WrongAnswer(
             """
@@ -113,25 +115,11 @@ async def compute(request):
     return web.Response(text=str(total))
 """,
             says=r"the answer was not JSON",
+            kind="other",
         ),
     },
 }
 
 
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_reference_solution_passes(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
-    assert capsys.readouterr().out.startswith("✓")
-
-
-@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
-def test_wrong_answer_is_caught(check, mistake):
-    wrong = WRONG_ANSWERS[check][mistake]
-    with pytest.raises(Mistake, match=wrong.says):
-        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
-
-
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_untouched_exercise_is_not_attempted(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, None, notebook_namespace()) is False
-    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)
+# Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
+NOT_APPLICABLE: dict[str, dict[str, str]] = {}

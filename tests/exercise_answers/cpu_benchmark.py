@@ -1,15 +1,10 @@
-"""The checks of 07-cpu-benchmark pass the solutions the notebook shows and catch named mistakes."""
+"""What 07-cpu-benchmark defines before its exercises, and named wrong answers to them."""
 
 import math
-from pathlib import Path
 
-import pytest
-from solutions import WrongAnswer, exercises, grade, wrong_answers
+from solutions import WrongAnswer
 
 from helpers.bench.cpu import pool_map_chunksize
-from helpers.exercises import NOT_ATTEMPTED, Mistake
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07-cpu-benchmark.ipynb"
 
 
 def notebook_namespace() -> dict:
@@ -28,6 +23,7 @@ def chunksize_for(items, workers):
     return items // (4 * workers)
 """,
             says=r"20 items on 2 workers: Pool.map uses chunks of 3, not 2\. You rounded down",
+            kind="luck",
         ),
         "divided by the workers only": WrongAnswer(
             """
@@ -35,6 +31,7 @@ def chunksize_for(items, workers):
     return math.ceil(items / workers)
 """,
             says=r"chunks of 3, not 10\. Pool.map divides by 4 × workers, not by workers",
+            kind="other",
         ),
         "at least one, even for no items": WrongAnswer(
             """
@@ -42,6 +39,7 @@ def chunksize_for(items, workers):
     return max(1, math.ceil(items / (4 * workers)))
 """,
             says=r"0 items on 4 workers: Pool.map uses chunks of 0, not 1",
+            kind="other",
         ),
     },
     "check_pool_map_ceiling": {
@@ -51,6 +49,7 @@ def pool_map_ceiling(tasks, workers):
     return min(tasks, workers)
 """,
             says=r"20 tasks on 2 workers: at best 1\.82x, not 2\.00x\. Whole tasks run in waves",
+            kind="other",
         ),
         "waves of single tasks, chunks ignored": WrongAnswer(
             """
@@ -58,6 +57,7 @@ def pool_map_ceiling(tasks, workers):
     return tasks / math.ceil(tasks / workers)
 """,
             says=r"Right for chunks of 1, but Pool\.map sends chunks of 3",
+            kind="luck",
         ),
         "chunks dealt out in turn, last chunk counted whole": WrongAnswer(
             """
@@ -67,25 +67,11 @@ def pool_map_ceiling(tasks, workers):
     return tasks / (math.ceil(chunks / workers) * chunksize)
 """,
             says=r"20 tasks on 2 workers: at best 1\.82x, not 1\.67x\. The speed-up is tasks /",
+            kind="other",
         ),
     },
 }
 
 
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_reference_solution_passes(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
-    assert capsys.readouterr().out.startswith("✓")
-
-
-@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
-def test_wrong_answer_is_caught(check, mistake):
-    wrong = WRONG_ANSWERS[check][mistake]
-    with pytest.raises(Mistake, match=wrong.says):
-        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
-
-
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_untouched_exercise_is_not_attempted(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, None, notebook_namespace()) is False
-    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)
+# Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
+NOT_APPLICABLE: dict[str, dict[str, str]] = {}

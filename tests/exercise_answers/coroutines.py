@@ -1,17 +1,11 @@
-"""The checks of 02-coroutines pass the solutions the notebook shows and catch named mistakes."""
+"""What 02-coroutines defines before its exercises, and named wrong answers to them."""
 
 import asyncio
 import gc
 import threading
 import warnings
-from pathlib import Path
 
-import pytest
-from solutions import WrongAnswer, exercises, grade, wrong_answers
-
-from helpers.exercises import NOT_ATTEMPTED, Mistake
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "02-coroutines.ipynb"
+from solutions import WrongAnswer
 
 
 def notebook_namespace() -> dict:
@@ -41,6 +35,7 @@ async def brew_tea():
     return "tea"
 """,
             says=r"coroutine 'sleep' was never awaited: .* Put `await` before each one",
+            kind="other",
         ),
         "two time.sleep calls": WrongAnswer(
             """
@@ -54,6 +49,7 @@ async def brew_tea():
     return "tea"
 """,
             says=r"ran one after the other, never side by side: time.sleep blocks the event loop",
+            kind="structure",
         ),
         "only the first sleep awaited": WrongAnswer(
             """
@@ -65,6 +61,7 @@ async def brew_tea():
     return "tea"
 """,
             says=r"coroutine 'sleep' was never awaited",
+            kind="other",
         ),
         "both steps gathered at once": WrongAnswer(
             """
@@ -75,6 +72,7 @@ async def brew_tea():
     return "tea"
 """,
             says=r"less than its steps' 0.3 s: await the steps one after the other",
+            kind="structure",
         ),
     },
     "check_run_elsewhere": {
@@ -84,6 +82,7 @@ def run_elsewhere(coroutine):
     return asyncio.run(coroutine)
 """,
             says=r"asyncio.run\(\) cannot be called from a running event loop\. This thread",
+            kind="other",
         ),
         "run_until_complete on the kernel's loop": WrongAnswer(
             """
@@ -91,6 +90,7 @@ def run_elsewhere(coroutine):
     return asyncio.get_event_loop().run_until_complete(coroutine)
 """,
             says=r"This event loop is already running\. This thread already runs an event loop",
+            kind="other",
         ),
         "a new loop in the same thread": WrongAnswer(
             """
@@ -102,6 +102,7 @@ def run_elsewhere(coroutine):
         loop.close()
 """,
             says=r"Cannot run the event loop while another loop is running",
+            kind="other",
         ),
         "a thread that nobody waits for": WrongAnswer(
             """
@@ -109,6 +110,17 @@ def run_elsewhere(coroutine):
     threading.Thread(target=asyncio.run, args=(coroutine,)).start()
 """,
             says=r"returned None, not the coroutine's result \(42\): wait for the other thread",
+            kind="other",
+        ),
+        "run_coroutine_threadsafe on the kernel's own loop, then .result()": WrongAnswer(
+            """
+def run_elsewhere(coroutine):
+    return asyncio.run_coroutine_threadsafe(coroutine, asyncio.get_event_loop()).result()
+""",
+            says=r"run_elsewhere\(coroutine\) blocked the thread it was called on for [\d.]+ s, "
+            r"the thread that runs the event loop in a notebook: it waits for the event loop "
+            r"that this very thread runs",
+            kind="hang",
         ),
     },
     "check_main_saves": {
@@ -120,6 +132,7 @@ async def main(log):
     log.append("saved")
 """,
             says=r"the log is \['started'\]: nothing was saved. The CancelledError is raised at",
+            kind="half",
         ),
         "except Exception misses the cancellation": WrongAnswer(
             """
@@ -132,6 +145,7 @@ async def main(log):
         raise
 """,
             says=r"it is not an Exception \(a BaseException\), so `except Exception` misses it",
+            kind="half",
         ),
         "the cancellation swallowed": WrongAnswer(
             """
@@ -143,6 +157,7 @@ async def main(log):
         log.append("saved")
 """,
             says=r"swallowed the CancelledError and returned: on Python 3.11\+ asyncio.run would",
+            kind="other",
         ),
         "no work to cancel": WrongAnswer(
             """
@@ -151,25 +166,11 @@ async def main(log):
     log.append("saved")
 """,
             says=r"main ended before Ctrl-C came, with log \['started', 'saved'\]: it should work",
+            kind="other",
         ),
     },
 }
 
 
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_reference_solution_passes(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
-    assert capsys.readouterr().out.splitlines()[-1].startswith("✓")
-
-
-@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
-def test_wrong_answer_is_caught(check, mistake):
-    wrong = WRONG_ANSWERS[check][mistake]
-    with pytest.raises(Mistake, match=wrong.says):
-        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
-
-
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_untouched_exercise_is_not_attempted(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, None, notebook_namespace()) is False
-    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)
+# Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
+NOT_APPLICABLE: dict[str, dict[str, str]] = {}

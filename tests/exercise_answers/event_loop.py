@@ -1,18 +1,13 @@
-"""The checks of 03-event-loop pass the solutions the notebook shows and catch named mistakes."""
+"""What 03-event-loop defines before its exercises, and named wrong answers to them."""
 
 import asyncio
 import threading
 import time
-from pathlib import Path
 
-import pytest
-from solutions import WrongAnswer, exercises, grade, wrong_answers
+from solutions import WrongAnswer
 
-from helpers.exercises import NOT_ATTEMPTED, Mistake
 from helpers.lessons.toyloop import Readable, Sleep, ToyLoop
 from helpers.measure.timeline import Timeline
-
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03-event-loop.ipynb"
 
 
 def notebook_namespace() -> dict:
@@ -57,6 +52,7 @@ def countdown(name, n, log):
         time.sleep(0.05)
 """,
             says=r"not a generator: with no `yield` in it, it ran to the end when called",
+            kind="other",
         ),
         "time.sleep, then a bare yield": WrongAnswer(
             """
@@ -67,6 +63,7 @@ def countdown(name, n, log):
         yield
 """,
             says=r"paused with \[None, .*`yield Sleep\(0.05\)`. time.sleep blocks the whole loop",
+            kind="structure",
         ),
         "counts up": WrongAnswer(
             """
@@ -76,6 +73,7 @@ def countdown(name, n, log):
         yield Sleep(0.05)
 """,
             says=r"logged \['a 1', 'a 2', 'a 3'\]: count from n down to 1",
+            kind="other",
         ),
         "asyncio.sleep on the toy loop": WrongAnswer(
             """
@@ -85,6 +83,7 @@ async def countdown(name, n, log):
         await asyncio.sleep(0.05)
 """,
             says=r"The toy loop understands only its own requests",
+            kind="other",
         ),
     },
     "check_future_sleep": {
@@ -97,6 +96,7 @@ async def future_sleep(seconds, result=None):
     return await future
 """,
             says=r"the timer still fired. Cancel the handle call_later returned",
+            kind="half",
         ),
         "the Future returned, not awaited": WrongAnswer(
             """
@@ -107,6 +107,7 @@ async def future_sleep(seconds, result=None):
     return future
 """,
             says=r"future_sleep returned <Future .*>: `return await future`",
+            kind="other",
         ),
         "the cancellation swallowed": WrongAnswer(
             """
@@ -120,6 +121,7 @@ async def future_sleep(seconds, result=None):
         timer.cancel()
 """,
             says=r"future_sleep swallowed its cancellation",
+            kind="other",
         ),
         "time.sleep, then set_result": WrongAnswer(
             """
@@ -130,6 +132,7 @@ async def future_sleep(seconds, result=None):
     return await future
 """,
             says=r"ran one after the other: something blocks the loop",
+            kind="structure",
         ),
     },
     "check_lookup": {
@@ -139,6 +142,7 @@ async def lookup(key):
     return slow_lookup(key)
 """,
             says=r"slow_lookup ran on the event loop's thread and blocked it: a 0.05 s nap",
+            kind="structure",
         ),
         "the call's result passed to to_thread": WrongAnswer(
             """
@@ -146,6 +150,7 @@ async def lookup(key):
     return await asyncio.to_thread(slow_lookup(key))
 """,
             says=r"slow_lookup ran on the event loop's thread",
+            kind="other",
         ),
         "to_thread not awaited": WrongAnswer(
             """
@@ -153,6 +158,7 @@ async def lookup(key):
     return asyncio.to_thread(slow_lookup, key)
 """,
             says=r"lookup returned <coroutine object to_thread .*>, not the answer: await it",
+            kind="other",
         ),
     },
     "check_fetch_from_thread": {
@@ -162,6 +168,7 @@ def fetch_from_thread(loop, name):
     return asyncio.run(fetch_page(name))
 """,
             says=r"fetch_page ran on a new loop of its own \(asyncio.run in the worker thread\?\)",
+            kind="structure",
         ),
         "run_until_complete on the running loop": WrongAnswer(
             """
@@ -169,6 +176,7 @@ def fetch_from_thread(loop, name):
     return loop.run_until_complete(fetch_page(name))
 """,
             says=r"raised RuntimeError: This event loop is already running\. In a worker thread",
+            kind="other",
         ),
         "the concurrent Future returned": WrongAnswer(
             """
@@ -176,6 +184,7 @@ def fetch_from_thread(loop, name):
     return asyncio.run_coroutine_threadsafe(fetch_page(name), loop)
 """,
             says=r"returned a concurrent.futures.Future, not the page: wait for it",
+            kind="other",
         ),
         "loop.create_task from the thread": WrongAnswer(
             """
@@ -183,6 +192,7 @@ def fetch_from_thread(loop, name):
     return loop.create_task(fetch_page(name))
 """,
             says=r"returned an asyncio Task: loop.create_task is not thread-safe",
+            kind="other",
         ),
         "an async def that the thread cannot await": WrongAnswer(
             """
@@ -190,6 +200,7 @@ async def fetch_from_thread(loop, name):
     return await fetch_page(name)
 """,
             says=r"fetch_from_thread is an `async def`: a worker thread cannot await it",
+            kind="other",
         ),
     },
     "check_save_stoppable": {
@@ -199,6 +210,7 @@ async def save_stoppable(parts, saved):
     await asyncio.to_thread(save_parts_until, parts, saved, threading.Event())
 """,
             says=r"the thread saved \d+ more parts after the task was cancelled: cancelling",
+            kind="half",
         ),
         "the cancellation swallowed": WrongAnswer(
             """
@@ -210,6 +222,7 @@ async def save_stoppable(parts, saved):
         stop.set()
 """,
             says=r"stopped its thread but swallowed the CancelledError",
+            kind="other",
         ),
         "called on the loop's thread": WrongAnswer(
             """
@@ -217,6 +230,7 @@ async def save_stoppable(parts, saved):
     save_parts_until(parts, saved, threading.Event())
 """,
             says=r"save_parts_until ran on the loop's thread and blocked it",
+            kind="structure",
         ),
         "the Event set only after the thread ends": WrongAnswer(
             """
@@ -226,43 +240,11 @@ async def save_stoppable(parts, saved):
     stop.set()
 """,
             says=r"the thread saved \d+ more parts after the task was cancelled",
+            kind="half",
         ),
     },
 }
 
 
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_reference_solution_passes(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, exercise.solution, notebook_namespace()) is True
-    assert capsys.readouterr().out.splitlines()[-1].startswith("✓")
-
-
-@pytest.mark.parametrize(("check", "mistake"), wrong_answers(WRONG_ANSWERS))
-def test_wrong_answer_is_caught(check, mistake):
-    wrong = WRONG_ANSWERS[check][mistake]
-    with pytest.raises(Mistake, match=wrong.says):
-        grade(NOTEBOOK, check, wrong.code, notebook_namespace())
-
-
-@pytest.mark.parametrize("exercise", exercises(NOTEBOOK), ids=str)
-def test_untouched_exercise_is_not_attempted(exercise, capsys):
-    assert grade(NOTEBOOK, exercise.check, None, notebook_namespace()) is False
-    assert capsys.readouterr().out.startswith(NOT_ATTEMPTED)
-
-
-def test_lookup_check_restores_slow_lookup():
-    namespace = notebook_namespace()
-    original = namespace["slow_lookup"]
-    code = WRONG_ANSWERS["check_lookup"]["a lookup that blocks the loop"].code
-    with pytest.raises(Mistake):
-        grade(NOTEBOOK, "check_lookup", code, namespace)
-    assert namespace["slow_lookup"] is original
-
-
-def test_fetch_check_restores_fetch_page():
-    namespace = notebook_namespace()
-    original = namespace["fetch_page"]
-    code = WRONG_ANSWERS["check_fetch_from_thread"]["asyncio.run in the worker thread"].code
-    with pytest.raises(Mistake):
-        grade(NOTEBOOK, "check_fetch_from_thread", code, namespace)
-    assert namespace["fetch_page"] is original
+# Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
+NOT_APPLICABLE: dict[str, dict[str, str]] = {}

@@ -43,11 +43,11 @@ SAMPLE = (
 SAMPLE_LINKS = {f"http://127.0.0.1:8000/site/{n}" for n in (1, 2, 3, 900)}
 
 
-def check_page_links(namespace: Mapping[str, Any]) -> bool:
+def check_page_links(namespace: Mapping[str, Any]) -> bool | None:
     """10-capstone, exercise 1: page_links(html, page_url), absolute, same host, no fragment."""
     page_links = answer(namespace, "page_links", "page_links(html, page_url)")
     if page_links is None:
-        return False
+        return None
     found = page_links(SAMPLE, SAMPLE_PAGE)
     if not isinstance(found, set):
         raise Mistake(f"return a set of URLs, not a {type(found).__name__}")
@@ -88,13 +88,13 @@ def _left_behind(before: set[asyncio.Task[Any]]) -> set[asyncio.Task[Any]]:
     return {task for task in asyncio.all_tasks() - before if not task.done()}
 
 
-async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool:
+async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool | None:
     """10-capstone, exercise 2: crawl_concurrently(session, start_url, workers) with a pool."""
     crawl_concurrently = answer(
         namespace, "crawl_concurrently", "async def crawl_concurrently(session, start_url, workers)"
     )
     if crawl_concurrently is None:
-        return False
+        return None
     workers, pages = 8, 60
     async with (
         SlowServer(latency=0.05, jitter=0.05, seed=SEED, pages=pages) as server,
@@ -160,11 +160,11 @@ async def _toy_worker(queue: asyncio.Queue[int], crawl: ToyCrawl) -> None:
             queue.task_done()
 
 
-async def check_crawl_queue(namespace: Mapping[str, Any]) -> bool:
+async def check_crawl_queue(namespace: Mapping[str, Any]) -> bool | None:
     """10-capstone, exercise 3: CrawlQueue(maxsize), bounded, whose put never waits."""
     crawl_queue = answer(namespace, "CrawlQueue", "class CrawlQueue(asyncio.Queue)")
     if crawl_queue is None:
-        return False
+        return None
     bound, items = 3, 10
     queue = crawl_queue(bound)
     if queue.maxsize != bound:
@@ -255,11 +255,11 @@ def _too_fast(times: list[float], rate: float, burst: int) -> int | None:
     return None
 
 
-async def check_token_bucket(namespace: Mapping[str, Any]) -> bool:
+async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
     """10-capstone, exercise 4: TokenBucket(rate, burst) with a coroutine method acquire()."""
     token_bucket = answer(namespace, "TokenBucket", "class TokenBucket(rate, burst=1)")
     if token_bucket is None:
-        return False
+        return None
     rate, burst, callers = 10, 3, 7
     advice = "is rate tokens a second, a sleep of 1 / rate per missing token?"
     bucket = token_bucket(rate, burst)
@@ -317,7 +317,7 @@ class _BrokenConnections:
             raise aiohttp.ClientConnectionError(f"connection reset while fetching {params.url}")
 
 
-async def check_fetch_with_retries(namespace: Mapping[str, Any]) -> bool:
+async def check_fetch_with_retries(namespace: Mapping[str, Any]) -> bool | None:
     """10-capstone, exercise 5: fetch_with_retries(session, url, bucket, attempts, backoff)."""
     fetch_with_retries = answer(
         namespace,
@@ -325,7 +325,7 @@ async def check_fetch_with_retries(namespace: Mapping[str, Any]) -> bool:
         "async def fetch_with_retries(session, url, bucket, attempts, backoff)",
     )
     if fetch_with_retries is None:
-        return False
+        return None
     attempts, backoff, pages = 6, 0.05, 200
     log = RequestLog()
     async with SlowServer(latency=0.02, error_rate=0.5, seed=SEED, pages=pages) as server:
@@ -396,7 +396,7 @@ def _recorder() -> tuple[Callable[[int, int], None], list[tuple[int, int]]]:
     return lambda done, found: calls.append((done, found)), calls
 
 
-async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool:
+async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool | None:
     """10-capstone, exercise 7: crawl_worker takes URLs from the queue and survives ClientError."""
     crawl_worker = answer(
         namespace,
@@ -404,7 +404,7 @@ async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool:
         "async def crawl_worker(session, queue, bucket, result, attempts, backoff, progress)",
     )
     if crawl_worker is None:
-        return False
+        return None
     workers, pages = 3, 30
     async with SlowServer(latency=0.02, seed=SEED, pages=pages) as server:
         expected = expected_crawl(server.url, SEED, pages)
@@ -517,11 +517,11 @@ async def _finish_with(finish: Any, action: str, timeout: float | None) -> tuple
     return outcome, workers
 
 
-async def check_finish(namespace: Mapping[str, Any]) -> bool:
+async def check_finish(namespace: Mapping[str, Any]) -> bool | None:
     """10-capstone, exercise 6: finish(queue, workers, timeout) ends a crawl in every case."""
     finish = answer(namespace, "finish", "async def finish(queue, workers, timeout)")
     if finish is None:
-        return False
+        return None
     outcome, _ = await _finish_with(finish, "finish", None)
     if outcome is not False:
         raise Mistake(f"finish returned {outcome!r} when the queue finished: return False")
@@ -552,7 +552,7 @@ async def check_finish(namespace: Mapping[str, Any]) -> bool:
     )
 
 
-async def check_crawler(namespace: Mapping[str, Any]) -> bool:
+async def check_crawler(namespace: Mapping[str, Any]) -> bool | None:
     """10-capstone, exercise 8: crawl(...) from the pieces, within both limits and the deadline."""
     crawl = answer(
         namespace,
@@ -561,7 +561,7 @@ async def check_crawler(namespace: Mapping[str, Any]) -> bool:
         "progress=None)",
     )
     if crawl is None:
-        return False
+        return None
     pages, workers, rate = 200, 20, 100
     server = SlowServer(latency=0.05, jitter=0.05, error_rate=0.1, seed=SEED, pages=pages)
     options = {"workers": workers, "rate": rate, "attempts": 4, "backoff": 0.05}

@@ -36,11 +36,11 @@ async def _server_counts(base_url: str) -> dict[str, Any]:
         return await response.json()
 
 
-async def check_measure_requests(namespace: Mapping[str, Any]) -> bool:
+async def check_measure_requests(namespace: Mapping[str, Any]) -> bool | None:
     """06-choosing-a-model, exercise 1: measure_requests(url, n) -> (wall, cpu) per request."""
     measure_requests = answer(namespace, "measure_requests", "async def measure_requests(url, n)")
     if measure_requests is None:
-        return False
+        return None
     n, latency = 20, 0.05
     async with SlowServer(latency=latency) as server:
         began, cpu_began = time.perf_counter(), time.process_time()
@@ -81,14 +81,14 @@ async def check_measure_requests(namespace: Mapping[str, Any]) -> bool:
     )
 
 
-async def check_slow_or_fast(namespace: Mapping[str, Any]) -> bool:
+async def check_slow_or_fast(namespace: Mapping[str, Any]) -> bool | None:
     """06-choosing-a-model, exercise 2: judge(wall_s, cpu_s) picks a model from a measurement."""
     judge = answer(namespace, "judge", "judge(wall_s, cpu_s)")
     if judge is None:
-        return False
+        return None
     measure_requests = answer(namespace, "measure_requests", "measure_requests (exercise 1)")
     if measure_requests is None:
-        return False
+        return None
     for wall, cpu, why in JUDGEMENTS:
         ratio = wall / cpu
         right = choose_model("io", slow_io=ratio > POOL)
