@@ -1,4 +1,4 @@
-"""How the course sizes and starts its worker pools (07-cpu-benchmark).
+"""How the course sizes and starts its worker pools.
 
 Light on purpose: pool workers import helpers.cpu modules, so this one imports nothing heavy.
 """

@@ -43,10 +43,17 @@ def _process_cpu_s(process: psutil.Process) -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
+def yields(process: psutil.Process) -> bool:
+    """Whether the process runs at the lowest priority, so that it yields every CPU to ours."""
+    try:
+        return process.nice() >= LOWEST_PRIORITY
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
 def yielding_cpu_s() -> float:
     """CPU seconds of the programs running at the lowest priority, which yield the CPUs to ours."""
-    lowest = psutil.process_iter(["nice"])
-    return sum(_process_cpu_s(p) for p in lowest if (p.info["nice"] or 0) >= LOWEST_PRIORITY)
+    return sum(_process_cpu_s(p) for p in psutil.process_iter() if yields(p))
 
 
 def own_cpu_s(me: psutil.Process | None = None) -> float:
