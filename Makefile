@@ -69,7 +69,7 @@ test-notebooks: $(STAMP)  ## Every notebook once, all cells queued as Run All, o
 install: $(STAMP) $(LAB_SETTINGS)  ## Create .venv and install the pinned course stack
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit("Python 3.10+ is needed, this is " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, this is " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print(sys.version_info[:2])')" != \
 		"$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])')" ]; then \
 		echo "$(VENV) was made with another Python: making it anew with $(PYTHON)"; rm -rf $(VENV); fi
@@ -101,10 +101,10 @@ navigation: $(STAMP)  ## Rewrite each notebook's header, footer links and the in
 html: $(STAMP)  ## Render every notebook with its outputs to a static site in build/html/
 	$(BIN)/python tools/static_site.py build/html
 
-lock: $(STAMP)  ## Refresh constraints.txt: the newest versions pyproject.toml allows (with the dev extra), for Python 3.10+
+lock: $(STAMP)  ## Refresh constraints.txt: the newest versions pyproject.toml allows (with the dev extra), for Python 3.11+
 	$(BIN)/python -m pip install --disable-pip-version-check uv
 	$(BIN)/python -m uv pip compile --universal --extra dev \
-		--python-version 3.10 --custom-compile-command "make lock" --no-annotate \
+		--python-version 3.11 --custom-compile-command "make lock" --no-annotate \
 		--no-emit-index-url pyproject.toml -o constraints.txt
 
 clean:  ## Remove .venv, the test matrix's .venv-3.X and caches

@@ -13,11 +13,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 DISTRIBUTION = "hpc-asyncio-course-helpers"  # the course's name on the package index
 FIX = "run `make install` (or `pip install -r requirements.txt -c constraints.txt`)"
-MIN_PYTHON = (3, 10)
+NEWEST_TESTED = (3, 14)  # the newest Python `make test-pythons` covers
 MIN_OPEN_FILES = 4096
+
+
+def supported_pythons() -> SpecifierSet:
+    """The Pythons the course supports: pyproject.toml's requires-python, as installed."""
+    try:
+        return SpecifierSet(importlib.metadata.metadata(DISTRIBUTION)["Requires-Python"] or "")
+    except importlib.metadata.PackageNotFoundError:
+        return SpecifierSet()
 
 
 @dataclass(frozen=True)
@@ -33,11 +42,26 @@ class Check:
 
 
 def check_python(version: tuple[int, ...] = tuple(sys.version_info[:3])) -> Check:
-    """Python must be 3.10 or newer."""
-    found = ".".join(map(str, version))
-    if version[:2] >= MIN_PYTHON:
-        return Check("OK", "Python", f"{found} (3.10+ needed)")
-    return Check("FAIL", "Python", f"{found} is too old: install Python 3.10 or newer")
+    """Python must be one pyproject.toml allows; one newer than the course's tests, a warning."""
+    found, supported = ".".join(map(str, version)), supported_pythons()
+    if found not in supported:
+        return Check("FAIL", "Python", f"{found} is not supported: install Python {supported}")
+    if version[:2] > NEWEST_TESTED:
+        newest = ".".join(map(str, NEWEST_TESTED))
+        return Check("WARN", "Python", f"{found} is newer than the course's tests ({newest})")
+    return Check("OK", "Python", f"{found} ({supported} needed)")
+
+
+def check_gil() -> Check:
+    """Whether this Python runs threads under a GIL, which notebooks 01 and 13 make visible."""
+    import sysconfig
+
+    from helpers.cpu.pools import gil_enabled
+
+    if not gil_enabled():
+        return Check("OK", "GIL", "off: a free-threaded build; threads run Python in parallel")
+    free = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    return Check("OK", "GIL", "on (a free-threaded build with the GIL turned on)" if free else "on")
 
 
 def course_requirements(distribution: str = DISTRIBUTION) -> list[Requirement]:
@@ -133,7 +157,7 @@ def check_loopback() -> Check:
 
 def run_checks() -> list[Check]:
     """Every check, in the order a student should fix them."""
-    checks = [check_python()]
+    checks = [check_python(), check_gil()]
     try:
         checks += [check_package(requirement) for requirement in course_requirements()]
     except LookupError as exc:

@@ -4,11 +4,18 @@ from packaging.requirements import Requirement
 from helpers import envcheck as check
 
 
-def test_python_version_gate():
-    assert check.check_python((3, 10, 0)).status == "OK"
-    old = check.check_python((3, 9, 18))
+def test_python_version_gate_follows_pyproject():
+    assert str(check.supported_pythons()) == ">=3.11"
+    assert check.check_python((3, 11, 0)).status == "OK"
+    old = check.check_python((3, 10, 14))
     assert old.status == "FAIL"
-    assert "3.9.18" in old.detail
+    assert "3.10.14" in old.detail
+    newer = check.check_python((3, 15, 0))
+    assert newer.status == "WARN" and "newer than the course's tests" in newer.detail
+
+
+def test_the_gil_is_reported():
+    assert check.check_gil().item == "GIL"
 
 
 def test_installed_package_passes():

@@ -1,10 +1,13 @@
 """Write each notebook's header and footer, and the index's course map, from notebook metadata.
 
-Each notebook keeps its facts in `metadata.course`: title, summary, goals, prerequisites,
-study_minutes, and run_seconds (measured by `make notebooks`). This script renders them into
-cells tagged `course-header` (first cell), `course-nav` (last cell) and, in 00-index,
-`course-map`, and the index's contents (tag `course-contents`): every notebook's sections, read
-from its `## ` headings. Rerunning it replaces those cells instead of adding new ones.
+Each notebook keeps its facts in `metadata.course`: title, summary, goals, prerequisites, and
+run_seconds (measured by `make notebooks`). This script renders them into cells tagged
+`course-header` (first cell), `course-nav` (last cell) and, in 00-index, `course-map`, and the
+index's contents (tag `course-contents`): every notebook's sections, read from its `## `
+headings. Rerunning it replaces those cells instead of adding new ones.
+
+The study time is not kept by hand: `study_minutes` models it from the notebook itself (see
+CONTRIBUTING.md, "One sitting"), and `make navigation` prints it for every notebook.
 """
 
 from __future__ import annotations
@@ -22,15 +25,63 @@ INDEX = "00-index.ipynb"
 TIMES_START, TIMES_END = "<!-- running-times:start -->", "<!-- running-times:end -->"
 NOT_LISTED = ("Setup", "Exercises", "Summary", "Clean up")  # sections every notebook has
 GENERATED = ("course-header", "course-nav", "course-map", "course-contents")
+# The study-time model: a reader's pace, and the time an exercise takes (CONTRIBUTING.md).
+WORDS_PER_MINUTE = 180
+CODE_LINES_PER_MINUTE = 20
+CODING_EXERCISE_MINUTES = 8
+THINKING_EXERCISE_MINUTES = 4
+SITTING_MINUTES = 60
+EXERCISE = re.compile(r"^\*\*Exercise \d+", re.MULTILINE)
+SOLUTION = re.compile(r"<details>.*?</details>", re.DOTALL)
 
 
 def course(notebook: nbformat.NotebookNode, path: Path) -> dict:
     """The notebook's course metadata, with a clear error when a field is missing."""
     facts = notebook.metadata.get("course", {})
-    for key in ("title", "summary", "goals", "prerequisites", "study_minutes"):
+    for key in ("title", "summary", "goals", "prerequisites"):
         if key not in facts:
             raise KeyError(f"{path.name}: metadata.course.{key} is missing")
     return facts
+
+
+def study_parts(notebook: nbformat.NotebookNode) -> dict[str, float]:
+    """What the study-time model counts: words of prose, lines of code, exercises, run time.
+
+    Prose is every markdown cell but the generated ones and the collapsed solutions (an
+    exercise's minutes include reading its solution); code is every non-blank line of a code
+    cell; a coding exercise is a self-check cell, a thinking exercise an "**Exercise N" with none.
+    """
+    words = lines = exercises = coding = 0
+    for cell in notebook.cells:
+        if set(GENERATED) & set(cell.metadata.get("tags", [])):
+            continue
+        if cell.cell_type == "markdown":
+            words += len(SOLUTION.sub("", cell.source).split())
+            exercises += len(EXERCISE.findall(cell.source))
+        elif cell.cell_type == "code":
+            lines += sum(1 for line in cell.source.splitlines() if line.strip())
+            coding += "self-check" in cell.metadata.get("tags", [])
+    run_seconds = notebook.metadata.get("course", {}).get("run_seconds") or 0
+    return {
+        "words": words,
+        "code_lines": lines,
+        "coding_exercises": coding,
+        "thinking_exercises": max(0, exercises - coding),
+        "run_seconds": run_seconds,
+    }
+
+
+def study_minutes(notebook: nbformat.NotebookNode) -> int:
+    """Minutes of study the model gives the notebook, rounded to 5: its stated study time."""
+    parts = study_parts(notebook)
+    minutes = (
+        parts["words"] / WORDS_PER_MINUTE
+        + parts["code_lines"] / CODE_LINES_PER_MINUTE
+        + parts["coding_exercises"] * CODING_EXERCISE_MINUTES
+        + parts["thinking_exercises"] * THINKING_EXERCISE_MINUTES
+        + parts["run_seconds"] / 60
+    )
+    return max(5, 5 * round(minutes / 5))
 
 
 def number(path: Path) -> str:
@@ -56,7 +107,7 @@ def header(path: Path, facts: dict) -> str:
         f"**You will learn**\n\n{goals}\n\n"
         f"**Prerequisites:** {prerequisites}\n\n"
         f"**Running time:** Run All: {running_time(facts)} on a 2-core machine; "
-        f"study: about {facts['study_minutes']} minutes."
+        f"study: about {facts['study']} minutes."
     )
 
 
@@ -85,9 +136,9 @@ def course_map(paths: list[Path], facts: list[dict]) -> str:
     for path, f in zip(paths, facts, strict=True):
         rows.append(
             f"| {number(path)} | {link(path, f)} | {f['summary']} | {running_time(f)} "
-            f"| {f['study_minutes']} min |"
+            f"| {f['study']} min |"
         )
-    total = sum(f["study_minutes"] for f in facts)
+    total = sum(f["study"] for f in facts)
     return (
         "## Course map\n\n"
         + "\n".join(rows)
@@ -135,7 +186,7 @@ def times_table(paths: list[Path], facts: list[dict]) -> str:
     rows = ["| # | Notebook | Run All, measured | Study |", "|---|---|---|---|"]
     for path, f in zip(paths, facts, strict=True):
         link = f"[{number(path)} · {f['title']}](../notebooks/{path.name})"
-        rows.append(f"| {number(path)} | {link} | {running_time(f)} | {f['study_minutes']} min |")
+        rows.append(f"| {number(path)} | {link} | {running_time(f)} | {f['study']} min |")
     return "\n".join(rows)
 
 
@@ -165,8 +216,13 @@ def main(directory: Path = NOTEBOOKS_DIR, guide: Path | None = GUIDE) -> None:
     paths = sorted(directory.glob("[0-9][0-9]-*.ipynb"))
     notebooks = [nbformat.read(path, as_version=4) for path in paths]
     facts = [course(nb, path) for nb, path in zip(notebooks, paths, strict=True)]
+    for f in facts:
+        f.pop("study_minutes", None)  # kept by hand once; the model states it now
+    studies = [study_minutes(notebook) for notebook in notebooks]
+    facts = [{**f, "study": minutes} for f, minutes in zip(facts, studies, strict=True)]
     for i, (path, notebook) in enumerate(zip(paths, notebooks, strict=True)):
         put(notebook, "course-header", header(path, facts[i]), 0)
+        notebook.metadata["course"] = {k: v for k, v in facts[i].items() if k != "study"}
         put(notebook, "course-nav", footer(i, paths, facts), -1)
         if path.name == INDEX:
             put(notebook, "course-map", course_map(paths, facts), 1)
@@ -174,7 +230,15 @@ def main(directory: Path = NOTEBOOKS_DIR, guide: Path | None = GUIDE) -> None:
         nbformat.write(notebook, path)
     if guide is not None:
         write_times(guide, times_table(paths, facts))
-    print(f"navigation written in {len(paths)} notebooks")
+    print(f"navigation written in {len(paths)} notebooks; study time by the model:")
+    for path, notebook, minutes in zip(paths, notebooks, studies, strict=True):
+        parts = study_parts(notebook)
+        flag = "  OVER ONE SITTING" if minutes > SITTING_MINUTES else ""
+        print(
+            f"  {path.stem:<36} {minutes:>3} min: {parts['words']:>5} words, "
+            f"{parts['code_lines']:>4} code lines, {parts['coding_exercises']} coding + "
+            f"{parts['thinking_exercises']} thinking exercises, run {parts['run_seconds']} s{flag}"
+        )
 
 
 if __name__ == "__main__":

@@ -147,7 +147,7 @@ async def check_get_when_allowed(namespace: Mapping[str, Any]) -> bool | None:
                 ),
                 20,
             )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise Mistake("it had not finished after 20 s: give up after four attempts") from None
         stats = await _stats(server.url)
     errors = [result for result in results if isinstance(result, BaseException)]

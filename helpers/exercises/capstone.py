@@ -216,7 +216,7 @@ async def check_crawl_queue(namespace: Mapping[str, Any]) -> bool | None:
             )
         try:
             await asyncio.wait_for(queue.put("c"), 1.0)
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             raise Mistake(
                 "await queue.put(item) waited on a full queue: a worker that calls it is the "
                 "deadlock of the section. Make put do what put_nowait does"

@@ -184,16 +184,10 @@ async def finishes(
 
 async def _timed(awaitable: Awaitable[T], what: str, advice: str) -> T:
     """Await under a timeout of HANG_S, in this task; its expiry is a Mistake, not the answer's."""
-    if sys.version_info >= (3, 11):
-        try:
-            async with asyncio.timeout(HANG_S) as deadline:
-                return await awaitable
-        except TimeoutError:
-            if not deadline.expired():
-                raise
-    else:  # Python 3.10: no asyncio.timeout; wait_for runs the awaitable in a task of its own
-        try:
-            return await asyncio.wait_for(awaitable, HANG_S)
-        except asyncio.TimeoutError:
-            pass
+    try:
+        async with asyncio.timeout(HANG_S) as deadline:
+            return await awaitable
+    except TimeoutError:
+        if not deadline.expired():
+            raise
     raise Mistake(f"{what} was still waiting after {HANG_S:g} s, with the loop free: {advice}")

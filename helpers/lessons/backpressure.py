@@ -128,7 +128,7 @@ async def toy_crawl(
     try:
         await asyncio.wait_for(queue.join(), timeout)
         crawl.finished = True
-    except asyncio.TimeoutError:  # the builtin TimeoutError from Python 3.11 on
+    except TimeoutError:  # the builtin TimeoutError from Python 3.11 on
         crawl.stuck = (crawl.in_put, queue.qsize())
     finally:
         for task in tasks:

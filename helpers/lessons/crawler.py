@@ -157,7 +157,7 @@ async def fetch_with_retries(
             async with session.get(url, allow_redirects=False) as response:
                 answer: int | str = response.status
                 body = await response.text() if response.status == 200 else ""
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             answer, body = type(exc).__name__, ""
         if isinstance(answer, int) and answer not in RETRY_STATUSES:
             break  # a 200 is done, and a 404 will not heal

@@ -69,7 +69,7 @@ class FactoryRun:
 
 
 async def _many(loop: CountingLoop, mode: Mode, tasks: int) -> FactoryRun:
-    options = {"eager_start": True} if mode == "eager_start" else {}
+    options: dict[str, Any] = {"eager_start": True} if mode == "eager_start" else {}
     order: list[str] = []
 
     async def first() -> None:

@@ -5,7 +5,6 @@ import contextvars
 
 from solutions import WrongAnswer
 
-from helpers.lessons.structured import TaskGroup
 from helpers.measure.timeline import Timeline
 
 
@@ -34,7 +33,7 @@ def notebook_namespace() -> dict:
     return {
         "asyncio": asyncio,
         "contextvars": contextvars,
-        "TaskGroup": TaskGroup,
+        "TaskGroup": asyncio.TaskGroup,
         "Timeline": Timeline,
         "MIRRORS": {"mirror A": 0.3, "mirror B": 0.1, "mirror C": 0.2},
         "answer": answer,
