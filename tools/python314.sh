@@ -37,14 +37,21 @@ fi
 
 # Inside the namespaces, as process 1: make the folder if need be (debootstrap mounts in it too).
 if ! built; then
-    grep -qF -e " $ROOT/" -e " $ROOT " /proc/self/mountinfo && cannot "something is mounted in $ROOT"
-    rm -rf "$ROOT"
+    if [ -n "$(ls -A "$ROOT" 2>/dev/null)" ] && [ ! -e "$ROOT/.course-packages" ]; then
+        cannot "$ROOT is not empty and not this script's folder: set PYTHON314_ROOT elsewhere"
+    fi
+    if grep -qF -e " $ROOT/" -e " $ROOT " /proc/self/mountinfo; then
+        cannot "something is mounted in $ROOT"
+    fi
+    rm -rf "$ROOT" && mkdir -p "$ROOT" && echo building >"$ROOT/.course-packages"
     echo "tools/python314.sh: making $ROOT, Debian unstable with Python 3.14 (about a minute)" >&2
     if ! log=$(debootstrap --variant=minbase --include="$PACKAGES" sid "$ROOT" \
         ${PYTHON314_MIRROR:+"$PYTHON314_MIRROR"} 2>&1); then
         error=$(grep '^E: ' <<<"$log" | tail -n 1)
-        case $error in *"release file"* | *"download"*) cannot "no network to Debian's packages ($error)" ;; esac
-        cannot "debootstrap failed: ${error:-see $ROOT/debootstrap/debootstrap.log}"
+        case $error in
+        *"release file"* | *"download"*) cannot "no network to Debian's packages ($error)" ;;
+        *) cannot "debootstrap failed: ${error:-see $ROOT/debootstrap/debootstrap.log}" ;;
+        esac
     fi
     echo "$PACKAGES" >"$ROOT/.course-packages"
 fi
@@ -72,16 +79,18 @@ for file in /etc/pip.conf /etc/xdg/pip/pip.conf "$HOME/.config/pip/pip.conf" "$H
 done
 named=$(sed -nE 's/^\s*(cert|client-cert|constraint)\s*=\s*//p' "${configs[@]}" /dev/null)
 for file in /etc/resolv.conf /etc/hosts "${configs[@]}" "${PIP_CERT:-}" "${PIP_CLIENT_CERT:-}" \
-    ${PIP_CONSTRAINT:-} $named; do  # (unquoted: lists of paths)
+    "${SSL_CERT_FILE:-}" "${REQUESTS_CA_BUNDLE:-}" ${PIP_CONSTRAINT:-} $named; do  # lists unquoted
     carry "$file"
 done
 
 # A clean environment, but for pip's variables, proxies, CI and TERM.
 keep=("HOME=$HOME" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8)
-for name in $(compgen -e | grep -E '^(PIP_.*|CI|TERM|SSL_CERT_FILE|REQUESTS_CA_BUNDLE|(https?|no|all)_proxy|(HTTPS?|NO|ALL)_PROXY)$'); do
+wanted='^(PIP_.*|CI|TERM|SSL_CERT_FILE|REQUESTS_CA_BUNDLE|(https?|no|all)_proxy|(HTTPS?|NO|ALL)_PROXY)$'
+for name in $(compgen -e | grep -E "$wanted"); do
     keep+=("$name=${!name}")
 done
 here=$PWD
 case $here/ in "$PROJECT"/*) ;; *) here=$PROJECT ;; esac
 # shellcheck disable=SC2016 # $1 and $@ are the inner shell's: the folder to work in, the command
-chroot "$ROOT" /usr/bin/env -i "${keep[@]}" /bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$here" "$@"
+chroot "$ROOT" /usr/bin/env -i "${keep[@]}" \
+    /bin/sh -c 'cd "$1" && shift && exec "$@"' sh "$here" "$@"
