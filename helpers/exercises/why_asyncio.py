@@ -10,14 +10,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from helpers.exercises import Mistake, answer, passed
+from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises.predictions import compare, prediction
 
 THREADS = 4
 DEPOSITS = 25  # per thread
 READ_S = 0.002  # the check's balance takes this long to read, so an unguarded read races
 MEET_S = 3.0  # the first audit line waits up to this long for a second thread to join it
-FINISH_S = 30.0  # threads still running after this are stuck (a lock taken twice?)
-LATENCIES = [0.1, 0.2, 0.3, 0.4]  # seconds: together about 0.4 s, one after another 1.0 s
+FINISH_S = 10.0  # threads still running after this are stuck (a lock taken twice?)
+LATENCIES = [0.4, 0.1, 0.3, 0.2]  # seconds, unsorted: the longest is not the last one
+PREDICTION_TOLERANCE = 0.25  # a prediction within 25 % of the measurement counts as right
 
 
 class _WatchedAccount:
@@ -96,7 +98,13 @@ def _run_threads(work: Callable[..., None], *args: Any) -> None:
 
 
 def check_deposit_audited(namespace: dict[str, Any]) -> bool | None:
-    """01-why-asyncio, exercise 1: no update lost, and the audit lines run outside the lock."""
+    """01-why-asyncio, exercise 1: no update lost, and the audit lines run outside the lock.
+
+    Requires, with a balance slow to read (so that an unguarded read-modify-write loses updates
+    every time): no two threads between a read and its write, and no update lost; one
+    write_audit_line() call per deposit; two threads inside write_audit_line() at once (it runs
+    outside the lock); the threads finish (a lock taken twice is a Mistake, after FINISH_S).
+    """
     deposit_audited = answer(namespace, "deposit_audited", "deposit_audited(account, times)")
     if deposit_audited is None:
         return None
@@ -132,9 +140,18 @@ def check_deposit_audited(namespace: dict[str, Any]) -> bool | None:
 
 
 async def check_fetch_all(namespace: dict[str, Any]) -> bool | None:
-    """01-why-asyncio, exercise 2: the waits overlap, without blocking the event loop."""
+    """01-why-asyncio, exercise 2: the waits overlap, without blocking the event loop.
+
+    Requires: PREDICTED_S recorded first; fetch_all is a coroutine function; it does not block
+    the loop (a heartbeat keeps beating); it waits for every latency (it returns no sooner than
+    the longest, which is not the last of the unsorted list); the waits overlap (sooner than
+    their sum); it finishes (a hang is a Mistake, by the watchdog).
+    """
     fetch_all = answer(namespace, "fetch_all", "async def fetch_all(latencies)")
     if fetch_all is None:
+        return None
+    predicted = prediction(namespace, "PREDICTED_S")
+    if predicted is None:
         return None
     loop = asyncio.get_running_loop()
     longest, total = max(LATENCIES), sum(LATENCIES)
@@ -153,14 +170,14 @@ async def check_fetch_all(namespace: dict[str, Any]) -> bool | None:
         waiting = fetch_all(list(LATENCIES))
         if not inspect.isawaitable(waiting):
             raise Mistake(f"fetch_all(...) returned {waiting!r}: define it with `async def`")
-        await waiting
+        await watchdog.finishes(waiting, f"fetch_all({LATENCIES})", function=fetch_all)
         elapsed = loop.time() - start
     finally:
         beating.cancel()
         await asyncio.gather(beating, return_exceptions=True)
     beats.append(loop.time())
     longest_gap = max(later - earlier for earlier, later in itertools.pairwise(beats))
-    if longest_gap >= 0.9 * total:
+    if longest_gap >= 0.9 * longest:
         raise Mistake(
             f"the event loop was blocked for {longest_gap:.2f} s: time.sleep blocks it, so "
             "nothing else runs. Wait with `await asyncio.sleep(latency)`"
@@ -173,8 +190,9 @@ async def check_fetch_all(namespace: dict[str, Any]) -> bool | None:
     if elapsed < 0.9 * longest:
         raise Mistake(
             f"fetch_all returned after {elapsed:.2f} s, before its longest wait ({longest} s) "
-            "was over: await the waits before returning"
+            "was over: await every wait before returning, not only the first or the last"
         )
+    compare(predicted, elapsed, PREDICTION_TOLERANCE)
     return passed(
         f"fetch_all({LATENCIES}) took {elapsed:.2f} s: about its longest wait ({longest} s), "
         f"not the sum ({total:.1f} s)"

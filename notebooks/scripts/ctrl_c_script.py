@@ -4,7 +4,7 @@ From the course folder, run it and press Ctrl-C once it says "working":
 
     python notebooks/scripts/ctrl_c_script.py
 
-Section 6 of 02-coroutines starts it and sends it SIGINT, the signal Ctrl-C sends.
+Notebook 02 starts it and sends it SIGINT, the signal Ctrl-C sends.
 """
 
 from __future__ import annotations
@@ -33,9 +33,14 @@ async def main() -> None:
         print("main: finally ran: files closed, progress saved", flush=True)
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """Run main() as a script does, and say when Ctrl-C reaches the caller (02-coroutines)."""
     try:
         asyncio.run(main())
     except KeyboardInterrupt:
         print("asyncio.run raised KeyboardInterrupt in the caller", flush=True)
         raise  # Python then exits as a program killed by SIGINT would
+
+
+if __name__ == "__main__":
+    run()

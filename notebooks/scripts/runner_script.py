@@ -4,59 +4,16 @@ From the course folder:
 
     python notebooks/scripts/runner_script.py
 
-asyncio.Runner is new in Python 3.11; on 3.10 the script runs the same steps with
-`EquivalentRunner`, the code Runner saves you from writing.
+Then the loop a program runs on, chosen with loop_factory instead of an event-loop policy.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from types import TracebackType
-from typing import Any, TypeVar
+import sys
 
-T = TypeVar("T")
 TICK_S = 0.005  # how often the background ticker ticks
 WAIT_S = 0.05  # how long the second call waits
-
-
-class EquivalentRunner:
-    """What asyncio.Runner does, for 3.10: one loop for several run() calls (02-coroutines)."""
-
-    def __init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-
-    def __enter__(self) -> EquivalentRunner:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def get_loop(self) -> asyncio.AbstractEventLoop:
-        """The loop every run() call uses (02-coroutines)."""
-        return self._loop
-
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run one coroutine to the end on the shared loop (02-coroutines)."""
-        return self._loop.run_until_complete(coroutine)
-
-    def close(self) -> None:
-        """Cancel what is left, finish async generators and the pool, close (02-coroutines)."""
-        loop = self._loop
-        try:
-            left = asyncio.all_tasks(loop)
-            for task in left:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.run_until_complete(loop.shutdown_default_executor())
-        finally:
-            loop.close()
 
 
 async def tick(ticks: list[float]) -> None:
@@ -80,9 +37,8 @@ async def wait_a_little() -> asyncio.AbstractEventLoop:
 
 def with_runner() -> None:
     """Two calls on one Runner: the ticker started by the first keeps ticking in the second."""
-    runner_class = getattr(asyncio, "Runner", EquivalentRunner)
     ticks: list[float] = []
-    with runner_class() as runner:
+    with asyncio.Runner() as runner:
         ticker = runner.run(start_ticker(ticks))
         after_first = len(ticks)
         loop = runner.run(wait_a_little())
@@ -106,6 +62,18 @@ def with_two_runs() -> None:
     print(f"asyncio.run twice: the first loop is closed: {first_loop_closed}")
 
 
+def with_loop_factory() -> None:
+    """Choose the loop's class: loop_factory, in asyncio.run (3.12+) or asyncio.Runner (3.11+)."""
+    factory = asyncio.SelectorEventLoop  # or uvloop.new_event_loop
+    if sys.version_info >= (3, 12):
+        loop = asyncio.run(wait_a_little(), loop_factory=factory)
+    else:
+        with asyncio.Runner(loop_factory=factory) as runner:
+            loop = runner.run(wait_a_little())
+    print(f"loop_factory: ran on a SelectorEventLoop: {isinstance(loop, asyncio.SelectorEventLoop)}")
+
+
 if __name__ == "__main__":
     with_runner()
     with_two_runs()
+    with_loop_factory()

@@ -2,6 +2,7 @@
 
 import asyncio
 import gc
+import inspect
 import threading
 import warnings
 
@@ -17,62 +18,64 @@ def notebook_namespace() -> dict:
     return {
         "asyncio": asyncio,
         "gc": gc,
+        "inspect": inspect,
         "threading": threading,
         "warnings": warnings,
         "add": add,
     }
 
 
+BREW = """
+async def brew_tea():
+    print("boiling water")
+    {first}
+    print("steeping")
+    {second}
+    return "tea"
+"""
+
+
+def brew(first: str, second: str, prediction: str = "PREDICTED_S = 0.3\n") -> str:
+    """A brew_tea with these two steps, after a prediction."""
+    return prediction + BREW.format(first=first, second=second)
+
+
 WRONG_ANSWERS = {
     "check_brew_tea": {
         "the awaits still missing": WrongAnswer(
-            """
-async def brew_tea():
-    print("boiling water")
-    asyncio.sleep(0.1)
-    print("steeping")
-    asyncio.sleep(0.2)
-    return "tea"
-""",
+            brew("asyncio.sleep(0.1)", "asyncio.sleep(0.2)"),
             says=r"coroutine 'sleep' was never awaited: .* Put `await` before each one",
             kind="other",
         ),
         "two time.sleep calls": WrongAnswer(
-            """
-import time
-
-async def brew_tea():
-    print("boiling water")
-    time.sleep(0.1)
-    print("steeping")
-    time.sleep(0.2)
-    return "tea"
-""",
+            "import time\n" + brew("time.sleep(0.1)", "time.sleep(0.2)"),
             says=r"ran one after the other, never side by side: time.sleep blocks the event loop",
             kind="structure",
         ),
         "only the first sleep awaited": WrongAnswer(
-            """
-async def brew_tea():
-    print("boiling water")
-    await asyncio.sleep(0.1)
-    print("steeping")
-    asyncio.sleep(0.2)
-    return "tea"
-""",
+            brew("await asyncio.sleep(0.1)", "asyncio.sleep(0.2)"),
             says=r"coroutine 'sleep' was never awaited",
             kind="other",
         ),
         "both steps gathered at once": WrongAnswer(
-            """
-async def brew_tea():
-    print("boiling water")
-    print("steeping")
-    await asyncio.gather(asyncio.sleep(0.1), asyncio.sleep(0.2))
-    return "tea"
-""",
+            brew("", "await asyncio.gather(asyncio.sleep(0.1), asyncio.sleep(0.2))"),
             says=r"less than its steps' 0.3 s: await the steps one after the other",
             kind="structure",
+        ),
+        "one wait for both steps": WrongAnswer(
+            brew("", "await asyncio.sleep(0.3)"),
+            says=r"a brew asked asyncio.sleep for \[0.3\] s: the recipe is 0.1 s of boiling",
+            kind="structure",
+        ),
+        "milliseconds for seconds": WrongAnswer(
+            brew("await asyncio.sleep(100)", "await asyncio.sleep(200)"),
+            says=r"still waiting after [\d.]+ s, with the loop free: asyncio.sleep takes seconds",
+            kind="hang",
+        ),
+        "the prediction in words": WrongAnswer(
+            brew("await asyncio.sleep(0.1)", "await asyncio.sleep(0.2)", 'PREDICTED_S = "0.3"\n'),
+            says=r"PREDICTED_S = '0.3': write your prediction as a number",
+            kind="other",
         ),
     },
     "check_run_elsewhere": {
@@ -109,8 +112,48 @@ def run_elsewhere(coroutine):
 def run_elsewhere(coroutine):
     threading.Thread(target=asyncio.run, args=(coroutine,)).start()
 """,
-            says=r"returned None, not the coroutine's result \(42\): wait for the other thread",
+            says=r"returned None, not the coroutine's result: wait for the other thread",
             kind="other",
+        ),
+        "steps the coroutine by hand (right only if it never waits)": WrongAnswer(
+            """
+def run_elsewhere(coroutine):
+    try:
+        coroutine.send(None)
+    except StopIteration as finished:
+        return finished.value
+""",
+            says=r"not the coroutine's result: .* \(stepping the coroutine by hand stops at",
+            kind="luck",
+        ),
+        "patches the kernel's loop with nest_asyncio2": WrongAnswer(
+            """
+def run_elsewhere(coroutine):
+    import nest_asyncio2
+    nest_asyncio2.apply()
+    return asyncio.get_event_loop().run_until_complete(coroutine)
+""",
+            says=r"the answer calls nest_asyncio2.apply, .*: the exercise is to do without",
+            kind="bypass",
+        ),
+        "a new loop in another thread, never closed": WrongAnswer.from_solution(
+            "return pool.submit(asyncio.run, coroutine).result()",
+            "loop = asyncio.new_event_loop()\n"
+            "        return pool.submit(loop.run_until_complete, coroutine).result()",
+            says=r"the event loop it made was never closed \(ResourceWarning: unclosed event loop",
+            kind="structure",
+        ),
+        "the coroutine's exception lost in the thread": WrongAnswer(
+            """
+def run_elsewhere(coroutine):
+    results = []
+    thread = threading.Thread(target=lambda: results.append(asyncio.run(coroutine)))
+    thread.start()
+    thread.join()
+    return results[0] if results else None
+""",
+            says=r"when the coroutine raised ValueError, run_elsewhere returned normally",
+            kind="half",
         ),
         "run_coroutine_threadsafe on the kernel's own loop, then .result()": WrongAnswer(
             """
@@ -128,10 +171,23 @@ def run_elsewhere(coroutine):
             """
 async def main(log):
     log.append("started")
-    await asyncio.sleep(10)
+    await asyncio.sleep(3600)
     log.append("saved")
 """,
-            says=r"the log is \['started'\]: nothing was saved. The CancelledError is raised at",
+            says=r"when the work raised, the log was \['started'\]: the lines after the await",
+            kind="half",
+        ),
+        "saves only on cancellation": WrongAnswer(
+            """
+async def main(log):
+    log.append("started")
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        log.append("saved")
+        raise
+""",
+            says=r"when the work returned, the log was \['started'\]: the save runs only on",
             kind="half",
         ),
         "except Exception misses the cancellation": WrongAnswer(
@@ -139,12 +195,13 @@ async def main(log):
 async def main(log):
     log.append("started")
     try:
-        await asyncio.sleep(10)
+        await asyncio.sleep(3600)
+        log.append("saved")
     except Exception:
         log.append("saved")
         raise
 """,
-            says=r"it is not an Exception \(a BaseException\), so `except Exception` misses it",
+            says=r"when the work was cancelled, .* so `except Exception` misses it",
             kind="half",
         ),
         "the cancellation swallowed": WrongAnswer(
@@ -152,12 +209,24 @@ async def main(log):
 async def main(log):
     log.append("started")
     try:
-        await asyncio.sleep(10)
+        await asyncio.sleep(3600)
     except asyncio.CancelledError:
+        pass  # Ctrl-C: stop quietly
+    finally:
         log.append("saved")
 """,
             says=r"swallowed the CancelledError and returned: on Python 3.11\+ asyncio.run would",
             kind="other",
+        ),
+        "saves before the work": WrongAnswer(
+            """
+async def main(log):
+    log.append("started")
+    log.append("saved")
+    await asyncio.sleep(3600)
+""",
+            says=r"main saved before the work began \(the log was \['started', 'saved'\] when",
+            kind="structure",
         ),
         "no work to cancel": WrongAnswer(
             """
@@ -165,12 +234,35 @@ async def main(log):
     log.append("started")
     log.append("saved")
 """,
-            says=r"main ended before Ctrl-C came, with log \['started', 'saved'\]: it should work",
+            says=r"main never started the work \(log \['started', 'saved'\]\)",
             kind="other",
+        ),
+        "finishes the work after Ctrl-C": WrongAnswer.from_solution(
+            "    finally:\n",
+            "    except asyncio.CancelledError:\n"
+            "        await asyncio.sleep(3600)  # finish the work first\n"
+            "        raise\n"
+            "    finally:\n",
+            says=r"still waiting after [\d.]+ s, with the loop free: after the cancellation it",
+            kind="hang",
         ),
     },
 }
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {}
+NOT_APPLICABLE = {
+    "check_brew_tea": {
+        "luck": "the recipe fixes the check's input (two steps, 0.1 s and 0.2 s): no data "
+        "varies for an answer to be right by chance",
+        "bypass": "no library function or course helper brews tea: the exercise is to add the "
+        "missing awaits",
+        "half": "brew_tea has one path: it neither fails nor is cancelled",
+    },
+    "check_main_saves": {
+        "luck": "the check drives every ending itself (returns, raises, cancelled) and reads "
+        "the log when the work starts: no data for an answer to be lucky with",
+        "bypass": "no library function saves on every ending: try/finally, the language's own "
+        "construct, is what the exercise teaches",
+    },
+}

@@ -14,6 +14,15 @@ def notebook_namespace() -> dict:
         def __init__(self) -> None:
             self.balance = 0
 
+    balance_lock = threading.Lock()
+
+    def deposit_locked(account: Account, times: int) -> None:
+        for _ in range(times):
+            with balance_lock:
+                balance = account.balance
+                time.sleep(0)
+                account.balance = balance + 1
+
     def write_audit_line() -> None:
         time.sleep(0)
 
@@ -22,7 +31,8 @@ def notebook_namespace() -> dict:
         "threading": threading,
         "time": time,
         "Account": Account,
-        "balance_lock": threading.Lock(),
+        "balance_lock": balance_lock,
+        "deposit_locked": deposit_locked,
         "write_audit_line": write_audit_line,
     }
 
@@ -79,33 +89,56 @@ def deposit_audited(account, times):
             says=r"still running after 3 s: does a thread wait for a lock it already holds",
             kind="hang",
         ),
+        "the audit line forgotten": WrongAnswer.from_solution(
+            "        write_audit_line()  # the slow, unshared part runs with no lock held\n", "",
+            says=r"write_audit_line\(\) ran 0 times for 100 deposits: call it once per deposit",
+            kind="half",
+        ),
     },
     "check_fetch_all": {
-        "awaits each wait in turn": WrongAnswer(
-            """
-async def fetch_all(latencies):
-    for latency in latencies:
-        await asyncio.sleep(latency)
-""",
+        "awaits each wait in turn": WrongAnswer.from_solution(
+            "await asyncio.gather(*(asyncio.sleep(latency) for latency in latencies))",
+            "for latency in latencies:\n        await asyncio.sleep(latency)",
             says=r"the sum of the waits \(1.0 s\): it awaits them one after another",
             kind="structure",
         ),
-        "time.sleep in a coroutine": WrongAnswer(
-            """
-async def fetch_all(latencies):
-    for latency in latencies:
-        time.sleep(latency)
-""",
+        "time.sleep in a coroutine": WrongAnswer.from_solution(
+            "await asyncio.gather(*(asyncio.sleep(latency) for latency in latencies))",
+            "for latency in latencies:\n        time.sleep(latency)",
             says=r"event loop was blocked for [\d.]+ s: time.sleep blocks it",
             kind="structure",
         ),
-        "starts the waits but does not await them": WrongAnswer(
-            """
-async def fetch_all(latencies):
-    for latency in latencies:
-        asyncio.create_task(asyncio.sleep(latency))
-""",
+        "awaits only the last task (right only when the list is sorted)": WrongAnswer.from_solution(
+            "await asyncio.gather(*(asyncio.sleep(latency) for latency in latencies))",
+            "tasks = [asyncio.create_task(asyncio.sleep(latency)) for latency in latencies]\n"
+            "    await tasks[-1]",
+            says=r"before its longest wait \(0.4 s\) was over: await every wait",
+            kind="luck",
+        ),
+        "returns when the first wait is done": WrongAnswer.from_solution(
+            "await asyncio.gather(*(asyncio.sleep(latency) for latency in latencies))",
+            "tasks = [asyncio.create_task(asyncio.sleep(latency)) for latency in latencies]\n"
+            "    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)",
+            says=r"returned after [\d.]+ s, before its longest wait \(0.4 s\) was over",
+            kind="half",
+        ),
+        "starts the waits but does not await them": WrongAnswer.from_solution(
+            "await asyncio.gather(*(asyncio.sleep(latency) for latency in latencies))",
+            "for latency in latencies:\n        asyncio.create_task(asyncio.sleep(latency))",
             says=r"before its longest wait \(0.4 s\) was over",
+            kind="other",
+        ),
+        "polls the tasks without letting the loop run": WrongAnswer.from_solution(
+            "await asyncio.gather(*(asyncio.sleep(latency) for latency in latencies))",
+            "tasks = [asyncio.create_task(asyncio.sleep(latency)) for latency in latencies]\n"
+            "    while not all(task.done() for task in tasks):\n"
+            "        time.sleep(0.01)",
+            says=r"blocked the event loop for [\d.]+ s \(nothing else could run\)",
+            kind="hang",
+        ),
+        "no prediction, or not a number": WrongAnswer.from_solution(
+            "PREDICTED_S = 0.4", 'PREDICTED_S = "0.4 s"',
+            says=r"PREDICTED_S = '0.4 s': write your prediction as a number",
             kind="other",
         ),
     },
@@ -113,4 +146,13 @@ async def fetch_all(latencies):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {}
+NOT_APPLICABLE = {
+    "check_deposit_audited": {
+        "bypass": "no library function or course helper makes an audited deposit; calling "
+        "§2's deposit_locked for each deposit, with the audit line outside it, is a right answer",
+    },
+    "check_fetch_all": {
+        "bypass": "asyncio.gather (or a TaskGroup) is the tool the exercise asks for: no helper "
+        "does the exercise in its place",
+    },
+}
