@@ -6,6 +6,7 @@ import asyncio
 import gc
 import inspect
 import sys
+import threading
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from helpers.exercises.predictions import compare, prediction
 from helpers.measure.timeline import Timeline
 
 BREW_STEPS = [0.1, 0.2]  # seconds: boiling, then steeping
-BREW_S = sum(BREW_STEPS)
+BREW_S = round(sum(BREW_STEPS), 3)
 PREDICTION_TOLERANCE = 0.25  # a prediction within 25 % of the measurement counts as right
 WAITS_FOR_ITS_OWN_LOOP = (
     "it waits for the event loop that this very thread runs, so neither can go on (did it "
@@ -25,9 +26,7 @@ WAITS_FOR_ITS_OWN_LOOP = (
     "and wait for the result?). Run the coroutine with asyncio.run in another thread, and "
     "wait for that thread"
 )
-SECONDS = (
-    "asyncio.sleep takes seconds, not milliseconds (0.1, not 100), and each step waits once"
-)
+SECONDS = "asyncio.sleep takes seconds, not milliseconds (0.1, not 100), and each step waits once"
 FINISHES_THE_WORK = (
     "after the cancellation it kept waiting: on Ctrl-C, save and let the CancelledError go on. "
     "Do not wait for the work (or anything slow) in `except CancelledError:` or `finally:`"
@@ -137,13 +136,28 @@ async def _no_answer(error: BaseException) -> None:
 
 
 def _call_elsewhere(run_elsewhere: Callable[[Any], Any], coroutine: Any) -> Any:
-    """Call run_elsewhere(coroutine) under the watchdog; close the coroutine if it never ran."""
+    """Call run_elsewhere(coroutine) under the watchdog; close the coroutine if it never ran.
+
+    An exception that ends a thread it started is a Mistake (it never reached the caller),
+    instead of a traceback printed under the check.
+    """
+    escaped: list[BaseException | None] = []
+    hook = threading.excepthook
+    threading.excepthook = lambda args: escaped.append(args.exc_value)
     try:
         with watchdog.blocking("run_elsewhere(coroutine)", advice=WAITS_FOR_ITS_OWN_LOOP):
-            return run_elsewhere(coroutine)  # a plain call, with a loop running here
+            result = run_elsewhere(coroutine)  # a plain call, with a loop running here
     finally:
+        threading.excepthook = hook
         if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
             coroutine.close()  # never started: close it, so it does not warn "never awaited"
+    if escaped:
+        raise Mistake(
+            f"the coroutine's {type(escaped[0]).__name__} ended the other thread and never "
+            "reached the caller, and run_elsewhere returned normally: the error was lost. "
+            "Let the coroutine's own exception reach the caller (Future.result() raises it)"
+        )
+    return result
 
 
 async def check_run_elsewhere(namespace: dict[str, Any]) -> bool | None:
@@ -175,9 +189,9 @@ async def check_run_elsewhere(namespace: dict[str, Any]) -> bool | None:
         warnings.simplefilter("always")
         try:
             result = _call_elsewhere(run_elsewhere, _answer_to(token))
-        except RuntimeError as error:
+        except RuntimeError as refused:
             raise Mistake(
-                f"RuntimeError: {error}. This thread already runs an event loop, so no loop can "
+                f"RuntimeError: {refused}. This thread already runs an event loop, so no loop can "
                 "run the coroutine here: run it with asyncio.run in another thread"
             ) from None
         gc.collect()  # an event loop left open warns when it is freed
@@ -198,7 +212,9 @@ async def check_run_elsewhere(namespace: dict[str, Any]) -> bool | None:
         _call_elsewhere(run_elsewhere, _no_answer(error))
     except ValueError as raised:
         if raised is not error:
-            raise Mistake(f"it raised a different ValueError ({raised}) from the coroutine's")
+            raise Mistake(
+                f"it raised a different ValueError ({raised}) from the coroutine's"
+            ) from None
     except Exception as raised:
         raise Mistake(
             f"when the coroutine raised ValueError, run_elsewhere raised "
@@ -223,6 +239,22 @@ async def _ended(task: asyncio.Task[Any], what: str, advice: str, function: Any)
             await asyncio.wait([task], timeout=1)
 
 
+def _work(
+    ending: str, log: list[str], at_work: list[list[str]], error: OSError
+) -> Callable[[float], Awaitable[Any] | None]:
+    """What main's work does for one ending: note the log, then return, raise, or really wait."""
+
+    def work(delay: float) -> Awaitable[Any] | None:
+        at_work.append(list(log))
+        if ending == "returns":
+            return asyncio.sleep(0)
+        if ending == "raises":
+            return _no_answer(error)
+        return None  # the real sleep, until main is cancelled
+
+    return work
+
+
 async def check_main_saves(namespace: dict[str, Any]) -> bool | None:
     """02-coroutines, exercise 3: main saves however the work ends, and stays cancelled.
 
@@ -244,14 +276,7 @@ async def check_main_saves(namespace: dict[str, Any]) -> bool | None:
         at_work: list[list[str]] = []  # the log each time the work started
         error = OSError("the disk is full")
 
-        def work(delay: float) -> Awaitable[Any] | None:
-            at_work.append(list(log))
-            if ending == "returns":
-                return asyncio.sleep(0)
-            if ending == "raises":
-                return _no_answer(error)
-            return None  # the real sleep, until main is cancelled
-
+        work = _work(ending, log, at_work, error)
         with _sleep_replaced(code_file, work):
             task = asyncio.create_task(main(log))
             if ending == "is cancelled":

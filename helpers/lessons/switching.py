@@ -38,7 +38,7 @@ class Switches:
 
     @property
     def cpu_us_each(self) -> float:
-        """Microseconds of CPU time per switch (all the process's threads), which load cannot inflate."""
+        """Microseconds of CPU time per switch, all threads: load cannot inflate it."""
         return self.cpu_seconds / self.switches * 1e6
 
 

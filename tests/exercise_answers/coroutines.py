@@ -152,7 +152,7 @@ def run_elsewhere(coroutine):
     thread.join()
     return results[0] if results else None
 """,
-            says=r"when the coroutine raised ValueError, run_elsewhere returned normally",
+            says=r"the coroutine's ValueError ended the other thread and never reached the caller",
             kind="half",
         ),
         "run_coroutine_threadsafe on the kernel's own loop, then .result()": WrongAnswer(

@@ -90,7 +90,8 @@ def deposit_audited(account, times):
             kind="hang",
         ),
         "the audit line forgotten": WrongAnswer.from_solution(
-            "        write_audit_line()  # the slow, unshared part runs with no lock held\n", "",
+            "        write_audit_line()  # the slow, unshared part runs with no lock held\n",
+            "",
             says=r"write_audit_line\(\) ran 0 times for 100 deposits: call it once per deposit",
             kind="half",
         ),
@@ -137,7 +138,8 @@ def deposit_audited(account, times):
             kind="hang",
         ),
         "no prediction, or not a number": WrongAnswer.from_solution(
-            "PREDICTED_S = 0.4", 'PREDICTED_S = "0.4 s"',
+            "PREDICTED_S = 0.4",
+            'PREDICTED_S = "0.4 s"',
             says=r"PREDICTED_S = '0.4 s': write your prediction as a number",
             kind="other",
         ),
