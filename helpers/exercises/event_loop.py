@@ -1,23 +1,28 @@
-"""Self-checks for 03-event-loop: a toy-loop countdown, a Future sleep, threads and the loop."""
+"""Self-checks for 03-event-loop: a countdown on the toy loop, and asyncio.sleep from a Future."""
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import inspect
-import threading
+import time
 from collections.abc import Generator
 from typing import Any
 
-from helpers.exercises import Mistake, answer, passed
+from helpers.exercises import Mistake, answer, bypass, not_attempted, passed, watchdog
 from helpers.lessons.toyloop import Sleep, ToyLoop
 from helpers.measure.timeline import Timeline
 
 COUNTDOWN_STEP_S = 0.05
 TAKING_TURNS = ["a 3", "b 3", "a 2", "b 2", "a 1", "b 1"]
+UNEQUAL = {"a": 4, "b": 2}  # a second run, so that an answer which ignores n cannot pass
+UNEQUAL_TURNS = ["a 4", "b 2", "a 3", "b 1", "a 2", "a 1"]
 FUTURE_SLEEP_S = 0.1
-NAP_S = 0.05  # the nap that runs beside lookup
-SAVE_PARTS = 20  # parts save_stoppable is asked to save, 0.02 s each
+SAME_PASS_S = 0.05  # the sleep whose timer falls due in the same pass as its cancel
+LONG_S = 3600.0  # a sleep that is cancelled long before its timer is due
+BYPASS = (
+    "build it from a Future that loop.call_later fills, and await that Future; asyncio.sleep is "
+    "the function you are writing"
+)
 
 
 def _watched(body: Any, requests: list[Any]) -> Generator[Any, None, Any]:
@@ -32,25 +37,28 @@ def _watched(body: Any, requests: list[Any]) -> Generator[Any, None, Any]:
         reply = yield request
 
 
-def check_countdown(namespace: dict[str, Any]) -> bool | None:
-    """03-event-loop, exercise 1: two countdowns take turns on the toy loop, sleeping in it."""
-    countdown = answer(namespace, "countdown", "countdown(name, n, log)")
-    if countdown is None:
-        return None
+def _run_countdowns(countdown: Any, counts: dict[str, int]) -> tuple[list[str], list[Any]]:
+    """Run countdown(name, n, log) for each name together on the toy loop: the log, the requests."""
     log: list[str] = []
     requests: list[Any] = []
-    bodies = {name: countdown(name, 3, log) for name in "ab"}
+    bodies = {name: countdown(name, n, log) for name, n in counts.items()}
     for body in bodies.values():
         if not (inspect.isgenerator(body) or inspect.iscoroutine(body)):
             raise Mistake(
                 f"countdown(...) returned {body!r}, not a generator: with no `yield` in it, it "
                 "ran to the end when called. Pause with `yield Sleep(0.05)`"
             )
-    toy = ToyLoop(timeout=10)
+    toy = ToyLoop(timeout=watchdog.HANG_S / 2)
     for name, body in bodies.items():
         toy.spawn(name, _watched(body, requests))
     try:
-        toy.run()
+        with watchdog.blocking("countdown", advice="a loop in it that never reaches a `yield`"):
+            toy.run()
+    except TimeoutError:
+        raise Mistake(
+            f"the countdowns were still running after {watchdog.HANG_S / 2:g} s, with "
+            f"{len(log)} lines logged: does your loop ever end? Count i from n down to 1"
+        ) from None
     except (TypeError, RuntimeError) as error:
         raise Mistake(
             f"{type(error).__name__}: {error}. The toy loop understands only its own requests: "
@@ -59,6 +67,41 @@ def check_countdown(namespace: dict[str, Any]) -> bool | None:
     finally:
         for body in bodies.values():
             body.close()  # a no-op for finished ones; a countdown never started does not warn
+    return log, requests
+
+
+def _prediction(namespace: dict[str, Any]) -> list[str] | None:
+    """The order the learner predicted in PREDICTED_ORDER, or None after asking for it."""
+    predicted = namespace.get("PREDICTED_ORDER")
+    if predicted is None:
+        not_attempted("write the order you predict in PREDICTED_ORDER first")
+        return None
+    if not isinstance(predicted, list) or not all(isinstance(line, str) for line in predicted):
+        raise Mistake(
+            f"PREDICTED_ORDER = {predicted!r}: write your prediction as a list of the lines, "
+            'like ["a 3", ...]'
+        )
+    return predicted
+
+
+def check_countdown(namespace: dict[str, Any]) -> bool | None:
+    """03-event-loop, exercise 1: two countdowns take turns on the toy loop, sleeping in it.
+
+    Requires: PREDICTED_ORDER, the learner's prediction, compared first (never a Mistake);
+    countdown(name, n, log) is a generator (or coroutine) for the toy loop; it logs
+    f"{name} {i}" for i from n down to 1, whatever n is (a second run with n = 4 and 2); it
+    pauses after each line, so that two countdowns take turns; each pause is a
+    `Sleep(0.05)` request to the loop, not time.sleep and not a bare yield; it ends.
+    """
+    countdown = answer(namespace, "countdown", "countdown(name, n, log)")
+    if countdown is None:
+        return None
+    predicted = _prediction(namespace)
+    if predicted is None:
+        return None
+    log, requests = _run_countdowns(countdown, {"a": 3, "b": 3})
+    verdict = "the same" if predicted == log else "not the same"
+    print(f"you predicted {predicted}\nthe toy loop logged {log}: {verdict}")
     for name in "ab":
         mine = [line for line in log if line.startswith(f"{name} ")]
         if mine != [f"{name} 3", f"{name} 2", f"{name} 1"]:
@@ -71,19 +114,96 @@ def check_countdown(namespace: dict[str, Any]) -> bool | None:
             f"the countdowns paused with {requests}: each step must sleep in the loop with "
             f"`yield Sleep({COUNTDOWN_STEP_S})`. time.sleep blocks the whole loop"
         )
+    unequal, _ = _run_countdowns(countdown, UNEQUAL)
+    if unequal != UNEQUAL_TURNS:
+        raise Mistake(
+            f"countdown('a', 4, log) and countdown('b', 2, log) logged {unequal}, not "
+            f"{UNEQUAL_TURNS}: count from n, whatever n is"
+        )
     return passed(f"the countdowns took turns, sleeping in the loop: {log}")
 
 
+class _Timers:
+    """Record the timers the loop makes while active (call_later goes through call_at)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.made: list[asyncio.TimerHandle] = []
+        self._call_at = loop.call_at
+
+    def __enter__(self) -> _Timers:
+        def call_at(when: float, *args: Any, **kwargs: Any) -> asyncio.TimerHandle:
+            handle = self._call_at(when, *args, **kwargs)
+            self.made.append(handle)
+            return handle
+
+        self.loop.call_at = call_at  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        del self.loop.call_at  # the class's method again
+
+
 async def check_future_sleep(namespace: dict[str, Any]) -> bool | None:
-    """03-event-loop, exercise 2: the result, the wait, and a clean cancellation."""
+    """03-event-loop, exercise 2: the result, the wait, and a clean cancellation.
+
+    Requires: an `async def future_sleep(seconds, result=None)` that does not call
+    asyncio.sleep; it returns `result`, after `seconds` and not before, waiting in the loop
+    (two calls overlap); the Future it awaits gets filled (no hang); cancelled, it ends
+    cancelled and cancels its timer; a cancel and its timer falling due in the same pass of
+    the loop raise nothing (the timer must skip a Future that is already done).
+    """
     future_sleep = answer(namespace, "future_sleep", "async def future_sleep(seconds, result=None)")
     if future_sleep is None:
         return None
     if not inspect.iscoroutinefunction(future_sleep):
         raise Mistake("future_sleep is a plain function: define it with `async def`")
+    bypass.refuse_references(future_sleep, ["asyncio.sleep"], BYPASS)
+    loop = asyncio.get_running_loop()
+    errors: list[str] = []
+    previous_handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: errors.append(_reported(context)))
+    try:
+        timeline = await _two_sleeps(future_sleep)
+        await _cancelled_long_sleep(future_sleep, loop)
+        if errors:
+            raise Mistake(f"the loop reported {errors[0]!r} while future_sleep waited")
+        await _cancel_in_the_timers_pass(future_sleep, loop)
+    finally:
+        loop.set_exception_handler(previous_handler)
+    if errors:
+        raise Mistake(
+            f"the loop reported {errors[0]!r}: the cancel and the timer fell due in the same "
+            "pass, the cancel ran first, and then the timer filled a cancelled Future. Let the "
+            "timer skip a Future that is already done: "
+            "`lambda: future.done() or future.set_result(result)`"
+        )
+    shortest = min(timeline.duration(name) for name in timeline.names)
+    return passed(
+        f"future_sleep({FUTURE_SLEEP_S}) waited {shortest:.2f} s beside another, returned its "
+        "result, cancelled its timer when cancelled, and kept quiet when the cancel and the "
+        "timer shared a pass"
+    )
+
+
+def _reported(context: dict[str, Any]) -> str:
+    """What the loop's exception handler was told, in one line."""
+    error = context.get("exception")
+    return f"{context['message']}: {error!r}" if error is not None else str(context["message"])
+
+
+async def _two_sleeps(future_sleep: Any) -> Timeline:
+    """Two future_sleep calls side by side: results, overlap, and no early return."""
     timeline = Timeline()
     traced = timeline.traced(future_sleep)
-    results = await asyncio.gather(traced(FUTURE_SLEEP_S, "ready"), traced(FUTURE_SLEEP_S, "set"))
+    both = asyncio.gather(traced(FUTURE_SLEEP_S, "ready"), traced(FUTURE_SLEEP_S, "set"))
+    results = await watchdog.finishes(
+        both,
+        f"future_sleep({FUTURE_SLEEP_S})",
+        advice="the Future it awaits is never filled. Is the call_later callback one that "
+        "calls future.set_result(result)?",
+        function=future_sleep,
+    )
     if any(isinstance(result, asyncio.Future) for result in results):
         raise Mistake(f"future_sleep returned {results[0]!r}: `return await future`")
     if results != ["ready", "set"]:
@@ -94,215 +214,44 @@ async def check_future_sleep(namespace: dict[str, Any]) -> bool | None:
             "(time.sleep?). Let loop.call_later fill the Future, and await it"
         )
     shortest = min(timeline.duration(name) for name in timeline.names)
-    if shortest < 0.9 * FUTURE_SLEEP_S:
+    resolution = time.get_clock_info("monotonic").resolution
+    if shortest < FUTURE_SLEEP_S - resolution - 0.001:
         raise Mistake(
-            f"future_sleep(0.1) returned after {shortest:.2f} s: fill the Future after "
-            "`seconds`, with loop.call_later"
+            f"future_sleep({FUTURE_SLEEP_S}) returned after {shortest:.3f} s: fill the Future "
+            "after `seconds`, with loop.call_later"
         )
-    loop = asyncio.get_running_loop()
-    errors: list[str] = []
-    previous_handler = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _, context: errors.append(context["message"]))
-    try:
-        sleeper = asyncio.create_task(future_sleep(0.05))
+    return timeline
+
+
+async def _cancelled_long_sleep(future_sleep: Any, loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel a long future_sleep while it waits: it ends cancelled, its timer cancelled."""
+    with _Timers(loop) as timers:
+        sleeper = asyncio.create_task(future_sleep(LONG_S))
         await asyncio.sleep(0)  # the task starts: its timer is set and it waits
-        sleeper.cancel()
-        await asyncio.gather(sleeper, return_exceptions=True)
-        await asyncio.sleep(0.1)  # past the moment the timer would fire
-    finally:
-        loop.set_exception_handler(previous_handler)
+    sleeper.cancel()
+    await asyncio.gather(sleeper, return_exceptions=True)
     if not sleeper.cancelled():
         raise Mistake(
             "future_sleep swallowed its cancellation: the task finished normally. Cancel the "
             "timer in `finally` (or re-raise CancelledError)"
         )
-    if errors:
+    later = loop.time() + LONG_S / 2  # only the long sleep's timer is due so late
+    left = [h for h in timers.made if h.when() > later and not h.cancelled()]
+    if left:
+        for handle in left:
+            handle.cancel()
         raise Mistake(
-            f"the loop reported {errors[0]!r} after the task was cancelled: the timer still "
-            "fired. Cancel the handle call_later returned, in a `finally`"
+            f"after future_sleep({LONG_S:g}) was cancelled, its timer was still set to fire in "
+            "an hour (and to fill a cancelled Future). Cancel the handle call_later returned, "
+            "in a `finally`"
         )
-    return passed("future_sleep waits, returns its result, and cleans up when cancelled")
 
 
-async def check_lookup(namespace: dict[str, Any]) -> bool | None:
-    """03-event-loop, exercise 3: slow_lookup runs off the loop's thread; a nap beside it wakes."""
-    lookup = answer(namespace, "lookup", "async def lookup(key)")
-    if lookup is None:
-        return None
-    slow_lookup = namespace["slow_lookup"]
-    loop_thread = threading.get_ident()
-    ran_in: list[int] = []
-
-    def watched_lookup(key: str) -> str:
-        ran_in.append(threading.get_ident())
-        return slow_lookup(key)
-
-    timeline = Timeline()
-
-    async def nap() -> None:
-        with timeline.task("nap") as span, span.waiting():
-            await asyncio.sleep(NAP_S)
-
-    napping = asyncio.create_task(nap())
-    await asyncio.sleep(0)  # the nap, and its clock, start before lookup is called
-    namespace["slow_lookup"] = watched_lookup  # the answer looks it up when it calls it
-    error: Exception | None = None
-    try:
-        result = lookup("course")
-        if not inspect.isawaitable(result):
-            raise Mistake(f"lookup('course') returned {result!r}: define it with `async def`")
-        value = await result
-    except Mistake:
-        raise
-    except Exception as exc:
-        error = value = exc
-    finally:
-        namespace["slow_lookup"] = slow_lookup
-        await napping
-    if loop_thread in ran_in:
-        raise Mistake(
-            f"slow_lookup ran on the event loop's thread and blocked it: a {NAP_S} s nap that "
-            f"started before lookup took {timeline.duration('nap'):.2f} s. "
-            "Run it in a thread: `await asyncio.to_thread(slow_lookup, key)`"
-        )
-    if error is not None:
-        raise Mistake(f"lookup('course') raised {error!r}") from error
-    if inspect.iscoroutine(value) or isinstance(value, asyncio.Future):
-        if inspect.iscoroutine(value):
-            value.close()
-        raise Mistake(f"lookup returned {value!r}, not the answer: await it")
-    if not ran_in:
-        raise Mistake("lookup never called slow_lookup: return slow_lookup's answer")
-    if value != "COURSE":
-        raise Mistake(f"lookup('course') returned {value!r}, not 'COURSE'")
-    return passed(
-        f"lookup answered off the loop's thread; a {NAP_S} s nap beside it "
-        f"took {timeline.duration('nap'):.2f} s"
-    )
-
-
-async def check_fetch_from_thread(namespace: dict[str, Any]) -> bool | None:
-    """03-event-loop, exercise 4: a worker thread runs fetch_page on the running loop and waits."""
-    fetch_from_thread = answer(namespace, "fetch_from_thread", "fetch_from_thread(loop, name)")
-    if fetch_from_thread is None:
-        return None
-    if inspect.iscoroutinefunction(fetch_from_thread):
-        raise Mistake(
-            "fetch_from_thread is an `async def`: a worker thread cannot await it. Make it a "
-            "plain function that hands the coroutine to the loop and waits for the result"
-        )
-    fetch_page = namespace["fetch_page"]
-    loop = asyncio.get_running_loop()
-    ran_on: list[asyncio.AbstractEventLoop] = []
-    made: list[Any] = []
-
-    async def watched(name: str) -> str:
-        ran_on.append(asyncio.get_running_loop())
-        return await fetch_page(name)
-
-    def watched_fetch_page(name: str) -> Any:
-        coroutine = watched(name)
-        made.append(coroutine)
-        return coroutine
-
-    namespace["fetch_page"] = watched_fetch_page  # the answer looks it up when it calls it
-    try:
-        value = await asyncio.to_thread(fetch_from_thread, loop, "index")
-    except Exception as error:
-        raise Mistake(
-            f"fetch_from_thread raised {type(error).__name__}: {error}. In a worker thread no "
-            "loop runs, and the program's loop is busy: hand the coroutine to it with "
-            "asyncio.run_coroutine_threadsafe(coroutine, loop)"
-        ) from None
-    finally:
-        namespace["fetch_page"] = fetch_page
-        for coroutine in made:
-            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
-                coroutine.close()  # never started: close it, so it does not warn
-    if isinstance(value, concurrent.futures.Future):
-        await asyncio.wrap_future(value)
-        raise Mistake(
-            "fetch_from_thread returned a concurrent.futures.Future, not the page: wait for "
-            "it in the thread with `.result()`"
-        )
-    if isinstance(value, asyncio.Future):
-        await value
-        raise Mistake(
-            "fetch_from_thread returned an asyncio Task: loop.create_task is not thread-safe "
-            "(it may not run until something wakes the loop), and the thread cannot wait for "
-            "a Task. Use asyncio.run_coroutine_threadsafe(coroutine, loop).result()"
-        )
-    if ran_on and ran_on[0] is not loop:
-        raise Mistake(
-            "fetch_page ran on a new loop of its own (asyncio.run in the worker thread?), not "
-            "on the program's loop, where its session, locks and queues live. Hand it to that "
-            "loop: asyncio.run_coroutine_threadsafe(coroutine, loop)"
-        )
-    if not ran_on:
-        raise Mistake("fetch_from_thread never ran fetch_page(name): return its page")
-    if value != "<html>index</html>":
-        raise Mistake(f"fetch_from_thread(loop, 'index') returned {value!r}, not the page")
-    return passed("the worker thread ran fetch_page on the program's loop and got the page back")
-
-
-async def check_save_stoppable(namespace: dict[str, Any]) -> bool | None:
-    """03-event-loop, exercise 5: a cancel stops the thread, and the task stays cancelled."""
-    save_stoppable = answer(namespace, "save_stoppable", "async def save_stoppable(parts, saved)")
-    if save_stoppable is None:
-        return None
-    if not inspect.iscoroutinefunction(save_stoppable):
-        raise Mistake("save_stoppable is a plain function: define it with `async def`")
-    save_parts_until = namespace["save_parts_until"]
-    loop_thread = threading.get_ident()
-    calls: list[int] = []  # the thread each call ran in
-    ended = threading.Event()
-
-    def watched(parts: int, saved: list[int], stop: threading.Event) -> None:
-        calls.append(threading.get_ident())
-        try:
-            save_parts_until(parts, saved, stop)
-        finally:
-            ended.set()
-
-    namespace["save_parts_until"] = watched  # the answer looks it up when it calls it
-    saved: list[int] = []
-    try:
-        task = asyncio.create_task(save_stoppable(SAVE_PARTS, saved))
-        for _ in range(200):  # until the first part is saved, or the task ends: about 2 s
-            if saved or task.done():
-                break
-            await asyncio.sleep(0.01)
-        if task.done():
-            if not task.cancelled():
-                task.exception()  # retrieved, so that an error is not reported again
-            raise Mistake(
-                f"save_stoppable ended before it was cancelled, with {len(saved)} parts saved: "
-                + (
-                    "save_parts_until ran on the loop's thread and blocked it. Run it with "
-                    "`await asyncio.to_thread(save_parts_until, parts, saved, stop)`"
-                    if loop_thread in calls
-                    else "it should save until it is cancelled"
-                )
-            )
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        at_cancel = len(saved)
-        if calls:
-            await asyncio.to_thread(ended.wait, 10)
-    finally:
-        namespace["save_parts_until"] = save_parts_until
-    if not calls:
-        raise Mistake("save_stoppable never called save_parts_until(parts, saved, stop)")
-    after = len(saved) - at_cancel
-    if after > 1:
-        raise Mistake(
-            f"the thread saved {after} more parts after the task was cancelled: cancelling the "
-            "await does not stop the thread. Set the stop Event when the task is cancelled"
-        )
-    if not task.cancelled():
-        raise Mistake(
-            "save_stoppable stopped its thread but swallowed the CancelledError: the task "
-            "finished normally, so whoever cancelled it thinks the save completed. Re-raise "
-            "it (`raise`), or set the Event in `finally:`"
-        )
-    return passed(f"cancelled after {at_cancel} part(s), the thread saved {after} more and stopped")
+async def _cancel_in_the_timers_pass(future_sleep: Any, loop: asyncio.AbstractEventLoop) -> None:
+    """A slow step holds the loop past both the cancel and the timer: one pass runs both."""
+    sleeper = asyncio.create_task(future_sleep(SAME_PASS_S))
+    await asyncio.sleep(0)  # the task starts: its timer is set
+    loop.call_later(SAME_PASS_S / 5, time.sleep, 2 * SAME_PASS_S)  # a slow step
+    loop.call_later(SAME_PASS_S / 2, sleeper.cancel)  # due before the timer: runs first
+    await asyncio.gather(sleeper, return_exceptions=True)
+    await asyncio.sleep(0)  # any callback still queued for this pass runs now

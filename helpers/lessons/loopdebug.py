@@ -1,10 +1,11 @@
 """Catch the running event loop's slow-step reports from asyncio debug mode (03-event-loop).
 
-In debug mode the loop times every step it runs (one callback, or one stretch of a task between
-two `await`s) and logs a WARNING on the "asyncio" logger for each step that took at least
-`loop.slow_callback_duration` seconds: "Executing <Task ...> took 0.501 seconds". A step that slow
-held up every other task. `catch_slow_steps` turns debug mode on for the loop it runs in, collects
-those reports instead of letting them reach standard error, and restores everything on exit.
+In debug mode (`loop.set_debug(True)`) the loop times every step it runs (one callback, or one
+stretch of a task between two `await`s) and logs a WARNING on the "asyncio" logger for each step
+that took at least `loop.slow_callback_duration` seconds: "Executing <Task ...> took 0.501
+seconds". A step that slow held up every other task. `catch_slow_steps` collects those reports
+instead of letting them reach standard error, and on exit puts back the loop's debug mode and
+threshold as they were on entry, whatever the block set them to.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ _SLOW_STEP = "Executing %s took %.3f seconds"  # the message asyncio's loop logs
 
 @dataclass(frozen=True)
 class SlowStep:
-    """One step the loop reported as slow: what ran, and for how many seconds."""
+    """One step the loop reported as slow: what ran, for how many seconds, and asyncio's words."""
 
     what: str
     seconds: float
+    report: str  # the WARNING as asyncio logged it
 
     def __str__(self) -> str:
         return f"{self.what} held the loop for {self.seconds:.2f} s"
@@ -48,19 +50,19 @@ class _Collector(logging.Handler):
         if record.msg == _SLOW_STEP and isinstance(record.args, tuple) and len(record.args) == 2:
             handle, seconds = record.args
             if isinstance(seconds, (int, float)):
-                self._steps.append(SlowStep(_describe(str(handle)), float(seconds)))
+                step = SlowStep(_describe(str(handle)), float(seconds), record.getMessage())
+                self._steps.append(step)
                 return
         self._others.append(record.getMessage())
 
 
 @asynccontextmanager
-async def catch_slow_steps(threshold: float = 0.1) -> AsyncIterator[list[SlowStep]]:
-    """Debug the running loop; collect steps slower than threshold seconds.
+async def catch_slow_steps() -> AsyncIterator[list[SlowStep]]:
+    """Collect the slow steps debug mode reports in the block; then restore the loop and logger.
 
-    Other WARNINGs the asyncio logger emits meanwhile are logged again on exit, so none is lost.
+    Switch debug mode on inside the block. Other WARNINGs the asyncio logger emits meanwhile are
+    logged again on exit, so none is lost.
     """
-    if not threshold > 0:
-        raise ValueError(f"threshold must be a number of seconds > 0, got {threshold!r}")
     loop = asyncio.get_running_loop()
     logger = logging.getLogger("asyncio")
     steps: list[SlowStep] = []
@@ -70,14 +72,12 @@ async def catch_slow_steps(threshold: float = 0.1) -> AsyncIterator[list[SlowSte
     logger.addHandler(collector)
     logger.propagate = False
     logger.setLevel(logging.WARNING)
-    loop.slow_callback_duration = threshold
-    loop.set_debug(True)
     try:
         yield steps
     finally:
         loop.set_debug(saved[0])
-        # End the current step while the collector still listens: the loop times a step only if
-        # it began in debug mode, and this one did.
+        # End the current step while the collector still listens, with the block's threshold:
+        # the loop times a step if it began in debug mode, and this one may have.
         await asyncio.sleep(0)
         loop.slow_callback_duration = saved[1]
         logger.removeHandler(collector)

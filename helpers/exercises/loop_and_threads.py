@@ -1,0 +1,417 @@
+"""Self-checks for 04-loop-and-threads: a pool of your own, progress from a thread, a stop flag."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import math
+import threading
+import time
+from typing import Any
+
+from helpers.exercises import Mistake, answer, passed, predictions, watchdog
+
+LOOKUP_S = 0.3  # how long each of the check's lookups blocks its thread (the longest: twice)
+PREDICT_KEYS = 20  # the lookups the prediction is about, as the exercise says
+MORE_KEYS = 36  # the check's batch: more than any default pool has threads (at most 32)
+TOLERANCE = 0.25  # a prediction within 25 % of the measurement counts as right
+HEARTBEAT_S = 0.01  # how often the check's heartbeat ticks while the lookups run
+CONVERT_S = 0.05  # how long the check's convert() blocks per file
+FILES = ["intro", "part 1", "part 2", "part 3", "summary"]
+POLL_S = 0.005  # how often the check's side reads the queue
+SAVE_PARTS = 20  # parts save_stoppable is asked to save, 0.02 s each
+POOL_THREADS = "asyncio_"  # how the names of the threads of asyncio's default pool begin
+WAITS_ON_THE_LOOP = (
+    "something in it waits on the loop's own thread: a threading.Event's wait() (did you mean "
+    "set()?), a thread's join(), or time.sleep"
+)
+
+
+class _Lookups:
+    """The check's slow_lookup: records each call's thread, and how many ran at once."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+        self.keys: list[str] = []
+        self.threads: list[threading.Thread] = []
+        self.now = self.most = 0
+        self.started = self.ended = math.nan
+        self._lock = threading.Lock()
+
+    def __call__(self, key: str) -> str:
+        with self._lock:
+            self.keys.append(key)
+            self.threads.append(threading.current_thread())
+            self.now += 1
+            self.most = max(self.most, self.now)
+            if self.now == 1 and len(self.keys) == 1:
+                self.started = time.perf_counter()
+        time.sleep(self.seconds.get(key, LOOKUP_S))  # a blocking call, as in the notebook
+        with self._lock:
+            self.now -= 1
+            self.ended = time.perf_counter()
+        return key.upper()
+
+
+async def _heartbeat(ticks: list[float], stop: asyncio.Event) -> None:
+    """Tick every HEARTBEAT_S while the loop is free: when each tick ran."""
+    while not stop.is_set():
+        ticks.append(time.perf_counter())
+        await asyncio.sleep(HEARTBEAT_S)
+
+
+async def _default_pool_time() -> tuple[float, int]:
+    """Seconds PREDICT_KEYS lookups take through asyncio.to_thread; threads that ran at once."""
+    lookups = _Lookups({})
+    keys = [f"key {i}" for i in range(PREDICT_KEYS)]
+    began = time.perf_counter()
+    await asyncio.gather(*(asyncio.to_thread(lookups, key) for key in keys))
+    return time.perf_counter() - began, lookups.most
+
+
+async def check_lookup_all(namespace: dict[str, Any]) -> bool | None:
+    """04-loop-and-threads, exercise 1: a batch of blocking lookups in a pool of your own.
+
+    Requires: PREDICTED_S, the learner's prediction of 20 lookups through to_thread, compared
+    with a measurement first (never a Mistake); an `async def lookup_all(keys)` that calls
+    slow_lookup once per key, never on the loop's thread and never in the loop's default
+    pool, with every lookup of a batch larger than any default pool in flight at once (its
+    own pool, sized for the batch); that returns the answers in the order of the keys
+    (lookups of unequal length finish out of order); that leaves the loop free while the
+    lookups run; and that shuts its pool down before it returns.
+    """
+    lookup_all = answer(namespace, "lookup_all", "async def lookup_all(keys)")
+    if lookup_all is None:
+        return None
+    predicted = predictions.prediction(namespace, "PREDICTED_S")
+    if predicted is None:
+        return None
+    if not inspect.iscoroutinefunction(lookup_all):
+        raise Mistake("lookup_all is a plain function: define it with `async def`")
+    measured, threads = await _default_pool_time()
+    predictions.compare(predicted, measured, TOLERANCE)
+    waves = math.ceil(PREDICT_KEYS / threads)
+    print(
+        f"the default pool ran {threads} lookups at once: {PREDICT_KEYS} lookups took "
+        f"{waves} waves of {LOOKUP_S} s"
+    )
+    keys = [f"key {i}" for i in range(MORE_KEYS)]
+    # Unequal lookups, the first the longest: answers gathered as they finish come out of order.
+    lookups = _Lookups({key: LOOKUP_S * (2 - i / MORE_KEYS) for i, key in enumerate(keys)})
+    results, ticks = await _run_lookups(lookup_all, lookups, keys, namespace)
+    _check_lookups(lookups, keys, results, ticks)
+    await _pool_shut_down(lookups.threads)
+    return passed(
+        f"lookup_all ran {lookups.most} lookups at once in its own pool, kept their order and "
+        "the loop free, and shut its pool down"
+    )
+
+
+async def _run_lookups(
+    lookup_all: Any, lookups: _Lookups, keys: list[str], namespace: dict[str, Any]
+) -> tuple[Any, list[float]]:
+    """Run lookup_all(keys) with the check's slow_lookup, and a heartbeat beside it."""
+    ticks: list[float] = []
+    stop = asyncio.Event()
+    beating = asyncio.create_task(_heartbeat(ticks, stop))
+    slow_lookup = namespace.get("slow_lookup")
+    namespace["slow_lookup"] = lookups  # the answer looks it up when it calls it
+    try:
+        results = await watchdog.finishes(lookup_all(keys), "lookup_all(keys)", function=lookup_all)
+    except Mistake:
+        raise
+    except Exception as error:
+        raise Mistake(f"lookup_all(keys) raised {type(error).__name__}: {error}") from None
+    finally:
+        namespace["slow_lookup"] = slow_lookup
+        stop.set()
+        await beating
+    return results, ticks
+
+
+def _check_lookups(lookups: _Lookups, keys: list[str], results: Any, ticks: list[float]) -> None:
+    """Where the lookups ran, how many at once, their order, and the loop's freedom meanwhile."""
+    if inspect.iscoroutine(results) or isinstance(results, asyncio.Future):
+        if inspect.iscoroutine(results):
+            results.close()
+        raise Mistake(f"lookup_all returned {results!r}, not the answers: await it")
+    if threading.current_thread() in lookups.threads:  # the check runs on the loop's thread
+        raise Mistake(
+            "slow_lookup ran on the event loop's thread and blocked it: run each call in your "
+            "pool with `loop.run_in_executor(pool, slow_lookup, key)`"
+        )
+    if any(thread.name.startswith(POOL_THREADS) for thread in lookups.threads):
+        raise Mistake(
+            "the lookups ran in the loop's default pool (to_thread, or run_in_executor(None, "
+            "...)), whose few threads the whole program shares: make a ThreadPoolExecutor of "
+            "your own and pass it to loop.run_in_executor"
+        )
+    if sorted(lookups.keys) != sorted(keys):
+        raise Mistake(f"lookup_all({len(keys)} keys) made {len(lookups.keys)} lookups: one per key")
+    if lookups.most < len(keys):
+        raise Mistake(
+            f"at most {lookups.most} of {len(keys)} lookups ran at once: a pool made without "
+            "max_workers has min(32, CPUs + 4) threads. Size yours for the batch: "
+            "ThreadPoolExecutor(max_workers=len(keys))"
+        )
+    if list(results) != [key.upper() for key in keys]:
+        raise Mistake(
+            f"lookup_all returned {list(results)[:3]}... for keys {keys[:3]}...: the answers "
+            "must come in the order of the keys (gather keeps it; as_completed does not)"
+        )
+    during = [tick for tick in ticks if lookups.started < tick < lookups.ended]
+    if not during:
+        raise Mistake(
+            "the loop was blocked while the lookups ran (not one heartbeat): does the pool's "
+            "`with` block end before the `await`? Leaving it waits for every thread, on the "
+            "loop's thread. Await the lookups inside the `with`"
+        )
+
+
+async def _pool_shut_down(threads: list[threading.Thread]) -> None:
+    """The pool's threads end soon after lookup_all returns: it shut its pool down."""
+    for _ in range(100):
+        if not any(thread.is_alive() for thread in threads):
+            return
+        await asyncio.sleep(0.01)
+    alive = len({thread for thread in threads if thread.is_alive()})
+    raise Mistake(
+        f"{alive} threads of your pool were still alive 1 s after lookup_all returned: shut the "
+        "pool down when the batch is done (`with ThreadPoolExecutor(...) as pool:`)"
+    )
+
+
+class _Progress(asyncio.Queue):  # type: ignore[type-arg]
+    """An asyncio.Queue that notes which thread put each item, and when."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.puts: list[tuple[Any, threading.Thread]] = []
+
+    def put_nowait(self, item: Any) -> None:
+        self.puts.append((item, threading.current_thread()))
+        super().put_nowait(item)
+
+
+async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
+    """04-loop-and-threads, exercise 2: a worker thread streams its progress into an asyncio.Queue.
+
+    Requires: a plain `def convert_all(files, progress, loop)` (it runs in a worker thread) that
+    calls convert(name) for each file in turn and returns the results in order; that puts
+    f"{name} done" into the asyncio.Queue `progress` after each file, each put made on the
+    loop's thread (handed over with loop.call_soon_threadsafe; a loop method or a put from the
+    worker is a bug, which debug mode turns into a RuntimeError); each line as its file is done,
+    not all at the end; and None last, the end marker the loop's side waits for.
+    """
+    convert_all = answer(namespace, "convert_all", "convert_all(files, progress, loop)")
+    if convert_all is None:
+        return None
+    if inspect.iscoroutinefunction(convert_all):
+        raise Mistake(
+            "convert_all is an `async def`: it runs in a worker thread, which cannot await. Make "
+            "it a plain function that hands each line to the loop"
+        )
+    loop = asyncio.get_running_loop()
+    converted: list[tuple[str, float]] = []  # (file, when its conversion ended)
+
+    def convert(name: str) -> str:
+        time.sleep(CONVERT_S)  # a blocking call, as in the notebook
+        converted.append((name, time.perf_counter()))
+        return f"{name}.pdf"
+
+    progress = _Progress()
+    arrived: list[tuple[Any, float]] = []
+    saved = (namespace.get("convert"), loop.get_debug(), loop.slow_callback_duration)
+    namespace["convert"] = convert  # the answer looks it up when it calls it
+    loop.slow_callback_duration = 3600.0  # debug mode here only to catch calls from threads
+    loop.set_debug(True)
+    try:
+        work = asyncio.to_thread(convert_all, list(FILES), progress, loop)
+        result = await watchdog.finishes(
+            _read(work, progress, arrived), "convert_all", function=convert_all
+        )
+    except Exception as error:
+        raise _worker_error(error) from None
+    finally:
+        namespace["convert"] = saved[0]
+        loop.set_debug(saved[1])
+        await asyncio.sleep(0)  # the step that switched debug mode off ends with the threshold
+        loop.slow_callback_duration = saved[2]
+    _check_progress(result, converted, progress, arrived, loop)
+    return passed(
+        f"{len(FILES)} progress lines reached the loop while the worker converted, each put on "
+        "the loop's thread, then the end marker"
+    )
+
+
+async def _read(work: Any, progress: _Progress, arrived: list[tuple[Any, float]]) -> Any:
+    """The loop's side: read the queue while the worker runs (polling, so a lost wake-up
+    cannot hang the check), and once it has returned; the worker's result."""
+    worker = asyncio.ensure_future(work)
+    try:
+        while not worker.done():
+            _drain(progress, arrived)
+            await asyncio.sleep(POLL_S)
+        for _ in range(3):  # callbacks handed over before the worker returned run first
+            await asyncio.sleep(0)
+        _drain(progress, arrived)
+        return worker.result()
+    finally:
+        if not worker.done():
+            worker.cancel()
+
+
+def _drain(progress: _Progress, arrived: list[tuple[Any, float]]) -> None:
+    while not progress.empty():
+        arrived.append((progress.get_nowait(), time.perf_counter()))
+
+
+def _worker_error(error: Exception) -> Mistake:
+    """The Mistake for an error raised in the worker thread."""
+    if isinstance(error, Mistake):
+        return error
+    if isinstance(error, RuntimeError) and "Non-thread-safe" in str(error):
+        return Mistake(
+            f"RuntimeError in the worker: {error}. A loop method (call_soon, a Future's or a "
+            "Queue's methods) ran on the worker thread; debug mode, on for this check, refuses "
+            "that. Hand each call to the loop: loop.call_soon_threadsafe(progress.put_nowait, line)"
+        )
+    return Mistake(f"convert_all raised {type(error).__name__}: {error}")
+
+
+def _check_progress(
+    result: Any,
+    converted: list[tuple[str, float]],
+    progress: _Progress,
+    arrived: list[tuple[Any, float]],
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    """What the worker returned and converted; where, when and in what order lines arrived."""
+    if [name for name, _ in converted] != FILES:
+        raise Mistake(
+            f"convert_all converted {[name for name, _ in converted]}: call convert(name) once "
+            f"for each of {FILES}, in turn"
+        )
+    if result != [f"{name}.pdf" for name in FILES]:
+        raise Mistake(f"convert_all returned {result!r}: return the list of convert's results")
+    loop_thread = threading.current_thread()
+    strays = [item for item, thread in progress.puts if thread is not loop_thread]
+    if strays:
+        raise Mistake(
+            f"progress.put_nowait({strays[0]!r}) ran on the worker thread: asyncio.Queue is not "
+            "thread-safe (it may seem to work while something else wakes the loop, or lose a "
+            "wake-up and hang). Hand the put to the loop: "
+            "loop.call_soon_threadsafe(progress.put_nowait, line)"
+        )
+    items = [item for item, _ in arrived]
+    lines = [item for item in items if item is not None]
+    if lines != [f"{name} done" for name in FILES]:
+        raise Mistake(
+            f"the loop received {lines}: put one line f'{{name}} done' per file, in order"
+        )
+    if not items or items[-1] is not None:
+        raise Mistake(
+            "the worker never put the end marker None after its last line: the loop's side, "
+            "which reads until None, would wait for ever. Put None last, the same way"
+        )
+    if items.count(None) != 1:
+        raise Mistake(f"the loop received {items}: put None once, after the last line")
+    first_arrival, last_converted = arrived[0][1], converted[-1][1]
+    if first_arrival >= last_converted:
+        raise Mistake(
+            "every line reached the loop only after the last file was converted: hand each "
+            "line over as soon as its file is done, not all at the end"
+        )
+
+
+async def check_save_stoppable(namespace: dict[str, Any]) -> bool | None:
+    """04-loop-and-threads, exercise 3: a cancel stops the thread, and the task stays cancelled.
+
+    Requires: an `async def save_stoppable(parts, saved)` that runs save_parts_until in a
+    thread (the loop stays free); that, when its task is cancelled, sets the stop Event so the
+    thread saves at most one more part; that lets the task end cancelled (the CancelledError
+    goes on); and that never blocks the loop's thread while it does so.
+    """
+    save_stoppable = answer(namespace, "save_stoppable", "async def save_stoppable(parts, saved)")
+    if save_stoppable is None:
+        return None
+    if not inspect.iscoroutinefunction(save_stoppable):
+        raise Mistake("save_stoppable is a plain function: define it with `async def`")
+    save_parts_until = namespace["save_parts_until"]
+    loop_thread = threading.get_ident()
+    calls: list[int] = []  # the thread each call ran in
+    ended = threading.Event()
+
+    def watched(parts: int, saved: list[int], stop: threading.Event) -> None:
+        calls.append(threading.get_ident())
+        try:
+            save_parts_until(parts, saved, stop)
+        finally:
+            ended.set()
+
+    namespace["save_parts_until"] = watched  # the answer looks it up when it calls it
+    saved: list[int] = []
+    task = asyncio.create_task(save_stoppable(SAVE_PARTS, saved))
+    try:
+        await watchdog.finishes(
+            _first_part(task, saved),
+            "save_stoppable",
+            blocked=WAITS_ON_THE_LOOP,
+            function=save_stoppable,
+        )
+        if task.done():
+            _ended_early(task, saved, loop_thread in calls)
+        task.cancel()
+        try:
+            await watchdog.finishes(
+                task,
+                "save_stoppable, once cancelled,",
+                blocked=WAITS_ON_THE_LOOP,
+                function=save_stoppable,
+            )
+        except asyncio.CancelledError:
+            if not task.cancelled():
+                raise  # the check itself was cancelled
+        at_cancel = len(saved)
+        if calls:
+            await asyncio.to_thread(ended.wait, 10)
+    finally:
+        namespace["save_parts_until"] = save_parts_until
+        if not task.done():
+            task.cancel()
+    if not calls:
+        raise Mistake("save_stoppable never called save_parts_until(parts, saved, stop)")
+    after = len(saved) - at_cancel
+    if after > 1:
+        raise Mistake(
+            f"the thread saved {after} more parts after the task was cancelled: cancelling the "
+            "await does not stop the thread. Set the stop Event when the task is cancelled"
+        )
+    if not task.cancelled():
+        raise Mistake(
+            "save_stoppable stopped its thread but swallowed the CancelledError: the task "
+            "finished normally, so whoever cancelled it thinks the save completed. Re-raise "
+            "it (`raise`), or set the Event in `finally:`"
+        )
+    return passed(f"cancelled after {at_cancel} part(s), the thread saved {after} more and stopped")
+
+
+async def _first_part(task: asyncio.Task[Any], saved: list[int]) -> None:
+    """Wait until the first part is saved, or the task ends."""
+    while not (saved or task.done()):
+        await asyncio.sleep(0.01)
+
+
+def _ended_early(task: asyncio.Task[Any], saved: list[int], on_the_loop: bool) -> None:
+    """The Mistake for a save_stoppable that ended before it was cancelled."""
+    if not task.cancelled():
+        task.exception()  # retrieved, so that an error is not reported again
+    raise Mistake(
+        f"save_stoppable ended before it was cancelled, with {len(saved)} parts saved: "
+        + (
+            "save_parts_until ran on the loop's thread and blocked it. Run it with "
+            "`await asyncio.to_thread(save_parts_until, parts, saved, stop)`"
+            if on_the_loop
+            else "it should save until it is cancelled"
+        )
+    )
