@@ -42,10 +42,13 @@ class SlowServer:
         *,
         pages: int = SITE_PAGES,
         retry_after: int = 0,
+        retry_after_date: bool = False,
         port: int = 0,
         start_timeout: float = 10.0,
     ) -> None:
-        self.config = ServerConfig(latency, jitter, error_rate, seed, pages, retry_after)
+        self.config = ServerConfig(
+            latency, jitter, error_rate, seed, pages, retry_after, retry_after_date
+        )
         check_port(port)
         self.port = port
         self.start_timeout = start_timeout
