@@ -62,6 +62,9 @@ def is_document(body: object, n: int) -> bool:
         return False
 
 
+SQUARES_LATENCY = 0.1  # seconds the server takes over each document
+
+
 async def check_sum_squares(namespace: Mapping[str, Any]) -> bool | None:
     """07-aiohttp, exercise 1: sum_squares(session, base_url, count).
 
@@ -75,7 +78,7 @@ async def check_sum_squares(namespace: Mapping[str, Any]) -> bool | None:
         return None
     count = 30
     counter = CountingSession()
-    async with SlowServer(latency=0.1) as server, counter as session:
+    async with SlowServer(latency=SQUARES_LATENCY) as server, counter as session:
         total = await watchdog.finishes(
             sum_squares(session, server.url, count),
             f"sum_squares(session, base_url, {count})",

@@ -27,9 +27,8 @@ MAX_WAIT = 60.0  # the cap of the notebook's retry_after_s, if the notebook has 
 REAL_WAIT_CAP = 3.0  # the recording sleep never really sleeps longer than this
 TOO_MANY_WAITS = 10  # a sleep called this often belongs to a loop that never gives up
 HELD = (
-    "it waits for something that never comes: a request on a pool of one connection, while "
-    "the connection is still held by the response you are inside (`async with session.get`): "
-    "leave that block before you sleep and retry"
+    "it waits for something that never comes: a request on a pool of one connection while "
+    "another response still holds the connection, or a wait that never ends"
 )
 
 
@@ -72,12 +71,19 @@ async def _refused(
     get_when_allowed: Callable[..., Awaitable[Any]], sleep: Sleeps, path: str, **server: Any
 ) -> tuple[Any, list[str], int]:
     """What get_when_allowed returned or raised on a server made with `server`, the URLs it
-    requested (on a pool of one connection), and how many the server refused with 429."""
+    requested (on a pool of one connection), and how many the server refused with 429; every
+    request must go through the session given."""
     counter = CountingSession(limit=1)
     async with SlowServer(latency=0.01, **server) as slow, counter as session:
         result = await _attempt(get_when_allowed, session, slow.url + path, sleep)
-        throttled = (await server_record(slow.url))["throttled"]
-    return result, counter.urls, throttled
+        stats = await server_record(slow.url)
+    if len(counter.urls) < stats["requests"]:
+        raise Mistake(
+            f"only {len(counter.urls)} of the server's {stats['requests']} requests went "
+            "through the session you were given: send every attempt with `session.get`, not "
+            "on a session of your own"
+        )
+    return result, counter.urls, stats["throttled"]
 
 
 async def check_get_when_allowed(namespace: Mapping[str, Any]) -> bool | None:
@@ -89,8 +95,7 @@ async def check_get_when_allowed(namespace: Mapping[str, Any]) -> bool | None:
     up with an exception after exactly four requests, with no wait after the last refusal
     (servers that refuse every request made sooner than 2 s, and an hour, after the last 429,
     a sleep that returns at once: a wait of one's own choosing shows); any other error status
-    raises at once, unretried (a 404). A retry made while the refused response still holds the
-    connection (a pool of one) waits forever: the watchdog names it.
+    raises at once, unretried (a 404); every attempt goes through the session given.
     """
     get_when_allowed = answer(
         namespace, "get_when_allowed", "async def get_when_allowed(session, url, sleep)"
@@ -99,27 +104,19 @@ async def check_get_when_allowed(namespace: Mapping[str, Any]) -> bool | None:
         return None
     cap = float(namespace.get("MAX_WAIT", MAX_WAIT))
     real, two, hour, lost = (Sleeps(real) for real in (True, False, False, False))
-    cases = asyncio.gather(
-        _refused(get_when_allowed, real, "/json/1", retry_after=1),
-        _refused(get_when_allowed, two, "/json/2", retry_after=2),
-        _refused(get_when_allowed, hour, "/json/3", retry_after=3600, retry_after_date=True),
-        _refused(get_when_allowed, lost, "/site/1000000"),
-    )
-    outcomes = await watchdog.finishes(
-        cases, "get_when_allowed(session, url, sleep)", advice=HELD, function=get_when_allowed
-    )
-    for result, _, _ in outcomes:
-        if isinstance(result, Mistake):  # raised by a Sleeps
-            raise result
-    (body, _, refused), stubborn, distant, (missing, asked, _) = outcomes
+    what = "get_when_allowed(session, url, sleep)"
+    first = _refused(get_when_allowed, real, "/json/1", retry_after=1)
+    body, _, refused = await watchdog.finishes(first, what, advice=HELD, function=get_when_allowed)
     if _raised_429(body):
         raise Mistake(
             "a 429 raised an error: raise_for_status() before looking at the status gives up "
             "on an answer that says 'wait, then try again'. Check for 429 first"
         )
-    if isinstance(body, BaseException):
+    if isinstance(body, Mistake):  # raised by a Sleeps
         raise body
     if not real.waits:
+        if isinstance(body, BaseException):
+            raise body
         raise Mistake(
             "the sleep you were given was never called: wait with `await sleep(seconds)`, "
             "the function passed in, not asyncio.sleep"
@@ -130,19 +127,31 @@ async def check_get_when_allowed(namespace: Mapping[str, Any]) -> bool | None:
             f"refused {refused} requests: wait the seconds its header asks for, once, then try "
             "again; a server refuses a retry that comes sooner"
         )
+    if isinstance(body, BaseException):
+        raise body
     if not is_document(body, 1):
         raise Mistake(f"got {body!r}: return the body's text, once it is served")
+    cases = asyncio.gather(
+        _refused(get_when_allowed, two, "/json/2", retry_after=2),
+        _refused(get_when_allowed, hour, "/json/3", retry_after=3600, retry_after_date=True),
+        _refused(get_when_allowed, lost, "/site/1000000"),
+    )
+    outcomes = await watchdog.finishes(cases, what, advice=HELD, function=get_when_allowed)
+    for result, _, _ in outcomes:
+        if isinstance(result, Mistake):  # raised by a Sleeps
+            raise result
+    stubborn, distant, (missing, asked, _) = outcomes
     for (result, urls, _), sleep, header in ((stubborn, two, "2"), (distant, hour, "an hour")):
         _gave_up(result, len(urls), sleep.waits, header, cap)
-    if not isinstance(missing, aiohttp.ClientResponseError) or missing.status != 404:
-        raise Mistake(
-            f"a URL answered 404 gave {missing!r}: other error statuses raise "
-            "ClientResponseError at once (response.raise_for_status())"
-        )
     if len(asked) > 1 or lost.waits:
         raise Mistake(
             f"a URL answered 404 was requested {len(asked)} times, with waits {lost.waits}: it "
             "will not heal. Raise at once, without retrying"
+        )
+    if not isinstance(missing, aiohttp.ClientResponseError) or missing.status != 404:
+        raise Mistake(
+            f"a URL answered 404 gave {missing!r}: other error statuses raise "
+            "ClientResponseError at once (response.raise_for_status())"
         )
     return passed(
         f"waited what each Retry-After asked (1 s, 2 s, an hour capped at {cap:g} s), gave up "
@@ -254,16 +263,16 @@ async def check_head(namespace: dict[str, Any]) -> bool | None:
     if first != bytes(HEAD_N):
         length = len(first) if isinstance(first, (bytes, bytearray)) else "no"
         raise Mistake(f"head returned {length} bytes: return exactly the first n={HEAD_N:,} bytes")
-    if not made:
-        raise Mistake(
-            "head never called read_chunks: read the body through your generator, so that the "
-            "generator is what has to be closed"
-        )
     if peak > BIG_BODY // 4:
         raise Mistake(
             f"head took {peak / 2**20:.0f} MiB to return {HEAD_N:,} bytes of a "
             f"{BIG_BODY // 2**20} MiB body: it read the whole body (read(), or every chunk into "
             "a list). Stop iterating as soon as you have n bytes"
+        )
+    if not made:
+        raise Mistake(
+            "head never called read_chunks: read the body through your generator, so that the "
+            "generator is what has to be closed"
         )
     if suspended:
         raise Mistake(
