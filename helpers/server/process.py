@@ -1,4 +1,4 @@
-"""The local slow HTTP server in a child process, started and stopped from Python (05-aiohttp).
+"""The local slow HTTP server in a child process, started and stopped from Python (07-aiohttp).
 
 From Python: ``with SlowServer(latency=0.1) as server:`` (or ``async with``), then fetch
 ``f"{server.url}/json/1"``. From a terminal: ``python -m helpers.server --help``. The routes and
