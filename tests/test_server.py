@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import re
 import signal
@@ -282,7 +283,7 @@ def test_cli_bad_site_pages():
     assert b"pages" in result.stderr
 
 
-# Rate limiting: 429 with Retry-After (05-aiohttp)
+# Rate limiting: 429 with Retry-After (08-timeouts-retries-and-streams)
 
 
 def test_retry_after_refuses_each_url_until_its_wait_has_passed():
@@ -306,6 +307,42 @@ def test_retry_after_refuses_each_url_until_its_wait_has_passed():
     assert stats["retry_after"] == 1
 
 
+def test_retry_after_as_an_http_date_is_never_too_early():
+    with SlowServer(retry_after=2, retry_after_date=True) as server:
+        before = time.time()
+        try:
+            _OPENER.open(f"{server.url}/json/3", timeout=10)
+            pytest.fail("the first request of a URL is answered 429")
+        except urllib.error.HTTPError as error:
+            with error:
+                assert error.code == 429
+                until = email.utils.parsedate_to_datetime(error.headers["Retry-After"])
+        wait = until.timestamp() - before
+        assert 2 <= wait <= 3 + 1, "the next whole second plus retry_after (and a busy second)"
+        time.sleep(max(0.0, until.timestamp() - time.time()))
+        assert get(f"{server.url}/json/3")[0] == 200, "waiting until the date was enough"
+        stats = json.loads(get(f"{server.url}/stats")[1])
+    assert (stats["throttled"], stats["retry_after_date"]) == (1, True)
+
+
+def test_order_lists_the_requests_as_the_server_finished_them():
+    async def main(url: str) -> dict[str, list[str]]:
+        async with aiohttp.ClientSession() as session:
+
+            async def read(path: str) -> None:
+                async with session.get(url + path) as response:
+                    await response.read()
+
+            await asyncio.gather(read("/download?size=20000&rate=50000"), read("/json/1"))
+            await read("/page/2")
+            async with session.get(f"{url}/order") as response:
+                return await response.json()
+
+    with SlowServer(latency=0.05, retry_after=0) as server:
+        order = asyncio.run(main(server.url))
+    assert order == {"ended": ["/json/1", "/download?size=20000&rate=50000", "/page/2"]}
+
+
 def test_no_retry_after_by_default():
     with SlowServer() as server:
         assert get(f"{server.url}/json/3")[0] == 200
@@ -323,6 +360,13 @@ def test_cli_retry_after():
     result = subprocess.run([*CLI, "--retry-after", "-1"], capture_output=True, timeout=10)
     assert result.returncode == 2
     assert b"retry_after" in result.stderr
+    config = ServerConfig(retry_after=3, retry_after_date=True)
+    assert config.to_args()[-3:] == ["--retry-after", "3", "--retry-after-date"]
+
+
+def test_bad_retry_after_date():
+    with pytest.raises(TypeError, match="retry_after_date"):
+        ServerConfig(retry_after=1, retry_after_date=1)  # type: ignore[arg-type]
 
 
 # The /compute route: the course's CPU work on the loop, in a thread or in a pool (08)

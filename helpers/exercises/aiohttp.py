@@ -1,41 +1,42 @@
-"""Self-checks for the exercises of notebook 05-aiohttp.
+"""Self-checks for the exercises of notebook 07-aiohttp: one session, and a sliding window.
 
-Each check starts the slow server, hands the learner's coroutine a `ClientSession` that counts
-the requests sent through it (an aiohttp `TraceConfig`), and grades with counts: the answers,
-the requests the session saw, and the server's own `/stats` (the most requests it ever held at
-once). No wall-clock threshold: a busy machine cannot fail a right answer.
+Each check starts the slow server, hands the learner's coroutine a `ClientSession` that records
+the requests sent through it (an aiohttp `TraceConfig`), runs it under the watchdog, and grades
+with counts: the answers, the requests the session saw, and the server's own records (`/stats`:
+the most requests it held at once; `/order`: the order in which it finished them). No
+wall-clock threshold: a busy machine cannot fail a right answer.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import inspect
-import tracemalloc
+import json
 from collections.abc import Mapping
-from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 
-from helpers.bench.io import json_urls, wrong_bodies
-from helpers.exercises import Mistake, answer, passed
+from helpers.exercises import Mistake, answer, passed, watchdog
 from helpers.server.process import SlowServer
 
 
 class CountingSession:
-    """`async with CountingSession(...) as session:` counts the requests sent through it."""
+    """`async with CountingSession(...) as session:` records the URLs requested through it."""
 
     def __init__(self, limit: int = 100) -> None:
-        self.requests = 0
+        self.urls: list[str] = []
         self._trace = aiohttp.TraceConfig()
-        self._trace.on_request_start.append(self._count)
+        self._trace.on_request_start.append(self._record)
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
 
-    async def _count(self, session: Any, context: SimpleNamespace, params: Any) -> None:
-        self.requests += 1
+    async def _record(self, session: Any, context: SimpleNamespace, params: Any) -> None:
+        self.urls.append(str(params.url))
+
+    @property
+    def requests(self) -> int:
+        """How many requests were sent through the session."""
+        return len(self.urls)
 
     async def __aenter__(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(limit=self._limit)
@@ -47,23 +48,50 @@ class CountingSession:
             await self._session.close()
 
 
-async def _stats(base_url: str) -> dict[str, Any]:
-    async with aiohttp.ClientSession() as session, session.get(f"{base_url}/stats") as response:
+async def server_record(base_url: str, route: str = "/stats") -> dict[str, Any]:
+    """The slow server's /stats (or /order), read on a session of its own."""
+    async with aiohttp.ClientSession() as session, session.get(base_url + route) as response:
         return await response.json()
 
 
+def is_document(body: object, n: int) -> bool:
+    """Whether body is the server's JSON document /json/n."""
+    try:
+        return json.loads(body) == {"id": n, "square": n * n}  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+SQUARES_LATENCY = 0.1  # seconds the server takes over each document
+
+
 async def check_sum_squares(namespace: Mapping[str, Any]) -> bool | None:
-    """05-aiohttp, exercise 1: sum_squares(session, base_url, count) on the given session."""
+    """07-aiohttp, exercise 1: sum_squares(session, base_url, count).
+
+    Requires: the sum comes from the documents the server serves, /json/0 to /json/count-1;
+    every request goes through the session it is given (no session per request); the requests
+    overlap (the server holds two or more at once).
+    """
     what = "async def sum_squares(session, base_url, count)"
     sum_squares = answer(namespace, "sum_squares", what)
     if sum_squares is None:
         return None
     count = 30
     counter = CountingSession()
-    async with SlowServer(latency=0.1) as server, counter as session:
-        total = await sum_squares(session, server.url, count)
-        stats = await _stats(server.url)
-    if counter.requests < count:
+    async with SlowServer(latency=SQUARES_LATENCY) as server, counter as session:
+        total = await watchdog.finishes(
+            sum_squares(session, server.url, count),
+            f"sum_squares(session, base_url, {count})",
+            function=sum_squares,
+        )
+        stats = await server_record(server.url)
+    if stats["requests"] == 0:
+        raise Mistake(
+            f"the server received no request, and sum_squares returned {total!r}: the sum must "
+            "come from the documents the server serves (a real API's data cannot be worked out "
+            "in advance). Fetch /json/0 to /json/{count-1}"
+        )
+    if counter.requests < stats["requests"]:
         raise Mistake(
             f"only {counter.requests} of the server's {stats['requests']} requests went through "
             "the session you were given: a new ClientSession per request throws away its pool "
@@ -86,166 +114,78 @@ async def check_sum_squares(namespace: Mapping[str, Any]) -> bool | None:
     )
 
 
+POLITE_AT_ONCE = 7
+POLITE_URLS = 60  # the slow download first, then /json/1 to /json/59
+SLOW_BODY = "/download?size=100000&rate=100000"  # one second to send
+OVERTAKE = 50  # how many of the 59 quick requests must end before the slow one
+HELD = (
+    "it waits for something that never comes: a semaphore acquired and never released (use "
+    "`async with gate:`, which releases it however the request ends)"
+)
+
+
 async def check_fetch_politely(namespace: Mapping[str, Any]) -> bool | None:
-    """05-aiohttp, exercise 2: fetch_politely(session, urls, at_once) bounded by a Semaphore."""
+    """07-aiohttp, exercise 2: fetch_politely(session, urls, at_once), one sliding window.
+
+    Requires: every request through the session it is given; the bodies in the order of the
+    URLs; never more than at_once requests in flight at the server; and a window that slides:
+    when a request ends, the next one starts at once, so that one slow request (the first URL,
+    a one-second download) holds one slot, not a whole batch: at least 50 of the 59 quick
+    requests end before it (the server's /order). Batches of gather ("waves") wait for their
+    slowest member and fail this.
+    """
     fetch_politely = answer(
         namespace, "fetch_politely", "async def fetch_politely(session, urls, at_once)"
     )
     if fetch_politely is None:
         return None
-    count, at_once = 60, 7
     counter = CountingSession(limit=0)  # no connection limit: only your bound holds them back
-    async with SlowServer(latency=0.05) as server, counter as session:
-        bodies = await fetch_politely(session, json_urls(server.url, count), at_once)
-        stats = await _stats(server.url)
-    if counter.requests < count:
-        raise Mistake(
-            f"only {counter.requests} of {count} requests went through the session you were "
-            "given. A session of your own with TCPConnector(limit=...) bounds connections, not "
-            "your code: use an asyncio.Semaphore around each fetch on this session"
+    async with SlowServer(latency=0.02) as server, counter as session:
+        urls = [server.url + SLOW_BODY]
+        urls += [f"{server.url}/json/{n}" for n in range(1, POLITE_URLS)]
+        bodies = await watchdog.finishes(
+            fetch_politely(session, urls, POLITE_AT_ONCE),
+            f"fetch_politely(session, urls, {POLITE_AT_ONCE})",
+            advice=HELD,
+            function=fetch_politely,
         )
-    if len(bodies) != count or wrong_bodies(bodies):
+        stats = await server_record(server.url)
+        ended = (await server_record(server.url, "/order"))["ended"]
+    if counter.requests < POLITE_URLS:
         raise Mistake(
-            f"{len(bodies)} bodies, {wrong_bodies(bodies[:count])} not the document of their URL: "
-            "return every body in the order of the URLs (gather keeps it; as_completed does not)"
+            f"only {counter.requests} of {POLITE_URLS} requests went through the session you "
+            "were given. A session of your own with TCPConnector(limit=...) bounds connections, "
+            "not your code: use an asyncio.Semaphore around each fetch on this session"
+        )
+    in_order = (
+        isinstance(bodies, (list, tuple))
+        and len(bodies) == POLITE_URLS
+        and len(bodies[0]) == 100_000
+        and all(is_document(body, n) for n, body in enumerate(bodies[1:], 1))
+    )
+    if not in_order:
+        raise Mistake(
+            "the bodies are not those of the URLs, in their order: return every body in the "
+            "order of the URLs (gather keeps it; as_completed does not)"
         )
     most = stats["max_in_flight"]
-    if most > at_once:
+    if most > POLITE_AT_ONCE:
         raise Mistake(
-            f"the server held {most} requests at once, more than at_once={at_once}. Create one "
-            "Semaphore(at_once) for the whole call and hold it around each fetch: a semaphore "
-            "per request, or one released before the request is sent, bounds nothing"
+            f"the server held {most} requests at once, more than at_once={POLITE_AT_ONCE}. "
+            "Create one Semaphore(at_once) for the whole call and hold it around each fetch: a "
+            "semaphore per request, or one released before the request is sent, bounds nothing"
         )
     if most < 2:
         raise Mistake("one request at a time is polite but slow: let up to at_once run together")
-    return passed(f"all {count} bodies in order, at most {most} requests in flight (limit 7)")
-
-
-async def _record_waits(waits: list[float], seconds: float) -> None:
-    waits.append(seconds)
-    await asyncio.sleep(seconds)
-
-
-async def check_get_when_allowed(namespace: Mapping[str, Any]) -> bool | None:
-    """05-aiohttp, exercise 4: get_when_allowed(session, url, sleep) honours 429 Retry-After."""
-    get_when_allowed = answer(
-        namespace, "get_when_allowed", "async def get_when_allowed(session, url, sleep)"
-    )
-    if get_when_allowed is None:
-        return None
-    count, retry_after = 3, 1
-    waits: list[float] = []
-    sleep = partial(_record_waits, waits)
-    counter = CountingSession()
-    async with SlowServer(latency=0.01, retry_after=retry_after) as server, counter as session:
-        urls = json_urls(server.url, count)
-        try:
-            results = await asyncio.wait_for(
-                asyncio.gather(
-                    *(get_when_allowed(session, url, sleep) for url in urls),
-                    return_exceptions=True,
-                ),
-                20,
-            )
-        except TimeoutError:
-            raise Mistake("it had not finished after 20 s: give up after four attempts") from None
-        stats = await _stats(server.url)
-    errors = [result for result in results if isinstance(result, BaseException)]
-    if any(isinstance(e, aiohttp.ClientResponseError) and e.status == 429 for e in errors):
+    overtook = ended.index(SLOW_BODY)
+    if overtook < OVERTAKE:
         raise Mistake(
-            "a 429 raised an error: raise_for_status() before looking at the status gives up "
-            "on an answer that says 'wait, then try again'. Check for 429 first"
-        )
-    if stats["throttled"] > count:
-        raise Mistake(
-            f"the server refused {stats['throttled']} requests for {count} URLs: you retried "
-            f"after waiting {sorted(set(waits))} s, sooner than the Retry-After: {retry_after} "
-            "it sent. Wait the seconds in response.headers['Retry-After'] (seconds, not ms)"
-        )
-    if errors:
-        raise errors[0]
-    bodies = [body for body in results if isinstance(body, (str, bytes))]
-    if len(bodies) != count or wrong_bodies(bodies):
-        raise Mistake(f"got {results!r}: return each URL's body text, once it is served")
-    if waits != [float(retry_after)] * count:
-        raise Mistake(
-            f"the sleep you were given was called with {waits}, not once per URL with the "
-            f"{retry_after} s of the header: wait with `await sleep(seconds)`, not asyncio.sleep"
-        )
-    if counter.requests != 2 * count:
-        raise Mistake(f"{counter.requests} requests for {count} URLs refused once each")
-    return passed(
-        f"each of {count} URLs was refused once, waited the {retry_after} s the header asked "
-        "for, and was served at its second attempt"
-    )
-
-
-async def _connection_free(session: aiohttp.ClientSession, url: str) -> bool:
-    try:
-        timeout = aiohttp.ClientTimeout(connect=2)
-        async with session.get(url, timeout=timeout) as response:
-            await response.read()
-    except aiohttp.ConnectionTimeoutError:
-        return False
-    return True
-
-
-async def check_head(namespace: Mapping[str, Any]) -> bool | None:
-    """05-aiohttp, exercise 5: read_chunks(session, url, size) and head(session, url, n)."""
-    read_chunks = answer(
-        namespace, "read_chunks", "the async generator read_chunks(session, url, size)"
-    )
-    if read_chunks is None:
-        return None
-    head = answer(namespace, "head", "async def head(session, url, n)")
-    if head is None:
-        return None
-    if not inspect.isasyncgenfunction(read_chunks):
-        raise Mistake(
-            "read_chunks is not an async generator: an `async def` that yields each chunk "
-            "(`yield chunk` inside `async for chunk in response.content.iter_chunked(size)`)"
-        )
-    size, small, n, big = 1000, 2**15, 100_000, 32 * 2**20
-    counter = CountingSession(limit=1)
-    async with SlowServer() as server, counter as session:
-        sizes = []
-        chunks = read_chunks(session, f"{server.url}/download?size={small}", size)
-        async with contextlib.aclosing(chunks):
-            async for chunk in chunks:
-                sizes.append(len(chunk))
-        if sum(sizes) != small or max(sizes, default=0) > size:
-            raise Mistake(
-                f"read_chunks(session, url, {size}) yielded {len(sizes)} chunks, {sum(sizes):,} "
-                f"bytes, the largest {max(sizes, default=0):,}: yield the whole body of "
-                f"{small:,} bytes, in chunks of at most size bytes (iter_chunked(size))"
-            )
-        tracing = tracemalloc.is_tracing()
-        if not tracing:
-            tracemalloc.start()
-        tracemalloc.reset_peak()
-        try:
-            first = await head(session, f"{server.url}/download?size={big}", n)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            if not tracing:
-                tracemalloc.stop()
-        free = await _connection_free(session, f"{server.url}/json/1")
-    if first != bytes(n):
-        length = len(first) if isinstance(first, (bytes, bytearray)) else "no"
-        raise Mistake(f"head returned {length} bytes: return exactly the first n={n:,} bytes")
-    if peak > big // 4:
-        raise Mistake(
-            f"head took {peak / 2**20:.0f} MiB to return {n:,} bytes of a {big // 2**20} MiB "
-            "body: it read the whole body (read(), or every chunk into a list). Stop iterating "
-            "as soon as you have n bytes"
-        )
-    if not free:
-        raise Mistake(
-            "after head returned, the session's only connection was still held: the "
-            "generator is suspended at its yield, inside `async with session.get(...)`. Close "
-            "it: `async with contextlib.aclosing(read_chunks(...)) as chunks:` or "
-            "`await chunks.aclose()`"
+            f"only {overtook} of the {POLITE_URLS - 1} quick requests ended before the slow "
+            f"first one, though {POLITE_AT_ONCE - 1} slots were free all along: your requests "
+            "go in batches that wait for their slowest member. Start a request the moment "
+            "another ends: one Semaphore(at_once) around each fetch, all gathered at once"
         )
     return passed(
-        f"head read {n:,} bytes in {peak / 2**20:.1f} MiB of memory, and freed the connection"
+        f"all {POLITE_URLS} bodies in order, at most {most} requests in flight (limit "
+        f"{POLITE_AT_ONCE}), and {overtook} quick requests overtook the slow one"
     )

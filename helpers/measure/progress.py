@@ -1,4 +1,4 @@
-"""Progress bars with tqdm, set so that a notebook's stored output repeats exactly (05-aiohttp).
+"""Progress bars with tqdm, set so that a notebook's stored output repeats exactly (07-aiohttp).
 
 tqdm is what readers will use in their own code: `tqdm.asyncio.tqdm` is its bar class with
 `gather` and `as_completed` for coroutines. By default it writes to stderr and redraws on a

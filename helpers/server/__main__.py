@@ -76,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
         help="answer each URL's first request 429 with this Retry-After (s), 0 for never",
     )
     parser.add_argument(
+        "--retry-after-date",
+        action="store_true",
+        help="send Retry-After as an HTTP date (the next whole second plus its seconds)",
+    )
+    parser.add_argument(
         "--watch-stdin", action="store_true", help="also stop when standard input closes"
     )
     return parser
@@ -88,7 +93,13 @@ def main(argv: list[str] | None = None) -> None:
     try:
         check_port(args.port)
         config = ServerConfig(
-            args.latency, args.jitter, args.error_rate, args.seed, args.pages, args.retry_after
+            args.latency,
+            args.jitter,
+            args.error_rate,
+            args.seed,
+            args.pages,
+            args.retry_after,
+            args.retry_after_date,
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -13,6 +13,8 @@ Routes (the first four are "slow": each request waits its delay and may get an i
   errors (a bad n or where is a 400). See helpers.server.compute.
 - ``/stats``: counts of slow requests received, errors injected, requests in flight now and at
   most, plus the server's parameters (including the seed it used). Never delayed, never fails.
+- ``/order``: ``{"ended": [...]}``, the path and query of each slow request (429 refusals
+  aside), in the order the server finished with them: answered, or dropped by the client.
 - ``/``: an HTML index of these routes.
 
 Each slow request waits ``latency + jitter * u`` seconds, u uniform in [0, 1): latency is the
@@ -24,7 +26,9 @@ request of each path and query is answered at once with status 429 (Too Many Req
 header ``Retry-After: <retry_after>``, and so is every later request of it that arrives sooner
 than ``retry_after`` seconds after its last 429. A client that waits what the header says is
 served at its second attempt; one that retries sooner is refused again. ``/stats`` counts the
-429 answers as ``throttled`` (they are requests, not injected errors).
+429 answers as ``throttled`` (they are requests, not injected errors). With
+``retry_after_date``, the header is the other form RFC 9110 allows, an HTTP date: the next
+whole second plus ``retry_after`` seconds, so that waiting until then waits long enough.
 
 Reproducibility: a request's delay and error are drawn from a hash of the seed, its path and
 query, and how many earlier requests had that same path and query. So the same seed gives every
@@ -36,8 +40,10 @@ fresh draw. Without a seed the server picks one at random and reports it in ``/s
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import hashlib
 import html
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -68,6 +74,7 @@ class ServerConfig:
     seed: int | None = None
     pages: int = SITE_PAGES
     retry_after: int = 0
+    retry_after_date: bool = False
 
     def __post_init__(self) -> None:
         for name in ("latency", "jitter"):
@@ -83,12 +90,15 @@ class ServerConfig:
         retry_after = self.retry_after
         if isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0:
             raise ValueError(f"retry_after must be whole seconds >= 0, got {retry_after!r}")
+        if not isinstance(self.retry_after_date, bool):
+            raise TypeError(f"retry_after_date must be a bool, got {self.retry_after_date!r}")
 
     def to_args(self) -> list[str]:
         """The command-line options that give the server this config."""
         args = ["--latency", str(self.latency), "--jitter", str(self.jitter)]
         args += ["--error-rate", str(self.error_rate), "--pages", str(self.pages)]
         args += ["--retry-after", str(self.retry_after)]
+        args += ["--retry-after-date"] if self.retry_after_date else []
         return args if self.seed is None else [*args, "--seed", str(self.seed)]
 
 
@@ -109,6 +119,7 @@ class _State:
     max_in_flight: int = 0
     throttled: int = 0
     refused_at: dict[str, float] = field(default_factory=dict)
+    ended: list[str] = field(default_factory=list)
 
     def fate(self, target: str) -> tuple[float, int]:
         """Delay in seconds and status (200, 500 or 503) for the next request of target."""
@@ -137,6 +148,13 @@ class _State:
         self.refused_at[target] = now
         return True
 
+    def retry_after_header(self) -> str:
+        """The Retry-After value of a 429: seconds, or the HTTP date they lead to."""
+        wait = self.config.retry_after
+        if not self.config.retry_after_date:
+            return str(wait)
+        return email.utils.formatdate(math.ceil(time.time()) + wait, usegmt=True)
+
 
 _STATE = web.AppKey("state", _State)
 
@@ -149,8 +167,9 @@ def _slow(handler: _Handler) -> _Handler:
         if state.refuse(request.path_qs):
             state.requests += 1
             state.throttled += 1
-            wait = str(state.config.retry_after)
-            text = f"too many requests: retry after {wait} s\n"
+            wait = state.retry_after_header()
+            unit = "" if state.config.retry_after_date else " s"
+            text = f"too many requests: retry after {wait}{unit}\n"
             return web.Response(status=429, headers={"Retry-After": wait}, text=text)
         delay, status = state.fate(request.path_qs)
         state.requests += 1
@@ -164,6 +183,7 @@ def _slow(handler: _Handler) -> _Handler:
             return await handler(request)
         finally:
             state.in_flight -= 1
+            state.ended.append(request.path_qs)
 
     return slow_handler
 
@@ -245,6 +265,10 @@ async def _stats(request: web.Request) -> web.Response:
     return web.json_response({**counts, **asdict(state.config), "seed": state.seed})
 
 
+async def _order(request: web.Request) -> web.Response:
+    return web.json_response({"ended": request.app[_STATE].ended})
+
+
 def make_app(config: ServerConfig) -> web.Application:
     """Build the slow server's aiohttp application with its routes."""
     seed = secrets.randbits(32) if config.seed is None else config.seed
@@ -256,5 +280,6 @@ def make_app(config: ServerConfig) -> web.Application:
     app.router.add_get("/download", _slow(_download))
     app.router.add_get(r"/site/{n:\d+}", _slow(_site_page))
     app.router.add_get("/stats", _stats)
+    app.router.add_get("/order", _order)
     add_compute_route(app)
     return app

@@ -1,4 +1,4 @@
-"""The local slow HTTP server in a child process, started and stopped from Python (05-aiohttp).
+"""The local slow HTTP server in a child process, started and stopped from Python (07-aiohttp).
 
 From Python: ``with SlowServer(latency=0.1) as server:`` (or ``async with``), then fetch
 ``f"{server.url}/json/1"``. From a terminal: ``python -m helpers.server --help``. The routes and
@@ -42,10 +42,13 @@ class SlowServer:
         *,
         pages: int = SITE_PAGES,
         retry_after: int = 0,
+        retry_after_date: bool = False,
         port: int = 0,
         start_timeout: float = 10.0,
     ) -> None:
-        self.config = ServerConfig(latency, jitter, error_rate, seed, pages, retry_after)
+        self.config = ServerConfig(
+            latency, jitter, error_rate, seed, pages, retry_after, retry_after_date
+        )
         check_port(port)
         self.port = port
         self.start_timeout = start_timeout

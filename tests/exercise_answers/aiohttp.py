@@ -1,4 +1,4 @@
-"""What 05-aiohttp defines before its exercises, and named wrong answers to them."""
+"""What 07-aiohttp defines before its exercises, and named wrong answers to them."""
 
 import asyncio
 import contextlib
@@ -8,7 +8,7 @@ from solutions import WrongAnswer
 
 
 def notebook_namespace() -> dict:
-    """What 05-aiohttp defines before its exercises, as the exercises use it."""
+    """What 07-aiohttp defines before its exercises, as the exercises use it."""
 
     async def fetch(session: aiohttp.ClientSession, url: str) -> str:
         async with session.get(url) as response:
@@ -56,6 +56,14 @@ async def sum_squares(session, base_url, count):
 """,
             says=r"you fetched /json/1 to /json/30: the documents are 0 to count - 1",
             kind="other",
+        ),
+        "the sum worked out, nothing fetched": WrongAnswer(
+            """
+async def sum_squares(session, base_url, count):
+    return sum(n * n for n in range(count))
+""",
+            says=r"the server received no request, and sum_squares returned 8555",
+            kind="luck",
         ),
     },
     "check_fetch_politely": {
@@ -111,159 +119,50 @@ async def fetch_politely(session, urls, at_once):
             says=r"return every body in the order of the URLs \(gather keeps it; as_completed",
             kind="luck",
         ),
-    },
-    "check_get_when_allowed": {
-        "raise_for_status before looking for 429": WrongAnswer(
+        "waves: gather at_once URLs at a time": WrongAnswer(
             """
-async def get_when_allowed(session, url, sleep):
-    for _ in range(4):
-        async with session.get(url) as response:
-            response.raise_for_status()
-            if response.status != 429:
-                return await response.text()
-            wait = float(response.headers["Retry-After"])
-        await sleep(wait)
+async def fetch_politely(session, urls, at_once):
+    bodies = []
+    for start in range(0, len(urls), at_once):
+        wave = urls[start : start + at_once]
+        bodies += await asyncio.gather(*(fetch(session, url) for url in wave))
+    return bodies
 """,
-            says=r"a 429 raised an error: raise_for_status\(\) before looking at the status",
-            kind="half",
-        ),
-        "its own backoff, ignoring the header": WrongAnswer(
-            """
-async def get_when_allowed(session, url, sleep):
-    for attempt in range(4):
-        async with session.get(url) as response:
-            if response.status != 429:
-                response.raise_for_status()
-                return await response.text()
-        await sleep(0.01 * 2**attempt)
-    raise RuntimeError("still refused")
-""",
-            says=r"refused 12 requests for 3 URLs: you retried after waiting \[0\.01, 0\.02, "
-            r"0\.04, 0\.08\] s, sooner than the Retry-After: 1",
-            kind="other",
-        ),
-        "Retry-After read as milliseconds": WrongAnswer(
-            """
-async def get_when_allowed(session, url, sleep):
-    for _ in range(4):
-        async with session.get(url) as response:
-            if response.status != 429:
-                response.raise_for_status()
-                return await response.text()
-            wait = int(response.headers["Retry-After"]) / 1000
-        await sleep(wait)
-    raise RuntimeError("still refused")
-""",
-            says=r"you retried after waiting \[0\.001\] s, sooner than the Retry-After: 1",
-            kind="other",
-        ),
-        "asyncio.sleep instead of the sleep it was given": WrongAnswer(
-            """
-async def get_when_allowed(session, url, sleep):
-    for _ in range(4):
-        async with session.get(url) as response:
-            if response.status != 429:
-                response.raise_for_status()
-                return await response.text()
-            wait = float(response.headers["Retry-After"])
-        await asyncio.sleep(wait)
-""",
-            says=r"the sleep you were given was called with \[\], not once per URL",
-            kind="other",
-        ),
-    },
-    "check_head": {
-        "the whole body read, then sliced": WrongAnswer(
-            """
-async def read_chunks(session, url, size):
-    async with session.get(url) as response:
-        async for chunk in response.content.iter_chunked(size):
-            yield chunk
-
-
-async def head(session, url, n):
-    async with session.get(url) as response:
-        return (await response.read())[:n]
-""",
-            says=r"head took \d+ MiB to return 100,000 bytes of a 32 MiB body: it read the whole",
+            says=r"only \d of the 59 quick requests ended before the slow first one.*batches",
             kind="structure",
         ),
-        "every chunk collected, then sliced": WrongAnswer(
+        "the semaphore acquired, never released": WrongAnswer(
             """
-async def read_chunks(session, url, size):
-    async with session.get(url) as response:
-        async for chunk in response.content.iter_chunked(size):
-            yield chunk
+async def fetch_politely(session, urls, at_once):
+    gate = asyncio.Semaphore(at_once)
 
+    async def one(url):
+        await gate.acquire()
+        return await fetch(session, url)
 
-async def head(session, url, n):
-    return b"".join([chunk async for chunk in read_chunks(session, url, 2**16)])[:n]
+    return await asyncio.gather(*(one(url) for url in urls))
 """,
-            says=r"head took \d+ MiB .* it read the whole body",
-            kind="structure",
-        ),
-        "break without closing the generator": WrongAnswer(
-            """
-async def read_chunks(session, url, size):
-    async with session.get(url) as response:
-        async for chunk in response.content.iter_chunked(size):
-            yield chunk
-
-
-_opened = []
-
-
-async def head(session, url, n):
-    parts, have = [], 0
-    chunks = read_chunks(session, url, 2**16)
-    _opened.append(chunks)  # kept, as a caller's variable or a traceback would keep it
-    async for chunk in chunks:
-        parts.append(chunk)
-        have += len(chunk)
-        if have >= n:
-            break
-    return b"".join(parts)[:n]
-""",
-            says=r"the session's only connection was still held: the generator is suspended",
-            kind="half",
-        ),
-        "the chunk size ignored": WrongAnswer(
-            """
-async def read_chunks(session, url, size):
-    async with session.get(url) as response:
-        async for chunk in response.content.iter_any():
-            yield chunk
-
-
-async def head(session, url, n):
-    parts, have = [], 0
-    async with contextlib.aclosing(read_chunks(session, url, 2**16)) as chunks:
-        async for chunk in chunks:
-            parts.append(chunk)
-            have += len(chunk)
-            if have >= n:
-                break
-    return b"".join(parts)[:n]
-""",
-            says=r"read_chunks\(session, url, 1000\) yielded \d+ chunks, 32,768 bytes, the largest",
-            kind="other",
-        ),
-        "a list, not an async generator": WrongAnswer(
-            """
-async def read_chunks(session, url, size):
-    async with session.get(url) as response:
-        return [chunk async for chunk in response.content.iter_chunked(size)]
-
-
-async def head(session, url, n):
-    return b"".join(await read_chunks(session, url, 2**16))[:n]
-""",
-            says=r"read_chunks is not an async generator",
-            kind="structure",
+            says=r"was still waiting after 2 s, with the loop free: .*acquired and never released",
+            kind="hang",
         ),
     },
 }
 
 
+# One request after another must finish within the tests' shorter watchdog (30 requests).
+SETTINGS = {"SQUARES_LATENCY": 0.02}
+
+
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {}
+NOT_APPLICABLE: dict[str, dict[str, str]] = {
+    "check_sum_squares": {
+        "bypass": "no library function or course helper sums the documents; a helper that "
+        "downloads on a session of its own is the new-session mistake, caught as structure",
+        "half": "the exercise has one path: every document exists, and no error is asked for",
+        "hang": "every await in it is a request to a server that answers; nothing waits on a "
+        "condition of the learner's making",
+    },
+    "check_fetch_politely": {
+        "half": "the exercise has one path: every URL answers, and no error is asked for",
+    },
+}
