@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from helpers.measure.plots import (
     bar_ratios,
     bar_timings,
+    bar_timings_panels,
     bar_values,
     gantt,
     line_cumulative,
@@ -42,6 +43,25 @@ def test_bar_timings_draws_median_with_min_max_whiskers():
     assert ax.get_title() == "asyncio wins"
     assert ax.get_ylabel() == "time for 3 requests (s)"
     assert [t.get_text() for t in ax.texts] == ["3.00 s", "1.00 s"]
+
+
+def test_bar_timings_panels_draw_each_workload_on_its_own_scale_under_one_title():
+    fig = bar_timings_panels(
+        {
+            "small": {"loop": Timing((1.0,)), "pool": Timing((0.5,))},
+            "large": {"loop": Timing((20.0,))},
+        },
+        title="the pool halves both",
+        ylabel="time (s)",
+    )
+    small, large = fig.axes
+    assert [bar.get_height() for bar in small.patches] == [1.0, 0.5]
+    assert [bar.get_height() for bar in large.patches] == [20.0]
+    assert (small.get_title(), large.get_title()) == ("small", "large")
+    assert fig._suptitle.get_text() == "the pool halves both"
+    assert small.get_ylabel() == large.get_ylabel() == "time (s)"
+    with pytest.raises(ValueError, match="at least one panel"):
+        bar_timings_panels({"empty": {}}, title="t", ylabel="y")
 
 
 def test_bar_timings_rejects_an_empty_result_set():
@@ -235,7 +255,15 @@ def test_line_steps_rejects_bad_input(series, message):
     assert plt.get_fignums() == []
 
 
-CHARTS = (bar_timings, bar_values, bar_ratios, line_timings, line_scaling, line_cumulative)
+CHARTS = (
+    bar_timings,
+    bar_timings_panels,
+    bar_values,
+    bar_ratios,
+    line_timings,
+    line_scaling,
+    line_cumulative,
+)
 
 
 @pytest.mark.parametrize("chart", [*CHARTS, line_steps, gantt, Timeline.plot])

@@ -45,11 +45,11 @@ def test_more_workers_than_cores_take_turns():
     assert waves(20, 2, cpus=2) == 10
 
 
-def test_fit_recovers_start_up_and_work_from_every_point():
-    model = PoolModel(startup_s=0.1, work_s=2.0, tasks=20)
+def test_fit_recovers_overhead_and_work_from_every_point():
+    model = PoolModel(overhead_s=0.1, work_s=2.0, tasks=20)
     times = [(w, model.time_s(w, cpus=2)) for w in (1, 2, 3) for _ in range(3)]
     fitted = fit_pool_model(times, 20, cpus=2)
-    assert fitted.startup_s == pytest.approx(0.1)
+    assert fitted.overhead_s == pytest.approx(0.1)
     assert fitted.work_s == pytest.approx(2.0)
     assert fitted.time_s(8) == pytest.approx(0.1 + 2.0 * 3 / 20)
 
@@ -57,14 +57,14 @@ def test_fit_recovers_start_up_and_work_from_every_point():
 def test_fit_is_least_squares_not_through_two_points():
     times = [(1, 2.0), (2, 1.2), (2, 1.0)]  # work 2 at 1 wave-share 1, 1.1 on average at 0.5
     fitted = fit_pool_model(times, 20)
-    assert fitted.startup_s == pytest.approx(0.2)
+    assert fitted.overhead_s == pytest.approx(0.2)
     assert fitted.work_s == pytest.approx(1.8)
 
 
-def test_fit_keeps_start_up_and_work_non_negative():
-    assert fit_pool_model([(1, 1.0), (2, 0.2)], 20).startup_s == 0.0
+def test_fit_keeps_overhead_and_work_non_negative():
+    assert fit_pool_model([(1, 1.0), (2, 0.2)], 20).overhead_s == 0.0
     flat = fit_pool_model([(1, 1.0), (2, 1.5)], 20)
-    assert flat.work_s == 0.0 and flat.startup_s == pytest.approx(1.25)
+    assert flat.work_s == 0.0 and flat.overhead_s == pytest.approx(1.25)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +20,7 @@ from helpers.bench.cpu import (
 from helpers.bench.harness import add_benchmark, add_number
 from helpers.bench.io import add_io_command
 from helpers.bench.report import RunConditions
+from helpers.cpu.pools import usable_cpus
 from helpers.cpu.workloads import ARTICLE_COUNT, ARTICLE_START, article_numbers
 
 CPU_SUMMARY = "time sum_of_squares over the article's numbers, sequentially and in parallel"
@@ -40,8 +40,8 @@ def add_cpu_command(commands: argparse._SubParsersAction) -> None:
         cpu,
         "--workers",
         "W",
-        "threads or processes per pool (default: the CPU count)",
-        os.cpu_count() or 1,
+        "threads or processes per pool (default: the CPUs this process may use)",
+        usable_cpus(),
     )
     cpu.add_argument(
         "--start-method",
@@ -75,8 +75,11 @@ def _cpu_main(args: argparse.Namespace) -> int:
             start_method,
             progress=sys.stderr,
         )
-    print(format_cpu_table(results, args.numbers, os.cpu_count() or 1))
-    print(f"other programs kept {conditions.other_cpus:.2f} CPUs busy on average")
+    print(format_cpu_table(results, args.numbers, usable_cpus()))
+    print(
+        f"other programs kept {conditions.other_cpus:.2f} CPUs busy on average; "
+        f"the host took {conditions.steal_cpus:.2f} (steal time)"
+    )
     print(conditions.warning() or "the machine was not busy during the run")
     wrong = [r.strategy for r in results if not r.correct]
     print(f"WRONG results from: {', '.join(wrong)}" if wrong else "every result is exact")

@@ -1,4 +1,4 @@
-"""The cpu benchmark: ways to compute the workload, timed in rounds (06-choosing-a-model).
+"""The cpu benchmark: ways to compute the workload, timed in rounds (09-choosing-a-model).
 
 The cpu benchmark times ways of computing sum_of_squares for the article's numbers.
 Each strategy supplies only how it maps the work; one harness times them all.
@@ -22,8 +22,16 @@ from multiprocessing.context import BaseContext
 from typing import Any, TextIO
 
 from helpers.bench.harness import run_coroutine
-from helpers.bench.report import Column, Row, RunConditions, format_table, report, result_row
-from helpers.cpu.pools import gil_enabled
+from helpers.bench.report import (
+    Column,
+    Row,
+    RunConditions,
+    format_ratio,
+    format_table,
+    report,
+    result_row,
+)
+from helpers.cpu.pools import gil_enabled, usable_cpus
 from helpers.cpu.workloads import (
     sum_of_squares,
     sum_of_squares_closed,
@@ -211,7 +219,7 @@ def run_cpu_benchmark(
 ) -> list[CpuResult]:
     """Time every strategy in rounds, pool start-up included."""
     if workers is None:
-        workers = os.cpu_count() or 1
+        workers = usable_cpus()
     _check_workload(numbers, [workers])
     entries = [_Entry(strategy, workers) for strategy in strategies]
     context = multiprocessing.get_context(start_method)
@@ -275,7 +283,7 @@ def format_cpu_table(
             of_ideal = None if speedup is None or ideal is None else speedup / ideal
             derived += (ideal, of_ideal)
         rows.append(Row(r.strategy, r.workers, r.timing, derived, r.correct))
-    columns = [Column("speed-up", 13, ",.2f"), Column("efficiency", 10, ".2f")]
+    columns = [Column("speed-up", 9, format_ratio), Column("efficiency", 10, ".2f")]
     if tasks is not None and cpus is not None:
         columns += [Column("ideal", 6, ".2f"), Column("of ideal", 8, ".2f")]
     return format_table(Column("workers", 7, "d"), columns, rows, min_width=21)
@@ -311,7 +319,7 @@ def cpu_report(
     the load averages, other programs' CPUs and whether the machine was busy.
     """
     baseline = next((r.timing.median for r in results if r.strategy == "sequential"), None)
-    cpus = os.cpu_count() or 1
+    cpus = usable_cpus()
     rows = []
     for r in results:
         speedup = None if baseline is None else baseline / r.timing.median

@@ -5,26 +5,50 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from helpers.cpu.pools import usable_cpus
 from helpers.measure.timing import Timing
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def format_seconds(value: float) -> str:
+    """Seconds to the millisecond; below a millisecond, two significant figures: 1.7e-05."""
+    return f"{value:.3f}" if value >= 0.001 or value == 0 else f"{value:.1e}"
+
+
+def format_ratio(value: float) -> str:
+    """A ratio to two decimals, or, from 1,000 up, its order of magnitude: ≈5·10⁴."""
+    if value < 1000:
+        return f"{value:.2f}"
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"≈{mantissa}·10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
 
 
 @dataclass(frozen=True)
 class Column:
-    """A number column of a results table: title, width, format spec."""
+    """A number column of a results table: title, width, and a format spec or function."""
 
     title: str
     width: int
-    spec: str
+    spec: str | Callable[[float], str]
+
+    def format(self, value: float | None) -> str:
+        """The value, formatted and right-aligned to the column's width; "-" for none."""
+        if value is None:
+            text = "-"
+        else:
+            text = self.spec(value) if callable(self.spec) else format(value, self.spec)
+        return f"{text:>{self.width}}"
 
 
 TIMING_COLUMNS = (
-    Column("median s", 9, ".3f"),
-    Column("min s", 8, ".3f"),
-    Column("max s", 8, ".3f"),
+    Column("median s", 9, format_seconds),
+    Column("min s", 8, format_seconds),
+    Column("max s", 8, format_seconds),
 )
 
 
@@ -51,10 +75,7 @@ def format_table(
     for row in rows:
         timing = (row.timing.median, row.timing.min, row.timing.max)
         values = (row.count, *timing, *row.derived)
-        cells = [
-            f"{'-' if value is None else format(value, c.spec):>{c.width}}"
-            for value, c in zip(values, columns, strict=True)
-        ]
+        cells = [c.format(value) for value, c in zip(values, columns, strict=True)]
         lines.append(" ".join([f"{row.strategy:<{width}}", *cells, "yes" if row.correct else "NO"]))
     return "\n".join(lines)
 
@@ -150,7 +171,7 @@ def report(
     machine = conditions.as_dict() if conditions is not None else {"load_average": load_average()}
     return {
         "benchmark": benchmark,
-        "cpu_count": os.cpu_count(),
+        "cpu_count": usable_cpus(),
         "python": platform.python_version(),
         **machine,
         **settings,

@@ -1,26 +1,22 @@
-"""How worker processes start: each start method's cost and limits (06-choosing-a-model).
+"""How worker processes start: each start method's cost and limits (11-pools-in-depth).
 
 fork copies the running parent; spawn starts a fresh interpreter that imports what it needs;
-forkserver forks each worker from a small server process started with spawn. Both experiments
-here run in a fresh interpreter, so fork is safe (the parent has no threads yet), nothing the
-workers print reaches the notebook, and a timeout ends them if they hang.
+forkserver forks each worker from a small server process started with spawn. Every experiment
+here runs a script in a fresh interpreter, so fork is safe (the parent has no threads yet),
+nothing the workers print reaches the notebook, and a timeout ends them if they hang.
 """
 
 from __future__ import annotations
 
-import gc
-import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.bench.cpu import results_from_report
 from helpers.measure.timing import Timing
 
 POOL_APIS = ("ProcessPoolExecutor", "multiprocessing.Pool")
@@ -65,9 +61,56 @@ context = multiprocessing.get_context(sys.argv[1])
 try:
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         print("ok:", list(pool.map(sum_of_squares, range(4), timeout=float(sys.argv[2]))))
-except BrokenProcessPool as error:
-    print(f"BrokenProcessPool: {error}")
+except (BrokenProcessPool, ConnectionResetError) as error:  # the second: forkserver, 3.14+
+    print(f"{type(error).__name__}: {error}")
 """
+
+# A script that times starting a pool of workers, a tiny task for each, and stopping it.
+STARTUP_SCRIPT = """
+import multiprocessing, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+# HEAVY IMPORT
+
+
+def square(n):
+    return n * n
+
+
+def start_and_stop(api, context, workers):
+    if api == "ProcessPoolExecutor":
+        with ProcessPoolExecutor(workers, mp_context=context) as executor:
+            return list(executor.map(square, range(workers)))
+    pool = context.Pool(workers)
+    try:
+        return pool.map(square, range(workers))
+    finally:
+        pool.close()  # let every worker finish starting, then end: no terminate()
+        pool.join()
+
+
+def children_cpu_s():
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+if __name__ == "__main__":
+    method, workers, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    context = multiprocessing.get_context(method)
+    for api in ("ProcessPoolExecutor", "multiprocessing.Pool"):
+        runs, cpu_before = [], children_cpu_s()
+        for _ in range(repeats):
+            start = time.perf_counter()
+            start_and_stop(api, context, workers)
+            runs.append(time.perf_counter() - start)
+        print(api, (children_cpu_s() - cpu_before) / repeats, *runs, sep="\t")
+"""
+
+
+@dataclass(frozen=True)
+class StartupTiming(Timing):
+    """The wall-clock times of starting and stopping a pool, and its workers' CPU per pool."""
+
+    workers_cpu_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -85,7 +128,7 @@ class MainFunctionTrial:
         return self.outcome.startswith("ok:")
 
 
-def _run_python(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+def run_python(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     """Run this Python with args in a new process group; kill the whole group on timeout."""
     # plain tracebacks: a kernel may set FORCE_COLOR, and 3.13 colours them for the terminal
     env = {key: value for key, value in os.environ.items() if key != "FORCE_COLOR"}
@@ -130,7 +173,7 @@ def try_function_from_main(
     _check_method(method)
     if api not in POOL_APIS:
         raise ValueError(f"api must be one of {POOL_APIS}, got {api!r}")
-    completed = _run_python(["-c", MAIN_FUNCTION_SCRIPT, method, api, str(wait)], timeout)
+    completed = run_python(["-c", MAIN_FUNCTION_SCRIPT, method, api, str(wait)], timeout)
     lines = completed.stdout.strip().splitlines()
     if completed.returncode != 0 or not lines:
         raise RuntimeError(f"the experiment failed ({completed.returncode}): {completed.stderr}")
@@ -152,7 +195,7 @@ def try_without_main_guard(
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "unguarded.py"
         script.write_text(UNGUARDED_SCRIPT)
-        completed = _run_python([str(script), method, str(wait)], timeout)
+        completed = run_python([str(script), method, str(wait)], timeout)
     lines = completed.stdout.strip().splitlines()
     if completed.returncode != 0 or not lines:
         raise RuntimeError(f"the experiment failed ({completed.returncode}): {completed.stderr}")
@@ -163,59 +206,25 @@ def try_without_main_guard(
 
 
 def pool_startup(
-    method: str, workers: int, repeats: int = 3, timeout: float = 120
-) -> dict[str, Timing]:
-    """Seconds for each pool API to start, run no real work and stop.
+    method: str, workers: int, repeats: int = 3, heavy_import: bool = False, timeout: float = 120
+) -> dict[str, StartupTiming]:
+    """Seconds for each pool API to start, run one tiny task per worker and stop.
 
-    Runs `python -m helpers.bench cpu` in a new process on the numbers 0 .. workers-1, whose
-    work is instant, so the times are what starting and stopping the workers cost.
+    Runs STARTUP_SCRIPT as a file in a new Python, as a script is run: under spawn each worker
+    imports it again (and with heavy_import, NumPy with it). Each API's entry gives the runs'
+    wall-clock times and the CPU seconds its worker processes used in all (spawn's and fork's;
+    forkserver's workers are the fork server's children, not ours: 0).
     """
     _check_method(method)
+    heavy = "import numpy  # a heavy import, as in a script that uses NumPy\n"
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "startup.json"
-        args = ["-m", "helpers.bench", "cpu", "--numbers", str(workers), "--start", "0"]
-        args += ["--repeat", str(repeats), "--workers", str(workers), "--start-method", method]
-        for api in POOL_APIS:
-            args += ["--strategy", api]
-        completed = _run_python([*args, "--json", str(path)], timeout)
-        if completed.returncode != 0:
-            raise RuntimeError(f"helpers.bench failed ({completed.returncode}): {completed.stderr}")
-        report = json.loads(path.read_text())
-    return {result.strategy: result.timing for result in results_from_report(report)}
-
-
-def _wait_for_semaphores_to_close(timeout: float = 10) -> None:
-    """Wait until no multiprocessing semaphore is left, or timeout seconds have passed.
-
-    A closed pool's queues hold semaphores until the threads that fed them have ended and the
-    garbage collector has freed them; stopping the resource tracker before then makes it report
-    them as leaked, on the notebook's stderr.
-    """
-    from multiprocessing.synchronize import SemLock
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        gc.collect()
-        if not any(isinstance(o, SemLock) for o in gc.get_objects()):
-            return
-        time.sleep(0.05)
-
-
-def stop_services() -> None:
-    """Stop the resource tracker and fork server that multiprocessing keeps.
-
-    Spawn and forkserver start these helper processes on first use and keep them for the life
-    of the process; stopping them leaves nothing running, and they start again when needed.
-    """
-    if sys.platform == "win32":
-        return
-    from multiprocessing import forkserver, resource_tracker
-
-    _wait_for_semaphores_to_close()
-
-    # multiprocessing has no public way to stop them; these private methods exist in 3.10 to 3.13
-    # at least, and a Python without them keeps its services running
-    for service in (forkserver._forkserver, resource_tracker._resource_tracker):
-        stop = getattr(service, "_stop", None)
-        if stop is not None:
-            stop()
+        script = Path(folder) / "startup.py"
+        script.write_text(STARTUP_SCRIPT.replace("# HEAVY IMPORT\n", heavy if heavy_import else ""))
+        completed = run_python([str(script), method, str(workers), str(repeats)], timeout)
+    if completed.returncode != 0:
+        raise RuntimeError(f"the script failed ({completed.returncode}): {completed.stderr}")
+    timings = {}
+    for line in completed.stdout.splitlines():
+        api, workers_cpu, *runs = line.split("\t")
+        timings[api] = StartupTiming(tuple(float(run) for run in runs), float(workers_cpu))
+    return timings

@@ -1,74 +1,102 @@
-"""Self-checks for the exercises of notebook 07-cpu-benchmark."""
+"""Self-checks for the exercises of notebook 10-cpu-benchmark."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from helpers.bench.cpu import pool_map_chunksize
-from helpers.exercises import Mistake, answer, passed
-from helpers.lessons.waves import busiest_worker_tasks
+import helpers.measure.timing
+from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises.bypass import refuse_references, tripwire
 
-CHUNK_CASES = [(20, 2), (20, 8), (16, 2), (1_000, 2), (7, 1), (3, 4), (0, 4)]
-CEILING_CASES = [(20, 1), (20, 2), (20, 3), (20, 4), (20, 8), (20, 16), (1_000, 2), (3, 4)]
-ARTICLE_CORES = [(20, 8), (20, 16)]
+ROUNDS_CASES = [(("zeta", "alpha", "mid"), 4), (("only",), 1), (("b", "a"), 3)]
+MAX_CALLS = 100  # calls of the check's functions after which the answer's loop is called runaway
+OWN_HARNESS = "write the rounds yourself: a loop over the rounds, and in it one over the functions"
 
 
-def check_chunksize_for(namespace: Mapping[str, Any]) -> bool | None:
-    """07-cpu-benchmark, exercise 1: chunksize_for(items, workers) matches Pool.map's rule."""
-    chunksize_for = answer(namespace, "chunksize_for", "chunksize_for(items, workers)")
-    if chunksize_for is None:
-        return None
-    for items, workers in CHUNK_CASES:
-        expected, got = pool_map_chunksize(items, workers), chunksize_for(items, workers)
-        if got == expected:
+class _Recorder:
+    """Functions that log every call in order and return a value no other call returns."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.calls: list[str] = []
+        self.funcs = {name: self._func(name) for name in names}
+
+    def _func(self, name: str) -> Callable[[], str]:
+        def run() -> str:
+            self.calls.append(name)
+            if len(self.calls) > MAX_CALLS:
+                raise Mistake(
+                    f"the functions were called more than {MAX_CALLS} times for a handful of "
+                    "rounds: does your loop ever end? Count the rounds with range(repeats)"
+                )
+            return f"{name} call {self.calls.count(name)}"
+
+        return run
+
+
+def _check_case(in_rounds: Callable[..., Any], names: tuple[str, ...], repeats: int) -> None:
+    """Run the answer on one case and raise Mistake at the first requirement it breaks."""
+    recorder = _Recorder(names)
+    case = f"in_rounds({{{', '.join(repr(n) + ': ...' for n in names)}}}, repeats={repeats})"
+    with (
+        watchdog.blocking(case, advice="a loop over range(repeats) always ends"),
+        tripwire(helpers.measure.timing, "in_rounds", OWN_HARNESS),
+    ):
+        got = in_rounds(recorder.funcs, repeats)
+    rounds = [list(names)] * repeats
+    expected_calls = [name for one_round in rounds for name in one_round]
+    if sorted(recorder.calls) != sorted(expected_calls):
+        counts = {name: recorder.calls.count(name) for name in names}
+        raise Mistake(
+            f"{case} called the functions {counts} times: each should be called once per "
+            f"round, {repeats} times in all"
+        )
+    if recorder.calls != expected_calls:
+        shown = ", ".join(recorder.calls[: 2 * len(names)])
+        raise Mistake(
+            f"{case} called {shown}, ...: that is every run of one function, then the next. "
+            "Interleave them: each round calls every function once, so that a change in the "
+            "machine's load falls on all of them alike"
+        )
+    if not isinstance(got, Mapping) or set(got) != set(names):
+        raise Mistake(f"{case} returned {got!r}: return a dict with one entry per name")
+    for name in names:
+        want = [f"{name} call {k}" for k in range(1, repeats + 1)]
+        results = got[name]
+        if results == want:
             continue
-        case = f"{items} items on {workers} workers: Pool.map uses chunks of {expected}, not {got}"
-        if got == items // (4 * workers):
-            raise Mistake(f"{case}. You rounded down: any remainder adds one to the chunk size")
-        if got in (math.ceil(items / workers), items // workers):
-            raise Mistake(f"{case}. Pool.map divides by 4 × workers, not by workers")
-        if got == round(items / (4 * workers)):
-            raise Mistake(f"{case}. round() goes to the nearest: Pool.map always rounds up")
-        raise Mistake(f"{case}. The rule: divmod(items, 4 * workers), plus one if any remainder")
-    return passed(f"chunksize_for matches Pool.map on {len(CHUNK_CASES)} cases")
+        if results == want[-1] or results == [want[-1]]:
+            raise Mistake(
+                f"{case}: {name!r} maps to {results!r}, the last round's result only: keep "
+                f"a list of every round's result, {want!r}"
+            )
+        if isinstance(results, list) and len(results) == repeats * len(names):
+            raise Mistake(
+                f"{case}: {name!r} maps to {len(results)} results, every function's: the names "
+                "share one list (dict.fromkeys(funcs, []) makes one list, not one per name)"
+            )
+        raise Mistake(f"{case}: {name!r} maps to {results!r}, not its results in order, {want!r}")
 
 
-def _pool_map_ceiling(tasks: int, workers: int) -> float:
-    """The best speed-up Pool.map reaches on equal tasks: tasks over the busiest worker's share."""
-    return tasks / busiest_worker_tasks(tasks, workers, pool_map_chunksize(tasks, workers))
+def check_in_rounds(namespace: Mapping[str, Any]) -> bool | None:
+    """10-cpu-benchmark, exercise 1: in_rounds(funcs, repeats) runs the functions in rounds.
 
-
-def check_pool_map_ceiling(namespace: Mapping[str, Any]) -> bool | None:
-    """07-cpu-benchmark, exercise 2: pool_map_ceiling(tasks, workers) counts Pool.map's waves."""
-    ceiling = answer(namespace, "pool_map_ceiling", "pool_map_ceiling(tasks, workers)")
-    if ceiling is None:
+    Requires: every function called once per round, `repeats` rounds, the rounds interleaved
+    (round k calls each function before round k + 1 calls any); a dict name -> list of what each
+    call returned, in round order, one list per name; for any number of functions and rounds;
+    written, not borrowed from helpers.measure.timing.
+    """
+    in_rounds = answer(namespace, "in_rounds", "in_rounds(funcs, repeats)")
+    if in_rounds is None:
         return None
-    got = {case: ceiling(*case) for case in CEILING_CASES}
-
-    def all_close(rule: Callable[[int, int], float]) -> bool:
-        return all(abs(got[case] - rule(*case)) < 1e-9 for case in CEILING_CASES)
-
-    for (tasks, workers), value in got.items():
-        expected = _pool_map_ceiling(tasks, workers)
-        if abs(value - expected) < 1e-9:
-            continue
-        case = f"{tasks} tasks on {workers} workers: at best {expected:.2f}x, not {value:.2f}x"
-        if all_close(lambda t, w: min(t, w)):
-            raise Mistake(
-                f"{case}. Whole tasks run in waves: the run lasts as long as the busiest worker's "
-                "share of the tasks, not tasks / workers"
-            )
-        if all_close(lambda t, w: t / math.ceil(t / w)):
-            raise Mistake(
-                f"{case}. Right for chunks of 1, but Pool.map sends chunks of "
-                f"{pool_map_chunksize(tasks, workers)}: count the busiest worker's tasks when "
-                "each chunk goes to the worker free first"
-            )
-        raise Mistake(f"{case}. The speed-up is tasks / the busiest worker's tasks")
-    on_8, on_16 = (ceiling(*case) for case in ARTICLE_CORES)
+    refuse_references(
+        in_rounds,
+        ["helpers.measure.timing.in_rounds", "helpers.measure.timing.repeat_in_rounds"],
+        OWN_HARNESS,
+    )
+    for names, repeats in ROUNDS_CASES:
+        _check_case(in_rounds, names, repeats)
     return passed(
-        f"pool_map_ceiling matches on {len(CEILING_CASES)} cases: the article's 20 sums reach at "
-        f"most {on_8:.1f}x on 8 cores and {on_16:.1f}x on 16, however fast the start-up"
+        f"in_rounds interleaves the rounds and keeps every result, on {len(ROUNDS_CASES)} cases "
+        "(3 functions in 4 rounds, 1 in 1, 2 in 3)"
     )

@@ -1,10 +1,10 @@
-"""A pool's time: start-up plus equal tasks run in waves, and Amdahl's law (07-cpu-benchmark).
+"""A pool's time: fixed overhead plus equal tasks run in waves; Amdahl's law (11-pools-in-depth).
 
 A pool of p workers given n equal tasks runs them in waves: each worker takes the next task (or
 chunk of tasks) when it is free, so the run lasts as long as the busiest worker's share, ceil(n / p)
 tasks when they travel one by one, more when chunks do not divide evenly. With more workers than
-cores the workers take turns, and the run lasts at least n / cores task-times. So a pool that
-starts in s seconds, on work that takes w seconds in a loop, takes about s + w * waves / n.
+cores the workers take turns, and the run lasts at least n / cores task-times. So a pool with a
+fixed overhead of s seconds, on work that takes w seconds in a loop, takes about s + w * waves / n.
 
 Amdahl's law, 1 / (f + (1 - f) / p), describes work whose fraction 1 - f divides evenly over any
 number p of cores, and a fixed fraction f that does not: it has no start-up cost of its own, no
@@ -14,7 +14,7 @@ waves of whole tasks, and no limit on how finely the work divides.
 from __future__ import annotations
 
 import heapq
-import math
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -50,37 +50,34 @@ def waves(tasks: int, workers: int, cpus: int | None = None, chunksize: int = 1)
 
 @dataclass(frozen=True)
 class PoolModel:
-    """A pool's time: startup_s, then work_s of loop time spread over the tasks in waves."""
+    """A pool's time: a fixed overhead_s, then work_s of loop time spread over the tasks in waves.
 
-    startup_s: float
+    The overhead is whatever does not shrink with the waves: starting and stopping the workers,
+    sending the tasks and results, and any shortfall of p workers from p times one worker's speed.
+    """
+
+    overhead_s: float
     work_s: float
     tasks: int
 
     def time_s(self, workers: int, cpus: int | None = None, chunksize: int = 1) -> float:
         """Seconds the model predicts for a pool of workers on cpus cores."""
         return (
-            self.startup_s + self.work_s * waves(self.tasks, workers, cpus, chunksize) / self.tasks
+            self.overhead_s + self.work_s * waves(self.tasks, workers, cpus, chunksize) / self.tasks
         )
 
 
 def fit_pool_model(
     times: Iterable[tuple[int, float]], tasks: int, cpus: int | None = None, chunksize: int = 1
 ) -> PoolModel:
-    """Least-squares start-up and work through every measured (workers, seconds), both >= 0."""
+    """Least-squares overhead and work through every measured (workers, seconds), both >= 0."""
     points = [(waves(tasks, workers, cpus, chunksize) / tasks, t) for workers, t in times]
     if len({x for x, _ in points}) < 2:
         raise ValueError("need times measured at two different numbers of waves to fit a model")
-    n = len(points)
-    mean_x = sum(x for x, _ in points) / n
-    mean_t = sum(t for _, t in points) / n
-    slope = sum((x - mean_x) * (t - mean_t) for x, t in points) / sum(
-        (x - mean_x) ** 2 for x, _ in points
-    )
-    startup = mean_t - slope * mean_x
-    if startup < 0:  # no negative start-up: the best line through the origin instead
-        startup, slope = 0.0, sum(x * t for x, t in points) / sum(x * x for x, _ in points)
-    if slope < 0:  # more waves took less time: noise only, no work to spread
-        startup, slope = mean_t, 0.0
-    if not (math.isfinite(startup) and math.isfinite(slope)):
-        raise ValueError(f"cannot fit {points}")
-    return PoolModel(startup, slope, tasks)
+    shares, seconds = [x for x, _ in points], [t for _, t in points]
+    work, overhead = statistics.linear_regression(shares, seconds)
+    if overhead < 0:  # no negative overhead: the best line through the origin instead
+        work, overhead = statistics.linear_regression(shares, seconds, proportional=True)
+    if work < 0:  # more waves took less time: noise only, no work to spread
+        work, overhead = 0.0, statistics.fmean(seconds)
+    return PoolModel(overhead, work, tasks)

@@ -39,26 +39,47 @@ def bar_timings(timings: Mapping[str, Timing], title: str, *, ylabel: str) -> Fi
     """Bar chart of median times with min–max whiskers, one bar per label."""
     if not timings:
         raise ValueError("timings is empty: pass at least one label -> Timing")
+    with plt.style.context(COURSE_STYLE):
+        fig, ax = plt.subplots()
+        _timing_bars(ax, timings)
+        _finish_bars(fig, ax, list(timings), title, ylabel)
+    return _detached(fig)
+
+
+def bar_timings_panels(
+    panels: Mapping[str, Mapping[str, Timing]], title: str, *, ylabel: str
+) -> Figure:
+    """Bar charts of timings side by side, one panel (and scale) per name, under one title."""
+    if not panels or not all(panels.values()):
+        raise ValueError("pass at least one panel name -> non-empty label -> Timing")
+    with plt.style.context(COURSE_STYLE):
+        fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 6), squeeze=False)
+        for ax, (name, timings) in zip(axes[0], panels.items(), strict=True):
+            _timing_bars(ax, timings)
+            _finish_bars(fig, ax, list(timings), name, ylabel)
+        fig.suptitle(title)
+        fig.tight_layout()
+    return _detached(fig)
+
+
+def _timing_bars(ax: Axes, timings: Mapping[str, Timing]) -> None:
+    """Draw a bar per label at its median, whiskers from min to max, the median above."""
     labels = list(timings)
     medians = [timings[label].median for label in labels]
     below = [timings[label].median - timings[label].min for label in labels]
     above = [timings[label].max - timings[label].median for label in labels]
-    with plt.style.context(COURSE_STYLE):
-        fig, ax = plt.subplots()
-        bars = ax.bar(labels, medians, yerr=[below, above], capsize=8, color="tab:blue")
-        tops = [timings[label].max for label in labels]
-        for bar, top, median in zip(bars, tops, medians, strict=True):
-            x = bar.get_x() + bar.get_width() / 2
-            ax.annotate(
-                _seconds(median),
-                (x, top),
-                xytext=(0, 6),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-            )
-        _finish_bars(fig, ax, labels, title, ylabel)
-    return _detached(fig)
+    bars = ax.bar(labels, medians, yerr=[below, above], capsize=8, color="tab:blue")
+    tops = [timings[label].max for label in labels]
+    for bar, top, median in zip(bars, tops, medians, strict=True):
+        x = bar.get_x() + bar.get_width() / 2
+        ax.annotate(
+            _seconds(median),
+            (x, top),
+            xytext=(0, 6),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+        )
 
 
 def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figure:

@@ -1,77 +1,68 @@
-"""What 07-cpu-benchmark defines before its exercises, and named wrong answers to them."""
-
-import math
+"""What 10-cpu-benchmark defines before its exercises, and named wrong answers to them."""
 
 from solutions import WrongAnswer
 
-from helpers.bench.cpu import pool_map_chunksize
-
 
 def notebook_namespace() -> dict:
-    """What 07-cpu-benchmark defines before its exercises, as the exercises use it."""
-    return {
-        "math": math,
-        "pool_map_chunksize": pool_map_chunksize,
-    }
+    """What 10-cpu-benchmark defines before its exercises, as the exercises use it."""
+    return {}
 
 
 WRONG_ANSWERS = {
-    "check_chunksize_for": {
-        "rounded down": WrongAnswer(
+    "check_in_rounds": {
+        "every run of one function, then the next": WrongAnswer(
             """
-def chunksize_for(items, workers):
-    return items // (4 * workers)
+def in_rounds(funcs, repeats):
+    return {name: [func() for _ in range(repeats)] for name, func in funcs.items()}
 """,
-            says=r"20 items on 2 workers: Pool.map uses chunks of 3, not 2\. You rounded down",
+            says=r"called zeta, zeta, zeta, zeta, alpha, alpha, \.\.\.: that is every run of one "
+            r"function, then the next\. Interleave them",
+            kind="structure",
+        ),
+        "called once, the result repeated": WrongAnswer(
+            """
+def in_rounds(funcs, repeats):
+    return {name: [func()] * repeats for name, func in funcs.items()}
+""",
+            says=r"called the functions \{'zeta': 1, 'alpha': 1, 'mid': 1\} times: each should "
+            r"be called once per round, 4 times in all",
             kind="luck",
         ),
-        "divided by the workers only": WrongAnswer(
-            """
-def chunksize_for(items, workers):
-    return math.ceil(items / workers)
-""",
-            says=r"chunks of 3, not 10\. Pool.map divides by 4 × workers, not by workers",
+        "one list shared by every name": WrongAnswer.from_solution(
+            "results = {name: [] for name in funcs}",
+            "results = dict.fromkeys(funcs, [])",
+            says=r"'zeta' maps to 12 results, every function's: the names share one list",
             kind="other",
         ),
-        "at least one, even for no items": WrongAnswer(
-            """
-def chunksize_for(items, workers):
-    return max(1, math.ceil(items / (4 * workers)))
-""",
-            says=r"0 items on 4 workers: Pool.map uses chunks of 0, not 1",
-            kind="other",
+        "the last round's result only": WrongAnswer.from_solution(
+            "results[name].append(func())",
+            "results[name] = func()",
+            says=r"'zeta' maps to 'zeta call 4', the last round's result only",
+            kind="half",
         ),
-    },
-    "check_pool_map_ceiling": {
-        "no waves: the worker count": WrongAnswer(
+        "the course's own in_rounds": WrongAnswer(
             """
-def pool_map_ceiling(tasks, workers):
-    return min(tasks, workers)
+from helpers.measure.timing import in_rounds as course_in_rounds
+
+def in_rounds(funcs, repeats):
+    return course_in_rounds(funcs, repeats)
 """,
-            says=r"20 tasks on 2 workers: at best 1\.82x, not 2\.00x\. Whole tasks run in waves",
-            kind="other",
+            says=r"the answer calls helpers\.measure\.timing\.in_rounds, which is what the "
+            r"exercise asks you to write",
+            kind="bypass",
         ),
-        "waves of single tasks, chunks ignored": WrongAnswer(
+        "a while loop that never counts the rounds": WrongAnswer(
             """
-def pool_map_ceiling(tasks, workers):
-    return tasks / math.ceil(tasks / workers)
+def in_rounds(funcs, repeats):
+    results = {name: [] for name in funcs}
+    done = 0
+    while done < repeats:
+        for name, func in funcs.items():
+            results[name].append(func())
+    return results
 """,
-            says=r"Right for chunks of 1, but Pool\.map sends chunks of 3",
-            kind="luck",
-        ),
-        "chunks dealt out in turn, last chunk counted whole": WrongAnswer(
-            """
-def pool_map_ceiling(tasks, workers):
-    chunksize = pool_map_chunksize(tasks, workers)
-    chunks = math.ceil(tasks / chunksize)
-    return tasks / (math.ceil(chunks / workers) * chunksize)
-""",
-            says=r"20 tasks on 2 workers: at best 1\.82x, not 1\.67x\. The speed-up is tasks /",
-            kind="other",
+            says=r"called more than 100 times for a handful of rounds: does your loop ever end",
+            kind="hang",
         ),
     },
 }
-
-
-# Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {}

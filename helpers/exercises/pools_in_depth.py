@@ -1,0 +1,113 @@
+"""Self-checks for the exercises of notebook 11-pools-in-depth."""
+
+from __future__ import annotations
+
+import ast
+import multiprocessing
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from helpers.cpu.startmethods import run_python
+from helpers.exercises import Mistake, answer, passed
+
+COUNTS = (6, 9)  # the script is run for both: an answer that prints one list by heart fails
+SCRIPT_S = 8.0  # seconds a run of the script may take before it counts as hung
+GUARD = 'if __name__ == "__main__":'
+
+
+def _methods() -> list[str]:
+    """The start methods that import the script again: spawn, and forkserver where there is one."""
+    return [m for m in ("spawn", "forkserver") if m in multiprocessing.get_all_start_methods()]
+
+
+def _read(script: str) -> ast.Module:
+    """The answer's syntax tree; a Mistake if it is not a script or bypasses the start method."""
+    if not isinstance(script, str):
+        raise Mistake(f"FIXED_SCRIPT is a {type(script).__name__}: make it the script's text")
+    try:
+        tree = ast.parse(script)
+    except SyntaxError as error:
+        raise Mistake(f"FIXED_SCRIPT is not valid Python: {error}") from None
+    strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
+    called = {
+        n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+    }
+    if "fork" in strings or "set_start_method" in called:
+        raise Mistake(
+            "the script chooses its own start method: fork would hide the problem on Linux, but "
+            "there is no fork on Windows, and macOS and Python 3.14 default to others. Keep "
+            "get_context(sys.argv[1]) and make the script safe under every method"
+        )
+    functions = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    if "cube" not in functions:
+        raise Mistake(
+            "cube is not defined at the top of the script: a worker imports the script as "
+            "__mp_main__, where the guarded block does not run, and must find cube outside it"
+        )
+    if "ProcessPoolExecutor" not in called and "Pool" not in called:
+        raise Mistake("the script no longer starts a pool: keep the pool, and fix how it starts")
+    return tree
+
+
+def _diagnose(stderr: str) -> str:
+    """What went wrong, from the last error line of the script's (or its workers') stderr."""
+    if "bootstrapping phase" in stderr:
+        return (
+            "a worker (or 3.14's fork server) imported the script, and the import started a "
+            f"pool of its own: put the code that starts the pool under `{GUARD}`"
+        )
+    if "Can't get attribute 'cube'" in stderr or "has no attribute 'cube'" in stderr:
+        return (
+            "the workers could not find cube: they import the script as __mp_main__, where the "
+            "guarded block does not run; define cube outside the guard"
+        )
+    if "pickle" in stderr.lower():
+        return "the pool could not pickle the function: a lambda or a nested function cannot go"
+    errors = [line for line in stderr.splitlines() if re.match(r"^\w+(Error|Exception|Pool)", line)]
+    return f"it failed with {errors[-1] if errors else 'no error message'}"
+
+
+def check_fixed_script(namespace: Mapping[str, Any]) -> bool | None:
+    """11-pools-in-depth, exercise 2: FIXED_SCRIPT runs its pool under spawn and forkserver.
+
+    Requires: the script's text, run as a file with `python FILE METHOD COUNT`, prints the cubes
+    of range(COUNT) under spawn and forkserver, for two counts; it still defines cube at its top
+    and starts a pool with the method it is given (no fork, no set_start_method); it ends within
+    SCRIPT_S seconds.
+    """
+    script = answer(namespace, "FIXED_SCRIPT", "FIXED_SCRIPT (the fixed script's text)")
+    if script is None:
+        return None
+    _read(script)
+    methods = _methods()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cubes.py"
+        path.write_text(script)
+        for method in methods:
+            for count in COUNTS:
+                run = f"python cubes.py {method} {count}"
+                try:
+                    completed = run_python([str(path), method, str(count)], SCRIPT_S)
+                except TimeoutError:
+                    raise Mistake(
+                        f"{run} was still running after {SCRIPT_S:g} s: a multiprocessing.Pool "
+                        "whose workers die (they cannot find cube, or start pools of their own) "
+                        "replaces them and waits forever"
+                    ) from None
+                lines = completed.stdout.strip().splitlines()
+                want = str([n**3 for n in range(count)])
+                if completed.returncode == 0 and lines and lines[-1] == want:
+                    continue
+                got = lines[-1] if lines else "nothing"
+                if completed.returncode == 0 and not completed.stderr.strip():
+                    raise Mistake(f"{run} printed {got}, not {want}: print the pool's results")
+                raise Mistake(f"{run} printed {got}, not {want}: {_diagnose(completed.stderr)}")
+    return passed(
+        f"the script prints the cubes under {' and '.join(methods)}, for {len(COUNTS)} counts: "
+        "its workers import it, find cube and start no pool of their own"
+    )
