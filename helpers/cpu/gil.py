@@ -98,6 +98,21 @@ def interpreter_pool() -> type | None:
     return getattr(concurrent.futures, "InterpreterPoolExecutor", None)
 
 
+def import_here(name: str) -> str:
+    """Import module `name` where this runs (a worker): "imported", or the error at its root."""
+    import importlib
+
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        root: BaseException = exc
+        while root.__cause__ is not None or root.__context__ is not None:
+            root = root.__cause__ or root.__context__  # type: ignore[assignment]
+        lines = [line for line in str(root).splitlines() if line.strip()]
+        return f"{type(root).__name__}: {lines[0] if lines else ''}"
+    return "imported"
+
+
 def start_and_stop_s(make: Callable[[], Executor], workers: int) -> float:
     """Seconds to create an executor, run a tiny task per worker, and shut it down."""
     began = time.perf_counter()
