@@ -100,9 +100,9 @@ def bar_groups(
         for ax, (panel, groups) in zip(axes[0], panels.items(), strict=True):
             for index, name in enumerate(series):
                 offsets = [g + (index - (len(series) - 1) / 2) * width for g in range(len(groups))]
-                values = [groups[group][name] for group in groups]
-                bars = ax.bar(offsets, values, width, label=name, color=f"C{index}")
-                ax.bar_label(bars, labels=[value_format.format(v) for v in values], padding=3)
+                heights = [groups[group][name] for group in groups]
+                bars = ax.bar(offsets, heights, width, label=name, color=f"C{index}")
+                ax.bar_label(bars, labels=[value_format.format(h) for h in heights], padding=3)
             ax.set_xticks(range(len(groups)), labels=list(groups))
             ax.set_title(panel)
             ax.grid(axis="x", visible=False)
