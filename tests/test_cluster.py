@@ -1,6 +1,6 @@
 import pytest
 
-from helpers.cpu.cluster import SCHEDULER_ADDRESS_VARIABLE, dask_client
+from helpers.cpu.cluster import SCHEDULER_ADDRESS_VARIABLE, dask_client, on_worker
 from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed
 
 distributed = pytest.importorskip("distributed")
@@ -35,3 +35,12 @@ def test_rejects_a_cluster_without_workers(monkeypatch):
     monkeypatch.delenv(SCHEDULER_ADDRESS_VARIABLE, raising=False)
     with pytest.raises(ValueError, match="workers must be at least 1, got 0"), dask_client(0):
         pass
+
+
+def test_on_worker_names_the_record_for_the_worker_that_ran_it(monkeypatch):
+    monkeypatch.delenv(SCHEDULER_ADDRESS_VARIABLE, raising=False)
+    with dask_client(workers=1) as client:
+        total, record = client.submit(on_worker, sum_of_squares, 1_000, pure=False).result()
+        assert record.name in client.scheduler_info()["workers"]
+    assert total == sum_of_squares_closed(1_000)
+    assert record.end >= record.start

@@ -15,8 +15,10 @@ from helpers.cpu.gil import (
     on_threads,
     sha256_rounds,
     squares_rounds,
+    start_and_stop_s,
     thread_counts,
 )
+from helpers.cpu.pools import usable_cpus
 from helpers.cpu.workloads import sum_of_squares_closed
 
 
@@ -42,7 +44,21 @@ def test_pure_python_threads_compute_one_at_a_time():
 
 
 def test_parallelism_is_processor_time_over_wall_time():
-    assert ThreadRun(2, 4, wall=0.5, cpu=0.9, results=()).parallelism == pytest.approx(1.8)
+    run = ThreadRun(2, 4, wall=0.5, cpu=0.9, results=())
+    assert run.parallelism == pytest.approx(1.8)
+    assert run.cpu_per_task == pytest.approx(0.225)
+
+
+def test_start_and_stop_runs_a_task_per_worker_and_shuts_down():
+    made = []
+
+    def make():
+        made.append(ThreadPoolExecutor(2))
+        return made[-1]
+
+    assert start_and_stop_s(make, 2) > 0
+    with pytest.raises(RuntimeError, match="shutdown"):
+        made[0].submit(print)
 
 
 def test_on_threads_needs_a_thread():
@@ -50,15 +66,18 @@ def test_on_threads_needs_a_thread():
         on_threads(squares_rounds, [(10, 1)], 0)
 
 
-def test_thread_counts_are_one_two_and_the_cpus_each_once():
+def test_thread_counts_go_past_the_cpus_each_once():
     assert thread_counts(1) == [1, 2]
-    assert thread_counts(2) == [1, 2]
-    assert thread_counts(8) == [1, 2, 8]
+    assert thread_counts(2) == [1, 2, 4]
+    assert thread_counts(8) == [1, 2, 8, 16]
+    assert thread_counts()[-1] == 2 * usable_cpus()
 
 
 def test_with_the_gil_and_no_interpreter_pool_nothing_is_beyond_it(monkeypatch):
     monkeypatch.setattr(sys, "_is_gil_enabled", lambda: True, raising=False)
-    monkeypatch.delattr(concurrent.futures, "InterpreterPoolExecutor", raising=False)
+    # concurrent.futures hands out InterpreterPoolExecutor from a module __getattr__ on 3.14:
+    # deleting the attribute takes nothing away, so the lookup itself is replaced
+    monkeypatch.setattr(gil, "interpreter_pool", lambda: None)
     assert gil.gil_enabled() is True
     assert executors_beyond_the_gil(2) == {}
 

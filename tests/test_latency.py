@@ -42,7 +42,7 @@ async def _serve_and(loaded: bool, **options: Any) -> LoadRun:
         await runner.cleanup()
 
 
-def test_floor_sends_the_probes_asked_for():
+def test_without_load_it_sends_the_probes_asked_for():
     run = asyncio.run(_serve_and(False, probes=5, interval=0.01))
     assert 5 <= len(run.probes) <= 6
     assert run.answers == []
@@ -68,8 +68,8 @@ def test_bad_options(options, match):
 
 def test_plot_probes():
     run = LoadRun([Probe(0.0, 0.001), Probe(0.01, 0.05)], [])
-    figure = plot_probes({"blocked": run}, "title", floor=0.001)
+    figure = plot_probes({"blocked": run}, "title", no_load=0.001)
     assert isinstance(figure, Figure)
     assert figure.axes[0].get_title() == "title"
     with pytest.raises(ValueError, match="runs is empty"):
-        plot_probes({}, "title", floor=0.001)
+        plot_probes({}, "title", no_load=0.001)

@@ -10,6 +10,7 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 
 from helpers.measure.plots import (
+    bar_groups,
     bar_ratios,
     bar_timings,
     bar_timings_panels,
@@ -140,6 +141,33 @@ def test_bar_values_labels_each_bar():
 def test_bar_values_rejects_an_empty_result_set():
     with pytest.raises(ValueError, match="values is empty"):
         bar_values({}, title="nothing", ylabel="x")
+
+
+def test_bar_groups_draws_a_panel_per_key_and_a_labelled_bar_per_series():
+    panels = {
+        "hashing": {
+            "1 thread": {"speed-up": 1.0, "parallelism": 1.0},
+            "2": {"speed-up": 1.8, "parallelism": 1.9},
+        },
+        "sum": {
+            "1 thread": {"speed-up": 1.0, "parallelism": 1.0},
+            "2": {"speed-up": 1.0, "parallelism": 1.0},
+        },
+    }
+    fig = bar_groups(panels, "hashing scales", ylabel="x", value_format="{:.1f}x")
+    left, right = fig.axes
+    assert [left.get_title(), right.get_title()] == ["hashing", "sum"]
+    assert [t.get_text() for t in left.texts] == ["1.0x", "1.8x", "1.0x", "1.9x"]
+    assert [t.get_text() for t in left.get_xticklabels()] == ["1 thread", "2"]
+    assert left.get_ylabel() == "x" and fig._suptitle.get_text() == "hashing scales"
+    assert [t.get_text() for t in left.get_legend().get_texts()] == ["speed-up", "parallelism"]
+
+
+def test_bar_groups_rejects_groups_with_other_series():
+    with pytest.raises(ValueError, match="series"):
+        bar_groups({"": {"a": {"x": 1.0}, "b": {"y": 2.0}}}, "t", ylabel="y")
+    with pytest.raises(ValueError, match="panels is empty"):
+        bar_groups({}, "t", ylabel="y")
 
 
 def test_charts_are_not_left_open_in_pyplot():

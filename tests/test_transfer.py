@@ -11,12 +11,15 @@ import pytest
 
 from helpers.cpu import transfer
 from helpers.cpu.transfer import (
+    attach,
     build_table,
     crc32,
     dask_crc32,
     init_table,
+    keep_counter,
     send_shared,
     shared_array_sum,
+    shared_crc32,
     table_sum,
     table_sum_fresh,
     worker_pid,
@@ -70,17 +73,34 @@ def test_a_numpy_array_is_summed_in_place(pool):
 def test_the_initializer_runs_once_per_worker(method):
     context = multiprocessing.get_context(method)
     slices = [(0, 10), (10, 20), (20, 30), (30, 40)]
+    once, every = context.Value("i", 0), context.Value("i", 0)
     with ProcessPoolExecutor(
-        2, mp_context=context, initializer=init_table, initargs=(100,)
+        2, mp_context=context, initializer=init_table, initargs=(100, once)
     ) as pool:
-        once = list(pool.map(table_sum, *zip(*slices, strict=True)))
-    with ProcessPoolExecutor(2, mp_context=context) as pool:
-        every = list(pool.map(table_sum_fresh, [100] * 4, *zip(*slices, strict=True)))
+        sums = list(pool.map(table_sum, *zip(*slices, strict=True)))
+        workers = len(pool._processes)  # the workers it started, whether they ran a task or not
+    with ProcessPoolExecutor(
+        2, mp_context=context, initializer=keep_counter, initargs=(every,)
+    ) as pool:
+        control = list(pool.map(table_sum_fresh, [100] * 4, *zip(*slices, strict=True)))
     table = build_table(100)
-    assert [total for total, _, _ in once] == [sum(table[a:b]) for a, b in slices]
-    assert [total for total, _, _ in every] == [total for total, _, _ in once]
-    assert sum({pid: count for _, pid, count in once}.values()) <= 2
-    assert sum({pid: count for _, pid, count in every}.values()) == 4
+    assert sums == control == [sum(table[a:b]) for a, b in slices]
+    assert once.value == workers
+    assert every.value == len(slices)
+
+
+def test_a_worker_attaches_without_unlinking(pool):
+    block = shared_memory.SharedMemory(create=True, size=3)
+    try:
+        block.buf[:3] = b"abc"
+        assert pool.submit(shared_crc32, block.name, 3).result() == zlib.crc32(b"abc")
+        assert pool.submit(shared_crc32, block.name, 3).result() == zlib.crc32(b"abc")
+        again = attach(block.name)  # still there: the worker only closed its mapping
+        assert bytes(again.buf[:3]) == b"abc"
+        again.close()
+    finally:
+        block.close()
+        block.unlink()
 
 
 def test_worker_pid_names_the_worker(pool):

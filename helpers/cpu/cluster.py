@@ -1,4 +1,4 @@
-"""Dask distributed: a local cluster by default, a real one by address (08-beyond-one-machine).
+"""Dask distributed: a local cluster by default, a real one by address (12-beyond-one-machine).
 
 Set DASK_SCHEDULER_ADDRESS (for example tcp://10.0.0.5:8786) to use a running scheduler; its
 workers must be able to import the course's helpers package. Otherwise a local cluster of worker
@@ -14,7 +14,9 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from helpers.measure.timeline import Record, run_recorded
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -50,3 +52,10 @@ def dask_client(workers: int = 2, address: str | None = None) -> Iterator[Client
         Client(cluster) as client,
     ):
         yield client
+
+
+def on_worker(func: Any, *args: object) -> tuple[Any, Record]:
+    """In a Dask task: func(*args), and a Record of it named for the worker that ran it."""
+    from distributed import get_worker
+
+    return run_recorded(func, *args, name=get_worker().address)

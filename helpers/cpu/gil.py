@@ -1,4 +1,4 @@
-"""CPU work on threads: code that releases the GIL, and how to see that it does (09-cpu-in-depth).
+"""CPU work on threads: code that releases the GIL, and how to see that it does (13-cpu-in-depth).
 
 A C extension releases the GIL around a long computation that touches no Python object
 (`Py_BEGIN_ALLOW_THREADS` ... `Py_END_ALLOW_THREADS` in its C code); hashlib does so for data
@@ -11,7 +11,6 @@ only if some of them ran at the same moment.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from helpers.cpu.pools import gil_enabled
+from helpers.cpu.pools import gil_enabled, usable_cpus
 from helpers.cpu.workloads import sum_of_squares
 
 
@@ -59,6 +58,11 @@ class ThreadRun:
         """Tasks finished per wall-clock second."""
         return self.tasks / self.wall
 
+    @property
+    def cpu_per_task(self) -> float:
+        """Processor seconds per task: falls only if the CPU itself ran the code faster."""
+        return self.cpu / self.tasks
+
 
 def on_threads(
     func: Callable[..., Any], args: Sequence[tuple[Any, ...]], threads: int
@@ -75,8 +79,9 @@ def on_threads(
 
 
 def thread_counts(cpus: int | None = None) -> list[int]:
-    """1, 2 and the CPU count of threads, each once, in order."""
-    return sorted({1, 2, cpus or os.cpu_count() or 1})
+    """1, 2, the CPU count and twice the CPU count of threads, each once, in order."""
+    cpus = cpus or usable_cpus()
+    return sorted({1, 2, cpus, 2 * cpus})
 
 
 def free_threaded_build() -> bool:
@@ -91,6 +96,29 @@ def interpreter_pool() -> type | None:
     import concurrent.futures
 
     return getattr(concurrent.futures, "InterpreterPoolExecutor", None)
+
+
+def import_here(name: str) -> str:
+    """Import module `name` where this runs (a worker): "imported", or the error at its root."""
+    import importlib
+
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        root: BaseException = exc
+        while root.__cause__ is not None or root.__context__ is not None:
+            root = root.__cause__ or root.__context__  # type: ignore[assignment]
+        lines = [line for line in str(root).splitlines() if line.strip()]
+        return f"{type(root).__name__}: {lines[0] if lines else ''}"
+    return "imported"
+
+
+def start_and_stop_s(make: Callable[[], Executor], workers: int) -> float:
+    """Seconds to create an executor, run a tiny task per worker, and shut it down."""
+    began = time.perf_counter()
+    with make() as executor:
+        list(executor.map(sum_of_squares, range(workers)))
+    return time.perf_counter() - began
 
 
 def executors_beyond_the_gil(workers: int) -> dict[str, Callable[[], Executor]]:

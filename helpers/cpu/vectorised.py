@@ -1,4 +1,4 @@
-"""The sum of squares in NumPy: the one-liner that overflows, and an exact form (09-cpu-in-depth).
+"""The sum of squares in NumPy: the one-liner that overflows, and an exact form (13-cpu-in-depth).
 
 NumPy computes in fixed-width machine integers: int64 holds up to 2**63 - 1, about 9.2e18,
 and wraps around without a word past it. The sum of squares of range(10**7) is about 3.3e20,

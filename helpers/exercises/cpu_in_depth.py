@@ -1,29 +1,24 @@
-"""Self-checks for the exercises of notebook 09-cpu-in-depth.
+"""Self-checks for the exercises of notebook 13-cpu-in-depth.
 
 Each check reads quantities a busy machine cannot fake: how many hashes were in progress at the
-same moment (the check watches `hashlib.sha256` through the notebook's namespace), the processor
-time an answer needs against the plain loop's measured in the same call, and the size of what an
-answer submits to a process pool, pickled.
+same moment (the check watches `hashlib.sha256` through the notebook's namespace), and the
+processor time an answer needs against the plain loop's measured in the same call.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
-import multiprocessing
 import os
-import pickle
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import shared_memory
 from typing import Any
 
 import numpy as np
 
 from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed
-from helpers.exercises import Mistake, answer, passed
+from helpers.exercises import Mistake, answer, bypass, passed, watchdog
 
 BUFFERS = 8
 BUFFER_SIZE = 4 * 2**20  # each hash takes milliseconds: long enough to overlap on threads
@@ -33,12 +28,6 @@ EXACT_LARGE = [10**7, 3 * 10**7]
 TIMED_N = 10**6
 MIN_GAIN = 3  # the loop's processor time over the answer's, at TIMED_N
 CLOSED_FORM_S = 1e-4  # any vectorised sum over 3e7 numbers takes far longer than this
-ARRAY_LENGTH = 1_000_000
-
-
-def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 class _WatchedHashlib:
@@ -73,13 +62,18 @@ def _watched_run(
     original = namespace.get("hashlib")
     namespace["hashlib"] = watched
     try:
-        return digest_all(buffers, threads), watched
+        with watchdog.blocking(f"digest_all(buffers, {threads})"):
+            return digest_all(buffers, threads), watched
     finally:
         namespace["hashlib"] = original
 
 
 def check_digest_all(namespace: Any) -> bool | None:
-    """09-cpu-in-depth, exercise 1: digest_all(buffers, threads) hashes on a pool of threads."""
+    """13-cpu-in-depth, exercise 1: digest_all(buffers, threads) hashes on a pool of threads.
+
+    Requires: a list of the hex digests in the order of buffers, hashlib.sha256 called through
+    the notebook's name, two hashes in progress at once with threads=2, one with threads=1.
+    """
     digest_all = answer(namespace, "digest_all", "def digest_all(buffers, threads)")
     if digest_all is None:
         return None
@@ -131,13 +125,24 @@ def _cpu(func: Callable[[], object]) -> float:
 
 
 def check_exact_sum(namespace: Mapping[str, Any]) -> bool | None:
-    """09-cpu-in-depth, exercise 2: exact_sum_of_squares(n) with NumPy, exact up to 3e7."""
+    """13-cpu-in-depth, exercise 2: exact_sum_of_squares(n) with NumPy, exact up to 3e7.
+
+    Requires: an int, exact for small n and up to 3e7 (past int64), vectorised (far less
+    processor time than the loop), neither the closed form nor the course's own exact sum.
+    """
     exact = answer(namespace, "exact_sum_of_squares", "def exact_sum_of_squares(n)")
     if exact is None:
         return None
+    bypass.refuse_references(
+        exact,
+        ["helpers.cpu.vectorised.sum_of_squares_exact"],
+        "write the chunked NumPy sum yourself: square and add int64 arrays in chunks, then add "
+        "the chunk sums as Python ints",
+    )
 
     def check(n: int) -> None:
-        result = exact(n)
+        with watchdog.blocking(f"exact_sum_of_squares({n:,})"):
+            result = exact(n)
         expected = sum_of_squares_closed(n)
         if isinstance(result, bool) or not isinstance(result, (int, np.integer)):
             raise Mistake(
@@ -178,101 +183,4 @@ def check_exact_sum(namespace: Mapping[str, Any]) -> bool | None:
     return passed(
         f"exact up to {EXACT_LARGE[-1]:,}, with {loop_cpu / max(answer_cpu, 1e-9):.0f}x less "
         "processor time than the loop"
-    )
-
-
-class _WatchedPool:
-    """A process pool that measures the pickled size of every task submitted to it."""
-
-    def __init__(self, pool: ProcessPoolExecutor) -> None:
-        self._pool = pool
-        self.sizes: list[int] = []
-
-    def _measure(self, payload: object) -> None:
-        try:
-            self.sizes.append(len(pickle.dumps(payload)))
-        except Exception:
-            self.sizes.append(0)  # the real pool raises the error itself
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        self._measure((fn, args, kwargs))
-        return self._pool.submit(fn, *args, **kwargs)
-
-    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any], **options: Any) -> Any:
-        items = list(zip(*iterables, strict=True))
-        for item in items:
-            self._measure((fn, item))
-        return self._pool.map(fn, *zip(*items, strict=True), **options) if items else iter(())
-
-
-class _WatchedSharedMemory:
-    """multiprocessing.shared_memory, except that the names of the blocks created are noted."""
-
-    def __init__(self) -> None:
-        self.created: list[str] = []
-
-    def SharedMemory(self, *args: Any, **kwargs: Any) -> shared_memory.SharedMemory:
-        block = shared_memory.SharedMemory(*args, **kwargs)
-        if kwargs.get("create") or (len(args) > 1 and args[1]):
-            self.created.append(block.name)
-        return block
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(shared_memory, name)
-
-
-def _left_behind(names: list[str]) -> list[str]:
-    """The blocks among names that still exist; each is unlinked, so nothing outlives the check."""
-    left = []
-    for name in names:
-        try:
-            block = shared_memory.SharedMemory(name=name)
-        except FileNotFoundError:
-            continue
-        left.append(name)
-        block.close()
-        block.unlink()
-    return left
-
-
-def check_shared_sum(namespace: Any) -> bool | None:
-    """09-cpu-in-depth, exercise 3: shared_sum(pool, array) sums in a worker via shared memory."""
-    shared_sum = answer(namespace, "shared_sum", "def shared_sum(pool, array)")
-    if shared_sum is None:
-        return None
-    array = np.random.default_rng(9).integers(0, 1_000, size=ARRAY_LENGTH, dtype=np.int64)
-    expected = int(array.sum())
-    watched_memory = _WatchedSharedMemory()
-    original = namespace.get("shared_memory")
-    namespace["shared_memory"] = watched_memory
-    try:
-        with ProcessPoolExecutor(1, mp_context=_context()) as real_pool:
-            pool = _WatchedPool(real_pool)
-            result = shared_sum(pool, array)
-    finally:
-        namespace["shared_memory"] = original
-        left = _left_behind(watched_memory.created)
-    if not pool.sizes:
-        raise Mistake(
-            "nothing was submitted to the pool: the sum was computed in this process. Submit "
-            "shared_array_sum(block.name, array.shape, array.dtype.str) to the pool"
-        )
-    if max(pool.sizes) > array.nbytes // 2:
-        raise Mistake(
-            f"a task of {max(pool.sizes):,} bytes was submitted for an array of {array.nbytes:,}: "
-            "the array itself was pickled. Put it in a shared-memory block and submit its name"
-        )
-    if result != expected:
-        raise Mistake(
-            f"shared_sum returned {result!r}, the array sums to {expected:,}: copy the array "
-            "into the block (view[:] = array) before submitting, and return the worker's result"
-        )
-    if left:
-        raise Mistake(
-            "a shared-memory block outlived shared_sum: call block.unlink() when the worker is "
-            "done (in a finally), as well as block.close()"
-        )
-    return passed(
-        f"the sum is right, and the largest task submitted was {max(pool.sizes):,} bytes for an "
-        f"array of {array.nbytes:,}; no block was left behind"
     )

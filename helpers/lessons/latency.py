@@ -1,10 +1,12 @@
-"""A server's latency while it computes: steady probes beside CPU work (08-beyond-one-machine).
+"""A server's latency while it computes: steady probes beside CPU work (12-beyond-one-machine).
 
 `probe_under_load` sends a cheap request (a probe) to a server at a steady rate, each probe
 on its own whatever the others are doing, and records when each was due and how long its
 answer took from then, while CPU-bound requests (to the server's ``/compute`` route, for one)
-run a few at a time. Without a load it measures the floor: the probe's latency when the server
-has nothing else to do. `plot_probes` draws the probes of several runs against time.
+run a few at a time. Without a load it measures the probe's latency when the server has
+nothing else to do, whose median is the reference the loaded runs are compared with: a median,
+not a floor, so a loaded run may dip below it. `plot_probes` draws the probes of several runs
+against time.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ async def probe_under_load(
 
     The compute requests go `concurrency` at a time, each client sending its next one when the
     previous is answered. With compute_url=None there is no load: `probes` probes measure the
-    floor. session is an aiohttp.ClientSession.
+    no-load reference. session is an aiohttp.ClientSession.
     """
     if compute_url is not None and not (requests >= concurrency >= 1):
         raise ValueError(f"need requests >= concurrency >= 1, got {requests}, {concurrency}")
@@ -124,8 +126,8 @@ async def probe_under_load(
     return run
 
 
-def plot_probes(runs: Mapping[str, LoadRun], title: str, *, floor: float) -> Figure:
-    """Each run's probe latencies against when they were due, log scale, the floor dashed."""
+def plot_probes(runs: Mapping[str, LoadRun], title: str, *, no_load: float) -> Figure:
+    """Each run's probe latencies against when they were due (log scale), no-load median dashed."""
     if not runs:
         raise ValueError("runs is empty: pass at least one label -> LoadRun")
     with plt.style.context(COURSE_STYLE):
@@ -134,7 +136,7 @@ def plot_probes(runs: Mapping[str, LoadRun], title: str, *, floor: float) -> Fig
             sent = [probe.sent for probe in run.probes]
             ax.plot(sent, [latency * 1e3 for latency in run.latencies], marker=".", label=label)
         ax.axhline(
-            floor * 1e3, color="black", linestyle="--", linewidth=1.5, label="floor: no load"
+            no_load * 1e3, color="black", linestyle="--", linewidth=1.5, label="no load: median"
         )
         ax.set_yscale("log")
         ax.set_xlabel("when the probe was due (s from the start of its run)")

@@ -1,4 +1,4 @@
-"""Event loops: how responsive one stays, and how fast each kind runs (08-beyond-one-machine).
+"""Event loops: how responsive one stays, and how fast each kind runs (12-beyond-one-machine).
 
 A heartbeat coroutine ticks at a steady interval and notes when each tick happened: while the
 loop is free the ticks stay on time, while something blocks it they stop. The loop benchmarks

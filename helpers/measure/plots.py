@@ -95,6 +95,46 @@ def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figur
     return _detached(fig)
 
 
+def bar_groups(
+    panels: Mapping[str, Mapping[str, Mapping[str, float]]],
+    title: str,
+    *,
+    ylabel: str,
+    value_format: str = "{:,.3g}",
+) -> Figure:
+    """Grouped bars: a panel per key, a group per x label, a colour per series, each labelled.
+
+    panels maps a panel's title ("" for none) to {group label: {series: value}}; every group
+    has the same series, in the same order, and the legend names them once.
+    """
+    if not panels or not all(panels.values()):
+        raise ValueError("panels is empty: pass at least one panel with one group")
+    series = list(next(iter(next(iter(panels.values())).values())))
+    for panel, groups in panels.items():
+        for group, values in groups.items():
+            if list(values) != series:
+                raise ValueError(f"{panel!r}, {group!r}: series {list(values)}, not {series}")
+    width = 0.8 / len(series)
+    with plt.style.context(COURSE_STYLE):
+        size = (max(10.0, 5.5 * len(panels)), 5.5)
+        fig, axes = plt.subplots(1, len(panels), figsize=size, sharey=True, squeeze=False)
+        for ax, (panel, groups) in zip(axes[0], panels.items(), strict=True):
+            for index, name in enumerate(series):
+                offsets = [g + (index - (len(series) - 1) / 2) * width for g in range(len(groups))]
+                heights = [groups[group][name] for group in groups]
+                bars = ax.bar(offsets, heights, width, label=name, color=f"C{index}")
+                ax.bar_label(bars, labels=[value_format.format(h) for h in heights], padding=3)
+            ax.set_xticks(range(len(groups)), labels=list(groups))
+            ax.set_title(panel)
+            ax.grid(axis="x", visible=False)
+            ax.margins(y=0.15)
+        axes[0][0].set_ylabel(ylabel)
+        axes[0][0].legend()
+        fig.suptitle(title)
+        fig.tight_layout()
+    return _detached(fig)
+
+
 def line_timings(
     sizes: Sequence[float],
     series: Mapping[str, Sequence[float]],

@@ -1,4 +1,4 @@
-"""The server's /compute route: a sum on its loop, in a thread or processes (08-beyond-one-machine).
+"""The server's /compute route: a sum on its loop, in a thread or processes (12-beyond-one-machine).
 
 ``/compute?n=N&where=loop|thread|pool`` computes ``sum_of_squares(N)`` (the course's CPU work,
 from helpers.cpu.workloads) and answers ``{"n": N, "where": ..., "sum": ..., "cpu_s": ...}``,
@@ -10,12 +10,14 @@ where ``cpu_s`` is the processor time the sum took in the thread that ran it:
   the sum holds the GIL, which the loop's thread must win back for every step it takes;
 - ``pool`` runs it with ``loop.run_in_executor`` in a pool of COMPUTE_WORKERS processes, all
   started on the first such request (with forkserver where the system has it, else spawn) and
-  stopped with the server.
+  shut down by the app's cleanup context, in a thread, so that the loop is not held while a
+  running sum finishes.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 
 from aiohttp import web
@@ -74,12 +76,14 @@ async def compute(request: web.Request) -> web.Response:
     return web.json_response({"n": n, "where": where, "sum": total, "cpu_s": cpu_s})
 
 
-async def _stop_pool(app: web.Application) -> None:
-    app[_POOL].shutdown()
+async def _compute_pool(app: web.Application) -> AsyncIterator[None]:
+    """The app's cleanup context: a pool started on first use, shut down off the loop."""
+    app[_POOL] = _LazyPool()
+    yield
+    await asyncio.to_thread(app[_POOL].shutdown)  # waits for a running sum in a thread
 
 
 def add_compute_route(app: web.Application) -> None:
     """Add /compute to app, with a process pool that stops when the app is cleaned up."""
-    app[_POOL] = _LazyPool()
     app.router.add_get("/compute", compute)
-    app.on_cleanup.append(_stop_pool)
+    app.cleanup_ctx.append(_compute_pool)

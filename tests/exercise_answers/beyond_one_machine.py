@@ -1,20 +1,24 @@
-"""What 08-beyond-one-machine defines before its exercises, and named wrong answers to them."""
+"""What 12-beyond-one-machine defines before its exercises, and named wrong answers to them."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 
 from aiohttp import web
 from solutions import WrongAnswer
 
+from helpers.cpu.pools import default_context
 from helpers.cpu.workloads import sum_of_squares
 from helpers.exercises.beyond_one_machine import POOL
 
 
 def notebook_namespace() -> dict:
-    """What 08-beyond-one-machine defines before its exercises, as the exercises use it."""
+    """What 12-beyond-one-machine defines before its exercises, as the exercises use it."""
     return {
         "asyncio": asyncio,
+        "AsyncIterator": AsyncIterator,
         "ProcessPoolExecutor": ProcessPoolExecutor,
+        "default_context": default_context,
         "sum_of_squares": sum_of_squares,
         "web": web,
         "POOL": POOL,
@@ -40,13 +44,9 @@ async def sums_in(pool, numbers):
             says=r"it computed them itself\. A plain call runs on the loop",
             kind="structure",
         ),
-        "the loop's default executor": WrongAnswer(
-            """
-async def sums_in(pool, numbers):
-    loop = asyncio.get_running_loop()
-    futures = [loop.run_in_executor(None, sum_of_squares, n) for n in numbers]
-    return list(await asyncio.gather(*futures))
-""",
+        "the loop's default executor": WrongAnswer.from_solution(
+            "run_in_executor(pool,",
+            "run_in_executor(None,",
             says=r"it computed them itself.*run_in_executor\(None, \.\.\.\) run in this process",
             kind="structure",
         ),
@@ -58,63 +58,86 @@ async def sums_in(pool, numbers):
             says=r"the heartbeat ticked [01] times while sums_in ran: the loop was blocked",
             kind="structure",
         ),
-    },
-    "check_compute_handler": {
-        "the sum computed in the handler, on the loop": WrongAnswer(
+        "each sum awaited before the next is sent": WrongAnswer(
             """
-async def compute(request):
-    n = int(request.query["n"])
-    return web.json_response({"n": n, "sum": sum_of_squares(n)})
-""",
-            says=r"this process spent [\d.]+ s of CPU while the server answered \([\d.]+ s with "
-            r"the sums sent to the pool\), against [\d.]+ s "
-            r"that the sums need: the handler computed them itself\. A plain call holds the loop",
-            kind="structure",
-        ),
-        "asyncio.sleep(0) sprinkled around the sum": WrongAnswer(
-            """
-async def compute(request):
-    n = int(request.query["n"])
-    await asyncio.sleep(0)
-    total = sum_of_squares(n)
-    await asyncio.sleep(0)
-    return web.json_response({"n": n, "sum": total})
-""",
-            says=r"the handler computed them itself.*asyncio\.sleep\(0\) before it lets other "
-            r"requests run once, before the sum starts",
-            kind="structure",
-        ),
-        "asyncio.to_thread for pure-Python work": WrongAnswer(
-            """
-async def compute(request):
-    n = int(request.query["n"])
-    total = await asyncio.to_thread(sum_of_squares, n)
-    return web.json_response({"n": n, "sum": total})
-""",
-            says=r"the handler computed them itself.*asyncio\.to_thread.*holds the GIL",
-            kind="structure",
-        ),
-        "the pool, waited for with result(), which blocks the loop": WrongAnswer(
-            """
-async def compute(request):
-    n = int(request.query["n"])
-    total = request.app[POOL].submit(sum_of_squares, n).result()
-    return web.json_response({"n": n, "sum": total})
-""",
-            says=r"the median /ping took \d+ ms while the sums ran \(\d+ ms with the sums sent to "
-            r"the pool\), against \d+ ms of CPU for one "
-            r"sum: the loop was blocked",
-            kind="structure",
-        ),
-        "the sum as text, not JSON": WrongAnswer(
-            """
-async def compute(request):
-    n = int(request.query["n"])
+async def sums_in(pool, numbers):
     loop = asyncio.get_running_loop()
-    total = await loop.run_in_executor(request.app[POOL], sum_of_squares, n)
-    return web.Response(text=str(total))
+    return [await loop.run_in_executor(pool, sum_of_squares, n) for n in numbers]
 """,
-            says=r"the answer was not JSON",
+            says=r"the pool never had more than 1 sum at a time, with 2 workers: each was awaited",
+            kind="structure",
+        ),
+        "the sums in the order they finished": WrongAnswer(
+            """
+async def sums_in(pool, numbers):
+    loop = asyncio.get_running_loop()
+    futures = [loop.run_in_executor(pool, sum_of_squares, n) for n in numbers]
+    return [await future for future in asyncio.as_completed(futures)]
+""",
+            says=r"the right sums in another order \(the order they finished\)",
+            kind="luck",
+        ),
+        "the course benchmark's gather_in_executor": WrongAnswer(
+            """
+from helpers.bench.cpu import gather_in_executor
+
+async def sums_in(pool, numbers):
+    return await gather_in_executor(numbers, pool)
+""",
+            says=r"the answer calls helpers\.bench\.cpu\.gather_in_executor",
+            kind="bypass",
+        ),
+    },
+    "check_process_pool": {
+        "the pool never shut down": WrongAnswer.from_solution(
+            "    await asyncio.to_thread(app[POOL].shutdown)",
+            "",
+            says=r"after the app's clean-up the pool still took new tasks: it was never shut down",
+            kind="half",
+        ),
+        "shutdown() on the loop's thread": WrongAnswer.from_solution(
+            "await asyncio.to_thread(app[POOL].shutdown)",
+            "app[POOL].shutdown()",
+            says=r"the loop ran nothing: pool\.shutdown\(\) waited for the running sum on the "
+            r"loop's own thread",
+            kind="structure",
+        ),
+        "shutdown(wait=False), which does not wait for the workers": WrongAnswer.from_solution(
+            "await asyncio.to_thread(app[POOL].shutdown)",
+            "app[POOL].shutdown(wait=False)",
+            says=r"worker process\(es\) still ran when the app's clean-up returned",
+            kind="half",
+        ),
+        "a thread pool": WrongAnswer(
+            """
+from concurrent.futures import ThreadPoolExecutor
+
+async def process_pool(app):
+    app[POOL] = ThreadPoolExecutor(2)
+    yield
+    await asyncio.to_thread(app[POOL].shutdown)
+""",
+            says=r"the sums ran in this process: a ThreadPoolExecutor's threads",
+            kind="structure",
+        ),
+        "one pool, made once, for every app": WrongAnswer(
+            """
+SHARED_POOL = ProcessPoolExecutor(2, mp_context=default_context())
+
+async def process_pool(app):
+    app[POOL] = SHARED_POOL
+    yield
+    await asyncio.to_thread(app[POOL].shutdown)
+""",
+            says=r"GET /compute was answered 500: the pool at app\[POOL\] refused the sum",
+            kind="structure",
+        ),
+        "a coroutine, not an async generator": WrongAnswer(
+            """
+async def process_pool(app):
+    app[POOL] = ProcessPoolExecutor(2, mp_context=default_context())
+""",
+            says=r"process_pool is not an async generator",
             kind="other",
         ),
     },
@@ -122,4 +145,19 @@ async def compute(request):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {}
+NOT_APPLICABLE: dict[str, dict[str, str]] = {
+    "check_sums_in": {
+        "half": "sums_in has one path: no error, cancellation or timeout is part of the exercise",
+        "hang": "it waits only for the pool's futures, which always complete; an answer that "
+        "blocks the loop instead (pool.map) is caught by the heartbeat, and the watchdog guards "
+        "the call",
+    },
+    "check_process_pool": {
+        "luck": "the check keeps a sum running when each app's clean-up starts, so no answer "
+        "passes by the luck of an idle pool",
+        "bypass": "neither aiohttp nor the course offers a ready-made cleanup context for a "
+        "process pool (the course server's own is private, and not shown)",
+        "hang": "the life of the app waits only for the pool's shutdown, which ends with the "
+        "running sum; the watchdog guards the start and the clean-up",
+    },
+}

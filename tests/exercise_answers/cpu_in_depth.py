@@ -1,27 +1,26 @@
-"""What 09-cpu-in-depth defines before its exercises, and named wrong answers to them."""
+"""What 13-cpu-in-depth defines before its exercises, and named wrong answers to them."""
 
 import hashlib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from multiprocessing import shared_memory
 
 import numpy as np
 from solutions import WrongAnswer
 
-from helpers.cpu.transfer import shared_array_sum
+from helpers.cpu.vectorised import sum_of_squares_exact, sum_of_squares_int64
 from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed
 
 
 def notebook_namespace() -> dict:
-    """What 09-cpu-in-depth defines before its exercises, as the exercises use it."""
+    """What 13-cpu-in-depth defines before its exercises, as the exercises use it."""
     return {
         "hashlib": hashlib,
         "np": np,
         "ProcessPoolExecutor": ProcessPoolExecutor,
         "ThreadPoolExecutor": ThreadPoolExecutor,
-        "shared_memory": shared_memory,
-        "shared_array_sum": shared_array_sum,
         "sum_of_squares": sum_of_squares,
         "sum_of_squares_closed": sum_of_squares_closed,
+        "sum_of_squares_exact": sum_of_squares_exact,
+        "sum_of_squares_int64": sum_of_squares_int64,
     }
 
 
@@ -126,6 +125,14 @@ def exact_sum_of_squares(n):
             says=r"not vectorised",
             kind="structure",
         ),
+        "the course's own exact sum, imported by the setup cell": WrongAnswer(
+            """
+def exact_sum_of_squares(n):
+    return sum_of_squares_exact(n)
+""",
+            says=r"the answer calls helpers\.cpu\.vectorised\.sum_of_squares_exact",
+            kind="bypass",
+        ),
         "the closed form": WrongAnswer(
             """
 def exact_sum_of_squares(n):
@@ -135,53 +142,19 @@ def exact_sum_of_squares(n):
             kind="bypass",
         ),
     },
-    "check_shared_sum": {
-        "the array pickled with the task": WrongAnswer(
-            """
-def shared_sum(pool, array):
-    return pool.submit(np.sum, array).result()
-""",
-            says=r"a task of [\d,]+ bytes was submitted for an array of [\d,]+: the array itself",
-            kind="structure",
-        ),
-        "summed here, not in the pool": WrongAnswer(
-            """
-def shared_sum(pool, array):
-    return int(array.sum())
-""",
-            says=r"nothing was submitted to the pool",
-            kind="structure",
-        ),
-        "the block never unlinked": WrongAnswer(
-            """
-def shared_sum(pool, array):
-    block = shared_memory.SharedMemory(create=True, size=array.nbytes)
-    view = np.ndarray(array.shape, dtype=array.dtype, buffer=block.buf)
-    view[:] = array
-    del view
-    total = pool.submit(shared_array_sum, block.name, array.shape, array.dtype.str).result()
-    block.close()
-    return total
-""",
-            says=r"a shared-memory block outlived shared_sum: call block.unlink\(\)",
-            kind="half",
-        ),
-        "the data never copied in": WrongAnswer(
-            """
-def shared_sum(pool, array):
-    block = shared_memory.SharedMemory(create=True, size=array.nbytes)
-    try:
-        return pool.submit(shared_array_sum, block.name, array.shape, array.dtype.str).result()
-    finally:
-        block.close()
-        block.unlink()
-""",
-            says=r"shared_sum returned 0, the array sums to [\d,]+: copy the array into the block",
-            kind="other",
-        ),
-    },
 }
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {}
+NOT_APPLICABLE: dict[str, dict[str, str]] = {
+    "check_digest_all": {
+        "bypass": "no library or course function hashes a list of buffers on threads",
+        "half": "digest_all has one path: no error, cancellation or timeout is in the exercise",
+        "hang": "independent hashes on a thread pool cannot wait on each other; the watchdog "
+        "guards the call all the same",
+    },
+    "check_exact_sum": {
+        "half": "a pure computation with one path: no error, cancellation or timeout",
+        "hang": "nothing in it waits; the watchdog guards the call all the same",
+    },
+}
