@@ -223,53 +223,6 @@ async def crawl_concurrently(session, start_url, workers):
             kind="bypass",
         ),
     },
-    "check_crawl_queue": {
-        "no bound: maxsize not passed on": WrongAnswer.from_solution(
-            "super().__init__(maxsize)",
-            "super().__init__()",
-            says=r"maxsize is 0: pass maxsize on to super\(\).__init__\(maxsize\)",
-            kind="structure",
-        ),
-        "put_nowait left to the plain queue": WrongAnswer.from_solution(
-            "        self.frontier.append(item)\n        self._refill()\n",
-            "        super().put_nowait(item)\n",
-            says=r"put_nowait raised QueueFull at item 4 of 10: keep what does not fit",
-            kind="half",
-        ),
-        "the frontier never refilled": WrongAnswer.from_solution(
-            "        self._refill()  # first: join() must not see zero while the frontier "
-            "holds items\n",
-            "",
-            says=r"the queue ran empty after 3 of 10 items.*in task_done, move frontier items",
-            kind="half",
-        ),
-        "refilled after the count drops": WrongAnswer.from_solution(
-            "        self._refill()  # first: join() must not see zero while the frontier "
-            "holds items\n        super().task_done()\n",
-            "        super().task_done()\n        self._refill()\n",
-            says=r"queue.join\(\) returned while a URL still waited in the frontier.*\*before\*",
-            kind="other",
-        ),
-        "the frontier as a stack": WrongAnswer.from_solution(
-            "self.frontier.popleft()",
-            "self.frontier.pop()",
-            says=r"first in, first out\. Take the oldest link from the frontier with popleft\(\)",
-            kind="other",
-        ),
-        "one item refilled per task_done": WrongAnswer.from_solution(
-            "while self.frontier and not self.full():",
-            "if self.frontier and not self.full():",
-            says=r"after 3 gets and one task_done, the queue holds 1 items, not 3",
-            kind="luck",
-        ),
-        "put left to the plain queue, which waits": WrongAnswer.from_solution(
-            "    async def put(self, item) -> None:\n        self.put_nowait(item)  # never "
-            "wait: the workers are the queue's only consumers\n\n",
-            "",
-            says=r"await queue.put\(item\) waited on a full queue.*deadlock",
-            kind="hang",
-        ),
-    },
     "check_token_bucket": {
         "ignores burst": WrongAnswer.from_solution(
             "self._tokens = float(burst)",
@@ -372,8 +325,4 @@ class TokenBucket(Bucket):
 
 NOT_APPLICABLE = {
     "check_page_links": {"hang": "page_links parses a string: nothing in it waits"},
-    "check_crawl_queue": {
-        "bypass": "no library or course helper is such a queue: asyncio has none, and the "
-        "course's crawler uses a plain asyncio.Queue"
-    },
 }
