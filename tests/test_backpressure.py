@@ -3,7 +3,6 @@
 import asyncio
 
 from helpers.lessons.backpressure import ToyCrawl, pipeline, toy_crawl, toy_links
-from helpers.lessons.crawler import CrawlQueue
 
 
 def test_a_bound_holds_the_queue_and_the_memory_flat():
@@ -16,7 +15,7 @@ def test_a_bound_holds_the_queue_and_the_memory_flat():
     assert unbounded.full_puts == 0 and bounded.full_puts >= 10
     assert unbounded.max_depth >= 6
     assert unbounded.peak_bytes > 2 * bounded.peak_bytes > 0
-    times, levels = bounded.depths
+    times, levels = bounded.times, bounded.depths
     assert len(times) == len(levels) == 1 + 20 + 21  # the start, each put, each get (and None)
     assert times == sorted(times) and levels[-1] == 0
     assert bounded.timeline.names == ["producer", "consumer"]
@@ -39,9 +38,7 @@ async def _worker(queue, crawl: ToyCrawl, *, wait: bool) -> None:
             for link in toy_links(page, crawl.pages):
                 if link not in crawl.seen:
                     crawl.seen.add(link)
-                    crawl.in_put += 1
                     await queue.put(link) if wait else queue.put_nowait(link)
-                    crawl.in_put -= 1
                     crawl.note_depth(queue)
         finally:
             queue.task_done()
@@ -50,26 +47,31 @@ async def _worker(queue, crawl: ToyCrawl, *, wait: bool) -> None:
 def test_workers_that_wait_in_put_deadlock_and_the_timeout_ends_it():
     async def run():
         before = asyncio.all_tasks()
+        seen_at_timeout = []
 
         async def waits(queue, crawl):
             await _worker(queue, crawl, wait=True)
 
-        crawl = await toy_crawl(waits, asyncio.Queue(2), workers=2, pages=60, timeout=0.1)
-        return crawl, asyncio.all_tasks() - before
+        def at_timeout(tasks):
+            seen_at_timeout.extend((task.get_name(), task.done()) for task in tasks)
 
-    crawl, left = asyncio.run(run())
-    assert not crawl.finished and crawl.stuck == (2, 2) and not left
+        queue = asyncio.Queue(2)
+        crawl = await toy_crawl(
+            waits, queue, workers=2, pages=60, timeout=0.1, at_timeout=at_timeout
+        )
+        return crawl, queue, seen_at_timeout, asyncio.all_tasks() - before
+
+    crawl, queue, seen_at_timeout, left = asyncio.run(run())
+    assert not crawl.finished and queue.full() and not left
+    assert seen_at_timeout == [("worker 1", False), ("worker 2", False)]
 
 
-def test_a_crawl_queue_lets_the_same_crawl_finish_within_its_bound():
+def test_workers_that_never_wait_finish_the_crawl():
     async def run():
         async def never_waits(queue, crawl):
             await _worker(queue, crawl, wait=False)
 
-        queue = CrawlQueue(2)
-        return await toy_crawl(never_waits, queue, workers=2, pages=60, timeout=5.0), queue
+        return await toy_crawl(never_waits, asyncio.Queue(), workers=2, pages=60, timeout=5.0)
 
-    crawl, queue = asyncio.run(run())
-    assert crawl.finished and crawl.stuck is None
-    assert sorted(crawl.fetched) == list(range(60)) and crawl.max_depth <= 2
-    assert not queue.frontier
+    crawl = asyncio.run(run())
+    assert crawl.finished and sorted(crawl.fetched) == list(range(60)) == sorted(crawl.seen)

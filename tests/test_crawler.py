@@ -22,11 +22,12 @@ from helpers.exercises.crawlcheck import (
 )
 from helpers.lessons.crawler import (
     CRAWL_BURST,
+    QUEUE_SHUT_DOWN,
     RETRY_STATUSES,
-    CrawlQueue,
     CrawlResult,
     TokenBucket,
     crawl,
+    end_workers,
     fetch_with_retries,
     finish,
     page_links,
@@ -249,41 +250,36 @@ def test_finish_raises_when_every_worker_dies_without_a_deadline():
         asyncio.run(main())
 
 
-def test_crawl_queue_is_bounded_first_in_first_out_and_never_waits():
+@pytest.mark.parametrize("shutdown", [True, False])
+def test_end_workers_ends_workers_waiting_in_get(monkeypatch, shutdown):
+    if shutdown and not hasattr(asyncio.Queue, "shutdown"):
+        pytest.skip("Queue.shutdown() is new in Python 3.13")
+    if not shutdown:  # the path of Python 3.11 and 3.12: cancel the workers
+        monkeypatch.delattr(asyncio.Queue, "shutdown", raising=False)
+
     async def run():
-        queue = CrawlQueue(2)
-        for item in "abcde":
+        queue, handled = asyncio.Queue(), []
+
+        async def worker():
+            while True:
+                try:
+                    item = await queue.get()
+                except QUEUE_SHUT_DOWN:
+                    return
+                handled.append(item)
+                queue.task_done()
+
+        for item in range(5):
             queue.put_nowait(item)
-        assert queue.qsize() == 2 and list(queue.frontier) == ["c", "d", "e"]
-        await asyncio.wait_for(queue.put("f"), 1.0)  # would wait forever on a plain bounded queue
-        taken = []
-        while not queue.empty():
-            taken.append(queue.get_nowait())
-            queue.task_done()
-        assert taken == list("abcdef") and not queue.frontier
-        await asyncio.wait_for(queue.join(), 1.0)
+        workers = [asyncio.create_task(worker()) for _ in range(2)]
+        await queue.join()
+        end_workers(queue, workers)
+        results = await asyncio.wait_for(asyncio.gather(*workers, return_exceptions=True), 1.0)
+        return handled, results, workers
 
-    asyncio.run(run())
-
-
-def test_crawl_queue_join_waits_for_the_frontier():
-    async def run():
-        queue = CrawlQueue(1)
-        queue.put_nowait("a")
-        queue.put_nowait("b")  # waits in the frontier
-        joined = asyncio.ensure_future(queue.join())
-        queue.get_nowait()
-        queue.task_done()  # moves "b" in first, so join() does not see zero
-        await asyncio.sleep(0.01)
-        assert not joined.done() and queue.qsize() == 1
-        queue.get_nowait()
-        queue.task_done()
-        await asyncio.wait_for(joined, 1.0)
-
-    asyncio.run(run())
-
-
-@pytest.mark.parametrize("maxsize", [0, -1, 1.5, True])
-def test_crawl_queue_needs_a_bound(maxsize):
-    with pytest.raises(ValueError, match="maxsize"):
-        CrawlQueue(maxsize)
+    handled, results, workers = asyncio.run(run())
+    assert sorted(handled) == list(range(5))
+    if shutdown:  # each worker caught QueueShutDown and returned
+        assert results == [None, None] and not any(task.cancelled() for task in workers)
+    else:
+        assert all(task.cancelled() for task in workers)

@@ -1,17 +1,24 @@
-"""Watch and check a crawler from the outside, whoever wrote it (10-capstone).
+"""Watch and check a crawler from the outside, whoever wrote it (15-capstone-crawler).
 
 `loopback_session` refuses any URL not on this machine, `RequestLog` records every request a
 session sends, `server_stats` reads the slow server's own counts, and `check_crawl` compares a
-crawl's result with the pages the generated site is known to have (`expected_crawl`).
+crawl's result with the pages the generated site is known to have (`expected_crawl`). For the
+self-checks: `FaultyConnections` breaks or stalls the requests to chosen URLs, `SleepRecorder`
+records what the learner's code asked `asyncio.sleep` for, and `left_behind` finds the tasks
+an answer left running.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import itertools
+import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping, Sequence
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -113,6 +120,14 @@ class RequestLog:
             default=0,
         )
 
+    def ahead_of(self, rate: float, burst: int) -> float:
+        """The most requests that started in any stretch beyond burst + rate x its length."""
+        starts = sorted(request.start for request in self.requests)
+        pairs = itertools.combinations_with_replacement(range(len(starts)), 2)
+        return max(
+            (j - i + 1 - burst - rate * (starts[j] - starts[i]) for i, j in pairs), default=0
+        )
+
     def timeline(self, first: int) -> Timeline:
         """The first `first` requests to start, one row each, as a Timeline."""
         timeline = Timeline()
@@ -161,3 +176,102 @@ def check_crawl(result: CrawlResult, expected: ExpectedCrawl) -> list[str]:
     ]
     problems = [f"{what}: {_some(urls)}" for what, urls in checks if urls]
     return ["the crawl timed out", *problems] if result.timed_out else problems
+
+
+class FaultyConnections:
+    """A TraceConfig that fails the requests to chosen URLs, counting each attempt.
+
+    A `broken` URL's request raises aiohttp.ClientConnectionError before anything is sent, as a
+    reset connection would. A `stalled` URL's request never gets its connection, as if nothing
+    answered: only the request's own timeout (aiohttp.ClientTimeout) ends it. Neither reaches
+    the server, so its counts hold only the other requests.
+    """
+
+    def __init__(self, broken: Iterable[str] = (), stalled: Iterable[str] = ()) -> None:
+        self.broken, self.stalled = set(broken), set(stalled)
+        self.attempts: Counter[str] = Counter()
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_start.append(self._start)
+        self.trace.on_connection_create_start.append(self._connect)
+        self.trace.on_connection_reuseconn.append(self._connect)
+
+    async def _start(self, session: Any, context: SimpleNamespace, params: Any) -> None:
+        url = str(params.url)
+        context.stall = url in self.stalled
+        if url in self.broken or url in self.stalled:
+            self.attempts[url] += 1
+        if url in self.broken:
+            raise aiohttp.ClientConnectionError(f"connection reset while fetching {url}")
+
+    async def _connect(self, session: Any, context: SimpleNamespace, params: Any) -> None:
+        if getattr(context, "stall", False):
+            await asyncio.Event().wait()  # nothing answers: the request's timeout must end it
+
+
+class SleepRecorder:
+    """Record each asyncio.sleep(seconds) that code from the learner's cell makes, by task.
+
+    While `installed`, asyncio.sleep (and a `sleep` imported from asyncio into the namespace)
+    is a stand-in that notes (task, seconds) when its caller's code comes from the same file as
+    `function` (the learner's cell), then sleeps as asked.
+    """
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.filename = function.__code__.co_filename
+        self.calls: list[tuple[asyncio.Task[Any] | None, float]] = []
+
+    def by_task(self) -> dict[asyncio.Task[Any] | None, list[float]]:
+        """The seconds each task asked for, in order."""
+        found: dict[asyncio.Task[Any] | None, list[float]] = {}
+        for task, seconds in self.calls:
+            found.setdefault(task, []).append(seconds)
+        return found
+
+    @contextmanager
+    def installed(self, namespace: MutableMapping[str, Any]) -> Iterator[None]:
+        """Record while the block runs; put asyncio.sleep (and the namespace's) back after."""
+        real = asyncio.sleep
+
+        def sleep(delay: float, result: Any = None) -> Awaitable[Any]:
+            if sys._getframe(1).f_code.co_filename == self.filename:
+                self.calls.append((asyncio.current_task(), delay))
+            return real(delay, result)
+
+        imported = namespace.get("sleep") is real
+        asyncio.sleep = sleep  # type: ignore[assignment]
+        if imported:
+            namespace["sleep"] = sleep
+        try:
+            yield
+        finally:
+            asyncio.sleep = real
+            if imported:
+                namespace["sleep"] = real
+
+
+def left_behind(before: AbstractSet[asyncio.Task[Any]]) -> set[asyncio.Task[Any]]:
+    """Tasks started since `before` was taken (asyncio.all_tasks()) that are still running."""
+    return {task for task in asyncio.all_tasks() - before if not task.done()}
+
+
+class CountingBucket:
+    """A token bucket that counts its acquisitions."""
+
+    def __init__(self, bucket: Any) -> None:
+        self.bucket = bucket
+        self.acquired = 0
+
+    async def acquire(self) -> None:
+        """Take a token from the bucket, and count it."""
+        await self.bucket.acquire()
+        self.acquired += 1
+
+
+class ProgressRecorder:
+    """A progress(done, found) function that records its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+
+    def __call__(self, done: int, found: int) -> None:
+        self.calls.append((done, found))

@@ -1,16 +1,17 @@
-"""A polite concurrent crawler for the slow server's generated site (10-capstone).
+"""A polite concurrent crawler for the slow server's generated site (15-capstone-crawler).
 
 `crawl` starts from one URL and follows the links it finds to the same host, never fetching a
-URL twice. `workers` tasks take URLs from one queue, so at most that many requests are in
-flight; a `TokenBucket` holds the requests to `rate` a second; server errors (500, 502, 503,
-504), timeouts and broken connections are retried with exponential backoff and jitter; a global
-`timeout` stops the crawl, cancels its workers and returns what was found so far. The workers'
-queue is a `CrawlQueue`: bounded, yet a worker never waits to queue a link, so the workers, who
-are its only consumers, can never all wait on a full queue.
+URL twice. `workers` tasks take URLs from one unbounded queue, so at most that many requests are
+in flight (the queue holds no more than the URLs the crawl has found: the site bounds it); a
+`TokenBucket` holds the requests to `rate` a second; each request has its own time limit
+(REQUEST_TIMEOUT); server errors (500, 502, 503, 504), timeouts and broken connections are
+retried with exponential backoff and jitter; a global `timeout` stops the crawl, cancels its
+workers and returns what was found so far.
 
-It is built from the pieces that notebook 10's exercises ask for, in their order: `page_links`,
-`CrawlQueue`, `TokenBucket`, `fetch_with_retries`, `finish`, `crawl_worker` and `crawl`. The
-notebook's sections that show a whole crawl use this one, so that they run before the exercises
+It is built from the pieces that notebooks 15 and 16 ask for in their exercises: `page_links`
+and `TokenBucket` (15), then `fetch_with_retries`, `finish`, `crawl_worker` and `crawl` (16).
+`end_workers` is notebook 15's way to end a pool of workers once their queue is done. The
+notebooks' sections that show a whole crawl use this one, so that they run before the exercises
 are done.
 """
 
@@ -19,11 +20,13 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import sys
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import aiohttp
@@ -33,6 +36,13 @@ RETRY_STATUSES = frozenset({500, 502, 503, 504})  # worth another try: the serve
 # loses that time and falls short of its rate, while a bucket of two banks it, at the price of two
 # requests at once after a pause
 CRAWL_BURST = 2
+# each request's own time limit: a stalled answer is given up and retried, not waited for
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=2.0)
+# what queue.get() raises once queue.shutdown() (Python 3.13+) has ended the work: before 3.13,
+# nothing (an empty tuple catches nothing), since there the workers are cancelled instead
+QUEUE_SHUT_DOWN: tuple[type[Exception], ...] = ()
+if sys.version_info >= (3, 13):
+    QUEUE_SHUT_DOWN = (asyncio.QueueShutDown,)
 
 Progress = Callable[[int, int], None]
 
@@ -55,45 +65,6 @@ def page_links(html: str, page_url: str) -> set[str]:
     origin = urlsplit(page_url)[:2]  # scheme and host:port
     links = {urldefrag(urljoin(page_url, href)).url for href in parser.hrefs}
     return {link for link in links if urlsplit(link)[:2] == origin}
-
-
-class CrawlQueue(asyncio.Queue[str]):
-    """A bounded queue whose put never waits: what does not fit waits in `frontier`.
-
-    A crawler's workers both take URLs and queue the links they find. On a plain bounded queue a
-    worker that queues a link waits while the queue is full, and when every worker waits so,
-    nobody is left to take one: a deadlock. Here a link that finds the queue full joins the
-    unbounded `frontier` (a deque) instead, and moves into the queue as room appears. The
-    seen-set holds every URL anyway, so the frontier costs no more memory than the crawl must
-    spend.
-    """
-
-    def __init__(self, maxsize: int) -> None:
-        _check_count("maxsize", maxsize, 1)
-        super().__init__(maxsize)
-        self.frontier: deque[str] = deque()
-
-    def put_nowait(self, item: str) -> None:
-        """Queue item, or keep it in the frontier while the queue is full: never QueueFull."""
-        self.frontier.append(item)
-        self._refill()
-
-    async def put(self, item: str) -> None:
-        """The same as put_nowait: a worker never waits to queue a link."""
-        self.put_nowait(item)
-
-    def task_done(self) -> None:
-        """Move frontier items into the queue, then count one item done.
-
-        In that order: join() returns when the count reaches zero, and it must not while the
-        frontier still holds URLs.
-        """
-        self._refill()
-        super().task_done()
-
-    def _refill(self) -> None:
-        while self.frontier and not self.full():
-            super().put_nowait(self.frontier.popleft())
 
 
 class TokenBucket:
@@ -125,6 +96,15 @@ class TokenBucket:
             self._tokens -= 1
 
 
+def end_workers(queue: asyncio.Queue[Any], workers: list[asyncio.Task[None]]) -> None:
+    """End workers that wait in queue.get(): shut the queue down (3.13+), else cancel them."""
+    if hasattr(queue, "shutdown"):  # Python 3.13+
+        queue.shutdown()  # each get() on the empty queue raises QueueShutDown: the worker returns
+    else:  # Python 3.11 and 3.12
+        for worker in workers:
+            worker.cancel()  # CancelledError in get() ends the worker
+
+
 def _check_count(name: str, value: object, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be an int of at least {minimum}, got {value!r}")
@@ -145,8 +125,9 @@ async def fetch_with_retries(
     """GET url, retrying server errors and lost answers: (answer, body).
 
     The answer is the last HTTP status, or the exception's name if no answer came; the body is
-    the page's text after a 200, else "". Each request first takes a token from bucket; retry k
-    waits backoff * 2 ** (k - 1) seconds first, times a random factor from 0.5 to 1.
+    the page's text after a 200, else "". Each request first takes a token from bucket, and gives
+    up after REQUEST_TIMEOUT; retry k waits backoff * 2 ** (k - 1) seconds first, times a random
+    factor from 0.5 to 1.
     """
     _check_count("attempts", attempts, 1)
     for attempt in range(attempts):
@@ -154,7 +135,7 @@ async def fetch_with_retries(
             await asyncio.sleep(backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1))
         await bucket.acquire()
         try:
-            async with session.get(url, allow_redirects=False) as response:
+            async with session.get(url, allow_redirects=False, timeout=REQUEST_TIMEOUT) as response:
                 answer: int | str = response.status
                 body = await response.text() if response.status == 200 else ""
         except (TimeoutError, aiohttp.ClientError) as exc:
@@ -273,7 +254,7 @@ async def crawl(
     began = time.perf_counter()
     start_url = urldefrag(start_url).url
     result = CrawlResult(found={start_url})
-    queue = CrawlQueue(maxsize=workers)  # bounded, and a worker never waits to queue a link
+    queue: asyncio.Queue[str] = asyncio.Queue()  # unbounded: a worker never waits to queue a link
     queue.put_nowait(start_url)
     tasks = [
         asyncio.create_task(

@@ -1,0 +1,443 @@
+"""Self-checks for the exercises of notebook 16-capstone-polite-crawler, one per step.
+
+The checks watch the learner's code from the outside with `crawlcheck`: the server's own counts
+(`/stats`), a log of every request the session sent, faults injected on chosen URLs (a broken
+connection, a request that never gets an answer), the waits the code asked `asyncio.sleep`
+for, and the pages the generated site is known to have. Time enters only as lower bounds that a
+busy machine cannot break. Every call of the learner's code runs under the watchdog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import aiohttp
+
+from helpers.exercises import Mistake, answer, crawlcheck, passed, watchdog
+from helpers.exercises.bypass import refuse_references
+from helpers.exercises.crawlcheck import (
+    CountingBucket,
+    FaultyConnections,
+    ProgressRecorder,
+    RequestLog,
+    SleepRecorder,
+    expected_crawl,
+    left_behind,
+    loopback_session,
+    server_stats,
+)
+from helpers.lessons.crawler import CRAWL_BURST, CrawlResult, TokenBucket
+from helpers.server.process import SlowServer
+
+SEED = 9
+EARLY = 0.02  # seconds a timer may fire early (Windows' clock ticked every 15.6 ms before 3.13)
+WRITE_IT = "the exercise asks you to write it"
+STALL_S = 0.3  # the request timeout the retries check sets, for a request nothing answers
+CRAWL_PAGES = 200  # the site the crawler check crawls; the tests of wrong answers use fewer
+DEADLINE = 1.0  # seconds: a crawl of CRAWL_PAGES needs 2.4 s or more at 100 requests a second
+WORKERS, RATE = 20, 100  # the crawler check's pool and rate limit
+AHEAD = 2  # requests the log may run ahead of a token bucket's line: it notes each one late
+
+
+def _judge_attempts(urls: list[str], answers: list[Any], log: RequestLog, attempts: int) -> None:
+    """Each URL retried only after a retryable answer, up to `attempts`, and its last answer
+    returned, with the page's text after a 200."""
+    for url, (got, body) in zip(urls, answers, strict=True):
+        tries = [request.answer for request in log.requests if request.url == url]
+        stop = next((k for k, a in enumerate(tries) if a in (200, 404)), None)
+        if stop is not None and stop < len(tries) - 1:
+            raise Mistake(
+                f"{url} was answered {tries[stop]} and asked again: retry only RETRY_STATUSES "
+                "and requests that got no answer. A 200 is done, and a 404 will not heal"
+            )
+        if stop is None and len(tries) < attempts:
+            raise Mistake(
+                f"{url} got {tries} and no more tries: make up to `attempts` requests while the "
+                "answer is a server error (RETRY_STATUSES) or no answer at all"
+            )
+        if not tries or got != tries[-1]:
+            raise Mistake(f"{url}: its requests got {tries}, and you returned {got!r}: the last")
+        if got == 200 and "<title>Site page" not in body:
+            raise Mistake("after a 200, return the page's text: (200, await response.text())")
+        if got != 200 and body != "":
+            raise Mistake(f"{url} was answered {got!r}: return (answer, '') when it is not a 200")
+
+
+def _judge_backoff(waits: list[list[float]], backoff: float) -> None:
+    """The k-th wait of each URL is backoff * 2 ** (k - 1) times a factor of its own in [0.5, 1]."""
+    factors = [[s / (backoff * 2**k) for k, s in enumerate(mine)] for mine in waits]
+    for mine in factors:
+        for k, factor in enumerate(mine, start=1):
+            if not 0.5 - 1e-9 <= factor <= 1 + 1e-9:
+                raise Mistake(
+                    f"the wait before retry {k} was {factor:.2f} x backoff * 2 ** {k - 1}: wait "
+                    "backoff * 2 ** (k - 1) * random.uniform(0.5, 1) before retry k, exponential "
+                    "with a floor of half (notebook 08's full jitter, from 0, has none)"
+                )
+    flat = [factor for mine in factors for factor in mine]
+    if max(flat) - min(flat) < 1e-6:
+        raise Mistake(
+            f"every wait was exactly {flat[0]:.2f} x backoff * 2 ** (k - 1): no jitter. Clients "
+            "that failed together then retry together: multiply by random.uniform(0.5, 1)"
+        )
+    firsts = [mine[0] for mine in factors]
+    if max(firsts) - min(firsts) < 0.02:
+        raise Mistake(
+            f"the {len(firsts)} URLs retried all waited {firsts[0]:.2f} x backoff before their "
+            "first retry: the same jitter for every URL, so they still retry in step. Draw a "
+            "new random factor for every wait, from the shared random module"
+        )
+
+
+async def check_fetch_with_retries(namespace: MutableMapping[str, Any]) -> bool | None:
+    """16-capstone-polite-crawler, exercise 1: fetch_with_retries(session, url, bucket, ...).
+
+    Requires: a token before every attempt; each request limited by REQUEST_TIMEOUT; retries
+    only for RETRY_STATUSES and requests with no answer (ClientError, TimeoutError), up to
+    `attempts`, returning the last answer (the exception's name if none came) and the text
+    after a 200; before retry k, a wait of backoff * 2 ** (k - 1) * uniform(0.5, 1), with a
+    factor drawn for each wait; written, not the course's.
+    """
+    fetch = answer(
+        namespace,
+        "fetch_with_retries",
+        "async def fetch_with_retries(session, url, bucket, attempts, backoff)",
+    )
+    if fetch is None:
+        return None
+    refuse_references(fetch, ["helpers.lessons.crawler.fetch_with_retries"], WRITE_IT)
+    attempts, backoff, pages = 3, 0.1, 200
+    log, sleeps, bucket = (
+        RequestLog(),
+        SleepRecorder(fetch),
+        CountingBucket(TokenBucket(1000, CRAWL_BURST)),
+    )
+    request_timeout = namespace.get("REQUEST_TIMEOUT")
+    namespace["REQUEST_TIMEOUT"] = aiohttp.ClientTimeout(total=STALL_S)
+    try:
+        async with SlowServer(latency=0.02, error_rate=0.5, seed=SEED, pages=pages) as server:
+            urls = [f"{server.url}/site/{n}" for n in [*range(24), pages]]  # pages, a dead link
+            broken, stalled = f"{server.url}/site/24", f"{server.url}/site/25"
+            faults = FaultyConnections(broken=[broken], stalled=[stalled])
+            # the log first: a request a later trace config fails still reaches the log
+            async with loopback_session(trace_configs=[log.trace, faults.trace]) as session:
+                with sleeps.installed(namespace):
+                    tasks = {
+                        asyncio.ensure_future(fetch(session, url, bucket, attempts, backoff)): url
+                        for url in [*urls, broken, stalled]
+                    }
+                    answers = await watchdog.finishes(
+                        asyncio.gather(*tasks),
+                        "fetch_with_retries",
+                        advice="a request that never gets an answer waits forever unless it "
+                        "has a time limit: pass timeout=REQUEST_TIMEOUT to session.get",
+                        function=fetch,
+                    )
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise Mistake(
+            f"{type(exc).__name__} escaped fetch_with_retries: a request that got no answer is "
+            "worth retrying. Catch aiohttp.ClientError and TimeoutError, and after the last "
+            "attempt return (type(exc).__name__, '')"
+        ) from exc
+    finally:
+        namespace["REQUEST_TIMEOUT"] = request_timeout
+    for url, name in ((broken, "ClientConnectionError"), (stalled, "TimeoutError")):
+        got = answers[-2 if url == broken else -1]
+        if got != (name, "") or faults.attempts[url] != attempts:
+            raise Mistake(
+                f"a URL whose requests always end in {name} gave {got!r} after "
+                f"{faults.attempts[url]} attempts: expected ({name!r}, '') after {attempts}"
+            )
+    _judge_attempts(urls, answers[: len(urls)], log, attempts)
+    if bucket.acquired != len(log.requests):
+        raise Mistake(
+            f"{bucket.acquired} tokens taken for {len(log.requests)} requests: await "
+            "bucket.acquire() before every attempt, retries too"
+        )
+    waits = [sleeps.by_task().get(task, []) for task in tasks]
+    tries = [sum(request.url == url for request in log.requests) for url in tasks.values()]
+    if any(len(mine) != made - 1 for mine, made in zip(waits, tries, strict=True)):
+        raise Mistake(
+            "wait with asyncio.sleep once before each retry, and not before the first attempt "
+            "or after the last"
+        )
+    _judge_backoff([mine for mine in waits if mine], backoff)
+    retried = sum(made - 1 for made in tries)
+    return passed(
+        f"{len(tasks)} URLs, {retried} retries after waits with jitter; a 404 not retried; "
+        "a broken connection and a request nobody answered given up after 3 attempts"
+    )
+
+
+async def _take_and(action: str, queue: asyncio.Queue[int]) -> None:
+    """A toy worker: take items and finish them, hang on them, or crash."""
+    while True:
+        await queue.get()
+        if action == "crash":
+            raise RuntimeError("a worker crashed")
+        await asyncio.sleep(0.01 if action == "finish" else 3600)
+        queue.task_done()
+
+
+async def _finish_with(finish: Any, action: str, timeout: float | None) -> tuple[Any, list]:
+    """Run the learner's finish on 3 toy workers: its outcome, and the workers.
+
+    The queue holds 6 items, but only 3 when the workers hang: each holds one at the deadline,
+    so the queue is empty while the work is not done.
+    """
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for item in range(3 if action == "hang" else 6):
+        queue.put_nowait(item)
+    workers = [asyncio.create_task(_take_and(action, queue)) for _ in range(3)]
+    advice = {
+        "crash": "every worker died, and queue.join() waits forever for task_done() calls that "
+        "nobody is left to make. Wait for the workers too: asyncio.wait([joined, *workers], "
+        "timeout=timeout, return_when=asyncio.FIRST_COMPLETED), and re-raise a dead one's "
+        "exception",
+        "hang": "give asyncio.wait (or asyncio.timeout) the timeout",
+        "finish": "wait until the queue's join() finishes or a worker stops, whichever comes "
+        "first (return_when=asyncio.FIRST_COMPLETED): the workers themselves never finish",
+    }[action]
+    before = asyncio.all_tasks()
+    try:
+        outcome = await watchdog.finishes(
+            finish(queue, workers, timeout), "finish", advice=advice, function=finish
+        )
+    except Mistake:
+        raise
+    except Exception as exc:  # the outcome to judge: a worker's error, or the learner's own
+        outcome = exc
+    finally:
+        left = left_behind(before) | {worker for worker in workers if not worker.done()}
+        for task in left:
+            task.cancel()
+        await asyncio.gather(*left, return_exceptions=True)
+    if left:
+        raise Mistake(
+            f"{len(left)} tasks still running after finish returned: cancel the workers, and "
+            "anything finish started such as a task for queue.join(), in a finally; then await "
+            "them, so that they are done when finish returns"
+        )
+    return outcome, workers
+
+
+async def check_finish(namespace: Mapping[str, Any]) -> bool | None:
+    """16-capstone-polite-crawler, exercise 2: finish(queue, workers, timeout).
+
+    Requires: False when the queue finishes; True at the deadline, even when the queue is empty
+    because the workers hold the last items; a dead worker's exception raised at once; the
+    workers and anything finish started cancelled and awaited in every case; written, not the
+    course's.
+    """
+    finish = answer(namespace, "finish", "async def finish(queue, workers, timeout)")
+    if finish is None:
+        return None
+    refuse_references(finish, ["helpers.lessons.crawler.finish"], WRITE_IT)
+    outcome, _ = await _finish_with(finish, "finish", None)
+    if outcome is not False:
+        raise Mistake(f"finish returned {outcome!r} when the queue finished: return False")
+    began = time.monotonic()
+    outcome, workers = await _finish_with(finish, "hang", 0.2)
+    waited = time.monotonic() - began
+    if isinstance(outcome, TimeoutError):
+        raise Mistake(
+            "the deadline raised TimeoutError out of finish, and a crawl that gets it loses "
+            "everything it fetched: catch it (or use asyncio.wait) and return True"
+        )
+    if outcome is not True:
+        raise Mistake(
+            f"finish returned {outcome!r} at the deadline, with the queue empty but its last "
+            "items still being worked on: return True when the deadline came before join() "
+            "finished (whether the queue is empty says nothing: the workers hold the last items)"
+        )
+    if waited < 0.2 - EARLY:
+        raise Mistake(f"finish returned after {waited:.2f} s, before the deadline of 0.2 s")
+    if not all(worker.cancelled() for worker in workers):
+        raise Mistake("at the deadline, cancel the workers: they were still working")
+    outcome, _ = await _finish_with(finish, "crash", None)
+    if not (isinstance(outcome, RuntimeError) and str(outcome) == "a worker crashed"):
+        raise Mistake(
+            f"every worker died of RuntimeError('a worker crashed') and finish gave {outcome!r}: "
+            "re-raise the dead worker's exception (task.result() raises it), so that a bug is "
+            "seen instead of a crawl that ends quietly"
+        )
+    return passed(
+        "finish returned False when the queue finished, True at the deadline, raised a dead "
+        "worker's error at once, and left no task running"
+    )
+
+
+async def _run_workers(
+    crawl_worker: Any, server: SlowServer, broken: set[str], workers: int
+) -> tuple[CrawlResult, list[tuple[int, int]], set[asyncio.Task[Any]], asyncio.Task[Any]]:
+    """Run the learner's workers on one queue until it finishes or a worker stops."""
+    faults = FaultyConnections(broken=broken)  # every dead link: a connection that breaks
+    async with loopback_session(trace_configs=[faults.trace]) as session:
+        start = f"{server.url}/site/0"
+        result, queue = CrawlResult(found={start}), asyncio.Queue[str]()
+        queue.put_nowait(start)
+        progress = ProgressRecorder()
+        bucket = TokenBucket(1000, CRAWL_BURST)
+        tasks = [
+            asyncio.create_task(crawl_worker(session, queue, bucket, result, 2, 0.01, progress))
+            for _ in range(workers)
+        ]
+        joined = asyncio.create_task(queue.join())
+        try:
+            done, _ = await watchdog.finishes(
+                asyncio.wait([joined, *tasks], return_when=asyncio.FIRST_COMPLETED),
+                "your workers' crawl",
+                advice="queue.join() waits for a task_done() for every queue.get(): call it in "
+                "a finally, so that a failed URL is counted done too",
+                function=crawl_worker,
+            )
+        finally:
+            for task in (joined, *tasks):
+                task.cancel()
+            await asyncio.gather(joined, *tasks, return_exceptions=True)
+    return result, progress.calls, done, joined
+
+
+async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool | None:
+    """16-capstone-polite-crawler, exercise 3: crawl_worker(session, queue, bucket, result, ...).
+
+    Requires: a loop that never ends on its own, taking URLs from the queue; each fetched once
+    with fetch_with_retries, which turns a failed request into an answer, so a worker survives
+    it; results in result.fetched or result.failed; new links added to result.found (the
+    seen-set) when queued; task_done in a finally; progress(done, found) after each URL.
+    """
+    crawl_worker = answer(
+        namespace,
+        "crawl_worker",
+        "async def crawl_worker(session, queue, bucket, result, attempts, backoff, progress)",
+    )
+    if crawl_worker is None:
+        return None
+    refuse_references(crawl_worker, ["helpers.lessons.crawler.crawl_worker"], WRITE_IT)
+    workers, pages = 3, 30
+    async with SlowServer(latency=0.02, seed=SEED, pages=pages) as server:
+        expected = expected_crawl(server.url, SEED, pages)
+        result, calls, done, joined = await _run_workers(
+            crawl_worker, server, set(expected.dead), workers
+        )
+        stats = await server_stats(server.url)
+    for task in done - {joined}:
+        error = task.exception()
+        raise Mistake(
+            f"a worker stopped: it raised {error!r}. A worker loops forever and survives a failed "
+            "request: fetch with fetch_with_retries, which turns an aiohttp.ClientError into "
+            "an answer, and record it in result.failed"
+            if error is not None
+            else "a worker returned: it must loop forever, taking the next URL from the queue "
+            "(await queue.get() waits for one), even when the queue is empty for a moment"
+        )
+    if stats["requests"] > len(expected.pages):
+        raise Mistake(
+            f"the server received {stats['requests']} requests for {len(expected.pages)} pages: "
+            "add each new link to result.found when you queue it, and queue only links not in it"
+        )
+    if result.fetched != expected.pages:
+        raise Mistake(
+            f"result.fetched holds {len(result.fetched)} of the site's {len(expected.pages)} "
+            "pages: add each URL answered 200, and queue the links of its page"
+        )
+    if result.failed != dict.fromkeys(expected.dead, "ClientConnectionError"):
+        raise Mistake(
+            f"result.failed is {dict(itertools.islice(result.failed.items(), 3))}...: every "
+            "dead link's connection broke, so each must map to 'ClientConnectionError'"
+        )
+    if result.found != expected.pages | expected.dead:
+        raise Mistake("result.found must hold every URL queued, the start URL included")
+    urls = len(result.found)
+    if len(calls) != urls or calls[-1] != (urls, urls):
+        raise Mistake(
+            f"progress was called {len(calls)} times for {urls} URLs, last with "
+            f"{calls[-1] if calls else None}: call progress(done, found) after each URL"
+        )
+    return passed(
+        f"{workers} workers fetched {len(result.fetched)} pages once each, survived "
+        f"{len(expected.dead)} broken connections and reported progress {len(calls)} times"
+    )
+
+
+def _judge_crawl(
+    result: Any, partial: Any, expected: Any, stats: dict[str, Any], log: RequestLog
+) -> None:
+    """Raise the Mistake that explains what the crawl or the partial crawl got wrong."""
+    if not isinstance(result, CrawlResult):
+        raise Mistake(f"return a CrawlResult, not a {type(result).__name__}")
+    problems = crawlcheck.check_crawl(result, expected)
+    if problems:
+        raise Mistake("; ".join(problems) + ": drop the start URL's #fragment with urldefrag")
+    if stats["requests"] - stats["errors"] != len(expected.pages | expected.dead):
+        raise Mistake("every URL must be answered once (plus retries): is one seen-set shared?")
+    if stats["max_in_flight"] > WORKERS:
+        raise Mistake(f"{stats['max_in_flight']} requests at once: start exactly `workers` workers")
+    ahead = log.ahead_of(RATE, CRAWL_BURST)
+    if ahead > AHEAD:
+        raise Mistake(
+            f"the requests ran {ahead:.0f} ahead of what {RATE} a second allows: make "
+            "one TokenBucket(rate, CRAWL_BURST) and give the same bucket to every worker"
+        )
+    if not partial.timed_out or not expected.pages > partial.fetched > set():
+        raise Mistake(
+            f"with timeout={DEADLINE} the crawl returned timed_out={partial.timed_out} and "
+            f"{len(partial.fetched)} pages: at {RATE} requests a second it cannot "
+            "finish; set result.timed_out from finish, and keep what was fetched"
+        )
+
+
+async def check_crawler(namespace: Mapping[str, Any]) -> bool | None:
+    """16-capstone-polite-crawler, exercise 4: crawl(session, start_url, *, workers, rate, ...).
+
+    Requires: the start URL without its fragment; `workers` workers on one queue, sharing one
+    seen-set and one TokenBucket(rate, CRAWL_BURST); progress passed on; finish with the
+    timeout, so that a deadline returns a partial result marked timed out; no task left
+    running; written, not the course's crawler.
+    """
+    crawl = answer(
+        namespace,
+        "crawl",
+        "async def crawl(session, start_url, *, workers, rate, attempts, backoff, timeout, "
+        "progress=None)",
+    )
+    if crawl is None:
+        return None
+    refuse_references(crawl, ["helpers.lessons.crawler.crawl"], WRITE_IT)
+    server = SlowServer(latency=0.05, jitter=0.05, error_rate=0.1, seed=SEED, pages=CRAWL_PAGES)
+    options = {"workers": WORKERS, "rate": RATE, "attempts": 4, "backoff": 0.05}
+    log = RequestLog()
+    progress = ProgressRecorder()
+    advice = (
+        "do the workers all wait in queue.put() on a full queue (notebook 15 §4's deadlock)? "
+        "Does finish wait for a queue that nobody works on?"
+    )
+    async with server, loopback_session(trace_configs=[log.trace]) as session:
+        before = asyncio.all_tasks()
+        start = f"{server.url}/site/0#top"  # the fragment is not part of the page's URL
+        result = await watchdog.finishes(
+            crawl(session, start, **options, timeout=60, progress=progress),
+            "crawl",
+            advice=advice,
+            function=crawl,
+        )
+        stats = await server_stats(server.url)
+        expected = expected_crawl(server.url, SEED, CRAWL_PAGES)
+        partial = await watchdog.finishes(
+            crawl(session, start, **options, timeout=DEADLINE), "crawl", advice=advice
+        )
+        left = left_behind(before)
+    if left:
+        raise Mistake(f"{len(left)} tasks still running after crawl returned: cancel the workers")
+    _judge_crawl(result, partial, expected, stats, log)
+    if not progress.calls or progress.calls[-1] != (len(result.found), len(result.found)):
+        raise Mistake("pass progress on to the workers, which call progress(done, found)")
+    return passed(
+        f"{len(result.fetched)} pages fetched once each, {len(result.failed)} dead links "
+        f"reported, at most {stats['max_in_flight']} in flight and within {RATE} a "
+        f"second; with a {DEADLINE:g} s deadline, {len(partial.fetched)} pages kept"
+    )
