@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from exercise_answers import tasks_and_gather, why_asyncio
+from exercise_answers import cancellation_and_limits, tasks_and_gather, why_asyncio
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import start_new_kernel
-from solutions import grade, notebook_path
+from solutions import check_module, exercises, grade, notebook_path
 
-from helpers.exercises import Mistake
+from helpers.exercises import Mistake, watchdog
 
 # 01-why-asyncio
 
@@ -86,14 +87,78 @@ def test_a_deadlocked_run_elsewhere_is_a_mistake_and_the_kernel_lives_on(kernel)
     assert outputs == [("stream", {"name": "stdout", "text": "[]\n"})], "a watchdog left behind"
 
 
-# 04-tasks-and-gather
+# 05-tasks-and-gather
+
+
+def test_fetch_site_accepts_a_group_per_page(capsys):
+    """Nested groups are structured too: the error comes out in a group inside a group."""
+    code = """
+async def fetch_site(root):
+    pages = {}
+
+    async def visit(url):
+        pages[url] = await fetch_links(url)
+        async with asyncio.TaskGroup() as group:
+            for link in pages[url]:
+                group.create_task(visit(link))
+
+    await visit(root)
+    return pages
+"""
+    namespace = tasks_and_gather.notebook_namespace()
+    assert grade(notebook_path("tasks_and_gather"), "check_fetch_site", code, namespace) is True
+    assert capsys.readouterr().out.startswith("✓")
+
+
+@pytest.mark.parametrize(
+    ("check", "mistake"),
+    [
+        ("check_fetch_site", "create_task outside the group: returns before the pages load"),
+        ("check_fetch_site", "an Event set by the last page: a failure never sets it"),
+        ("check_fastest", "the others left running"),
+    ],
+)
+def test_a_caught_answer_leaves_no_task_of_its_own_running(check, mistake, monkeypatch):
+    """The check cancels what the wrong answer left behind, before it reports the Mistake."""
+    monkeypatch.setattr(watchdog, "HANG_S", 1.0)
+    wrong = tasks_and_gather.WRONG_ANSWERS[check][mistake]
+    notebook = notebook_path("tasks_and_gather")
+    code = wrong.source(next(e.solution for e in exercises(notebook) if e.check == check))
+
+    async def graded() -> list[asyncio.Task]:
+        namespace = tasks_and_gather.notebook_namespace()
+        exec(compile(code, f"<answer to {check}>", "exec"), namespace)
+        with pytest.raises(Mistake, match=wrong.says):
+            await getattr(check_module(notebook), check)(namespace)
+        await asyncio.sleep(0.05)  # a task the answer scheduled would have started by now
+        return [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    assert asyncio.run(graded()) == []
+
+
+# 06-cancellation-and-limits
+
+
+def test_batches_are_caught_every_time():
+    """Batches never pass by luck: item 2 cannot start before slow item 0 ends in a batch."""
+    notebook = notebook_path("cancellation_and_limits")
+    wrong = cancellation_and_limits.WRONG_ANSWERS["check_gather_limited"]["batches of gather"]
+    for _ in range(5):
+        with pytest.raises(Mistake, match=wrong.says):
+            grade(
+                notebook,
+                "check_gather_limited",
+                wrong.code,
+                cancellation_and_limits.notebook_namespace(),
+            )
 
 
 def test_serve_check_leaves_the_callers_request_id_as_it_was():
-    namespace = tasks_and_gather.notebook_namespace()
-    code = tasks_and_gather.WRONG_ANSWERS["check_serve"]["set before create_task, never reset"]
+    namespace = cancellation_and_limits.notebook_namespace()
+    answers = cancellation_and_limits.WRONG_ANSWERS["check_serve"]
+    code = answers["set before create_task, never reset"]
     with pytest.raises(Mistake):
-        grade(notebook_path("tasks_and_gather"), "check_serve", code.code, namespace)
+        grade(notebook_path("cancellation_and_limits"), "check_serve", code.code, namespace)
     assert namespace["request_id"].get() == "-"
 
 
@@ -107,6 +172,7 @@ async def serve(request_ids):
         request_id.reset(token)
     await asyncio.gather(*tasks)
 """
-    namespace = tasks_and_gather.notebook_namespace()
-    assert grade(notebook_path("tasks_and_gather"), "check_serve", code, namespace) is True
+    namespace = cancellation_and_limits.notebook_namespace()
+    notebook = notebook_path("cancellation_and_limits")
+    assert grade(notebook, "check_serve", code, namespace) is True
     assert capsys.readouterr().out.startswith("✓")

@@ -1,52 +1,108 @@
-"""Self-checks for 04-tasks-and-gather: fastest mirror, bounded gather, all or none, request ids."""
+"""Self-checks for 05-tasks-and-gather: the fastest mirror; a whole site in one task group."""
 
 from __future__ import annotations
 
 import asyncio
-import inspect
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from helpers.exercises import Mistake, answer, passed
-from helpers.measure.timeline import Timeline
+from helpers.exercises import Mistake, answer, passed, watchdog
 
 MIRRORS = {"slow": 0.6, "quick": 0.05, "medium": 0.4}  # name -> seconds to answer
-SQUARES = 8
-LIMIT = 2
-PAGES = {"/a": 0.04, "/b": 0.03, "/c": 0.02, "/d": 0.01}  # url -> seconds: later ones finish first
-BROKEN = "/broken"  # fails after 0.01 s, while the slow pages still load
-SLOW = 0.3  # seconds each other page takes in the failing run
-REQUEST_IDS = ["req-1", "req-2", "req-3"]
+# The site fetch_site is checked on: a tree, url -> (the links on the page, seconds to load).
+# /fast's subtree loads long before /slow does: a level-by-level crawl waits for /slow.
+SITE = {
+    "/": (["/slow", "/fast"], 0.01),
+    "/slow": (["/slow/page"], 0.25),
+    "/fast": (["/fast/a", "/fast/b"], 0.01),
+    "/fast/a": (["/fast/a/deep"], 0.02),
+    "/fast/b": ([], 0.03),
+    "/fast/a/deep": ([], 0.01),
+    "/slow/page": ([], 0.01),
+}
+EARLY, SLOW = "/fast/a", "/slow"  # EARLY's parent loads long before SLOW does
+# The same shape with a page that fails while others still load.
+BROKEN = "/broken"
+BROKEN_SITE = {
+    "/": (["/slow", BROKEN, "/fast"], 0.01),
+    "/slow": (["/slow/page"], 0.25),
+    BROKEN: ([], 0.02),
+    "/fast": (["/fast/a"], 0.01),
+    "/fast/a": ([], 0.25),
+    "/slow/page": ([], 0.01),
+}
+CANCELS_NOTHING = (
+    "fastest raised CancelledError: awaiting a task that was cancelled raises its "
+    "CancelledError in the awaiting code. Wait for the cancelled tasks with "
+    "asyncio.gather(*tasks, return_exceptions=True), which returns the cancellations as values"
+)
+NEVER_DONE = (
+    "it waits for something that never comes: an Event or a count that the page that failed "
+    "never sets. A TaskGroup waits for every task in it, failed ones included, and cancels the "
+    "rest when one fails"
+)
+
+
+async def _cancel_running(tasks: Iterable[asyncio.Task]) -> None:
+    """Cancel the tasks that have not finished, and wait until they have ended."""
+    left = [task for task in tasks if not task.done() and task is not asyncio.current_task()]
+    for task in left:
+        task.cancel()
+    await asyncio.gather(*left, return_exceptions=True)
+
+
+def _tasks_running(function: Callable[..., Any], *, same_file: bool = False) -> list[asyncio.Task]:
+    """The tasks whose coroutine runs the function (or, same_file, any code of its file)."""
+    code = function.__code__
+    found = []
+    for task in asyncio.all_tasks():
+        running = getattr(task.get_coro(), "cr_code", None)
+        if running is code or (
+            same_file and getattr(running, "co_filename", 0) == code.co_filename
+        ):
+            found.append(task)
+    return found
 
 
 async def check_fastest(namespace: dict[str, Any]) -> bool | None:
-    """04-tasks-and-gather, exercise 1: the first answer, and no answer() task left running."""
+    """05-tasks-and-gather, exercise 1: fastest(mirrors) races the mirrors as tasks.
+
+    Requires: answer() started for every mirror (which one is fastest is found by racing, not
+    by reading the delays); the first to answer is returned (its result, not the Task); the
+    others are cancelled and waited for, so that no answer() still runs when fastest returns;
+    fastest returns without waiting for every mirror; it raises no CancelledError of the tasks
+    it cancelled; and it never blocks the event loop (a hang is a Mistake).
+    """
     fastest = answer(namespace, "fastest", "async def fastest(mirrors)")
     if fastest is None:
         return None
     original = namespace["answer"]
-    timeline = Timeline()  # each mirror's answer() call: whether it answered or was cancelled
     asked: list[str] = []
-    started: list[asyncio.Task] = []
+    outcome: dict[str, str] = {}  # mirror -> answered or cancelled, once its answer() ended
 
     async def watched_answer(name: str, seconds: float) -> str:
         asked.append(name)
-        task = asyncio.current_task()
-        assert task is not None, "answer() runs in a task"
-        started.append(task)
-        with timeline.task(name):
-            return await original(name, seconds)
+        try:
+            result = await original(name, seconds)
+        except asyncio.CancelledError:
+            outcome[name] = "cancelled"
+            raise
+        outcome[name] = "answered"
+        return result
 
     namespace["answer"] = watched_answer  # the answer looks it up when it calls it
     try:
-        winner = await fastest(dict(MIRRORS))
+        winner = await watchdog.finishes(
+            fastest(dict(MIRRORS)), "fastest(mirrors)", function=fastest
+        )
+    except asyncio.CancelledError:
+        if asyncio.current_task().cancelling():  # type: ignore[union-attr]
+            raise  # the check itself is being cancelled
+        raise Mistake(CANCELS_NOTHING) from None
     finally:
         namespace["answer"] = original
-        me = asyncio.current_task()
-        left = [task for task in started if not task.done() and task is not me]
-        still_running = [name for name in MIRRORS if name not in timeline.names]
-        for task in left:
-            task.cancel()
-        await asyncio.gather(*left, return_exceptions=True)
+        still_running = sorted(name for name in asked if name not in outcome)
+        await _cancel_running(_tasks_running(watched_answer))
     if sorted(asked) != sorted(MIRRORS):
         raise Mistake(
             f"fastest asked {asked or 'no mirror'}, not every mirror: start answer() for each "
@@ -62,8 +118,7 @@ async def check_fastest(namespace: dict[str, Any]) -> bool | None:
             "cancel the other tasks, then wait for them "
             "(await asyncio.gather(*tasks, return_exceptions=True))"
         )
-    answered = [name for name in MIRRORS if timeline.outcome(name) == "ok"]
-    if len(answered) == len(MIRRORS):
+    if all(result == "answered" for result in outcome.values()):
         raise Mistake(
             f"fastest waited for every mirror to answer ({max(MIRRORS.values())} s): return as "
             "soon as the first answers, with asyncio.wait(..., return_when=FIRST_COMPLETED) "
@@ -72,176 +127,161 @@ async def check_fastest(namespace: dict[str, Any]) -> bool | None:
     return passed("fastest returned the first answer and cancelled the others")
 
 
-async def check_gather_limited(namespace: dict[str, Any]) -> bool | None:
-    """04-tasks-and-gather, exercise 2: results in the order given, at most `limit` at once."""
-    what = "async def gather_limited(coroutines, limit)"
-    gather_limited = answer(namespace, "gather_limited", what)
-    if gather_limited is None:
-        return None
-    timeline = Timeline()
-
-    @timeline.traced  # records when each call runs, so the check can count how many overlap
-    async def square(n: int) -> int:
-        await asyncio.sleep(0.01 * (SQUARES - n))  # later ones are quicker: they finish first
-        return n * n
-
-    coroutines = [square(n) for n in range(SQUARES)]
-    try:
-        results = await gather_limited(coroutines, LIMIT)
-    finally:
-        for coroutine in coroutines:
-            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
-                coroutine.close()  # never started: close it, so it does not warn "never awaited"
-    expected = [n * n for n in range(SQUARES)]
-    if results != expected and sorted(results or []) == expected:
-        raise Mistake(
-            f"got {results}: the results came back in the order they finished. Return them in "
-            "the order the coroutines were given, as gather does"
-        )
-    if results != expected:
-        raise Mistake(f"gather_limited returned {results!r}, not {expected}")
-    most = timeline.max_concurrency()
-    if most > LIMIT:
-        raise Mistake(f"{most} ran at once with limit={LIMIT}: at most {LIMIT} may run at once")
-    if most < LIMIT:
-        raise Mistake(f"only {most} ran at a time with limit={LIMIT}: let {LIMIT} run at once")
-    return passed(f"gather_limited kept the order and ran at most {LIMIT} at once")
+def _leaves(error: BaseException) -> list[BaseException]:
+    """The exceptions inside an exception group, groups in groups included; or the error itself."""
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for inner in error.exceptions for leaf in _leaves(inner)]
+    return [error]
 
 
-async def check_fetch_all(namespace: dict[str, Any]) -> bool | None:
-    """04-tasks-and-gather, exercise 4: pages in order, all at once; on a failure, none left."""
-    fetch_all = answer(namespace, "fetch_all", "async def fetch_all(urls)")
-    if fetch_all is None:
-        return None
-    original = namespace.get("fetch_page")
-    delays: dict[str, float] = {}
-    outcomes: dict[str, str] = {}  # url -> running, ok, failed or cancelled
-    running = 0
-    most = 0
+class _Site:
+    """A stand-in for fetch_links that serves one site and records what happens, in order."""
 
-    async def fetch_page(url: str) -> str:
-        nonlocal running, most
-        outcomes[url] = "running"
-        running += 1
-        most = max(most, running)
+    def __init__(self, pages: dict[str, tuple[list[str], float]]) -> None:
+        self.pages = pages
+        self.events: list[tuple[str, str]] = []  # (start, end, failed or cancelled; url)
+        self.running: dict[str, asyncio.Task] = {}
+        self.most = 0  # most fetches running at one moment
+        self.strangers: list[str] = []  # urls asked for that the site does not have
+        self.left: list[str] = []  # urls still loading when the answer raised
+
+    async def fetch_links(self, url: str) -> list[str]:
+        """The links on the page at url, after the page's time to load; record it all."""
+        if url not in self.pages:
+            self.strangers.append(url)
+            raise KeyError(url)
+        self.events.append(("start", url))
+        self.running[url] = asyncio.current_task()  # type: ignore[assignment]
+        self.most = max(self.most, len(self.running))
+        links, seconds = self.pages[url]
         try:
-            await asyncio.sleep(delays[url])
+            await asyncio.sleep(seconds)
             if url == BROKEN:
-                outcomes[url] = "failed"
+                self.events.append(("failed", url))
                 raise ConnectionError(f"{url}: connection reset")
         except asyncio.CancelledError:
-            outcomes[url] = "cancelled"
+            self.events.append(("cancelled", url))
             raise
         finally:
-            running -= 1
-        outcomes[url] = "ok"
-        return f"page {url}"
+            self.running.pop(url, None)
+        self.events.append(("end", url))
+        return list(links)
 
-    namespace["fetch_page"] = fetch_page  # the answer looks it up when it calls it
+    def urls(self, event: str) -> list[str]:
+        """The urls that had the event, in order."""
+        return [url for happened, url in self.events if happened == event]
+
+    def stranger_mistake(self) -> Mistake:
+        """The Mistake for an answer that asked for pages the site does not have."""
+        return Mistake(
+            f"fetch_site asked for {', '.join(self.strangers)}, which the site being checked "
+            "does not have: follow the links that each page returns, do not read SITE"
+        )
+
+
+async def _crawl(fetch_site: Callable[..., Any], site: _Site) -> Any:
+    """Run the answer on the site, under the watchdog; cancel what it left running."""
     try:
-        delays.update(PAGES)
-        pages = await fetch_all(list(PAGES))
-        expected = [f"page {url}" for url in PAGES]
-        if pages != expected and sorted(pages or []) == sorted(expected):
-            raise Mistake(
-                f"got {pages}: in the order the fetches finished. Return them in the order of "
-                "urls: keep the tasks in a list and read each one's .result() after the block"
-            )
-        if pages != expected:
-            raise Mistake(f"fetch_all returned {pages!r}, not {expected}")
-        if most < len(PAGES):
-            raise Mistake(
-                f"at most {most} fetch ran at a time: start every fetch_page(url) as a task in "
-                "the group before awaiting any of them"
-            )
-        urls = ["/a", BROKEN, "/c"]
-        delays.clear()
-        delays.update({"/a": SLOW, BROKEN: 0.01, "/c": SLOW})
-        outcomes.clear()
+        return await watchdog.finishes(
+            fetch_site("/"), "fetch_site('/')", advice=NEVER_DONE, function=fetch_site
+        )
+    finally:
+        site.left = sorted(site.running)
+        await _cancel_running([*site.running.values(), *_tasks_running(fetch_site, same_file=True)])
+
+
+async def check_fetch_site(namespace: dict[str, Any]) -> bool | None:
+    """05-tasks-and-gather, exercise 2: fetch_site(root) loads a tree of pages in one group.
+
+    Requires, on a site of its own (not the notebook's SITE): every page below the root loaded,
+    once, and returned as {url: links}, all loaded when fetch_site returns; pages load at once,
+    and a page's links start as soon as that page has loaded, not level by level (/fast/a starts
+    before /slow ends); when one page fails, no fetch is still running when fetch_site raises,
+    the slow ones were cancelled rather than loaded in full, and the page's ConnectionError
+    comes out (in an ExceptionGroup, nested or not); no hang (a hang is a Mistake).
+    """
+    fetch_site = answer(namespace, "fetch_site", "async def fetch_site(root)")
+    if fetch_site is None:
+        return None
+    original = namespace.get("fetch_links")
+    try:
+        site = _Site(SITE)
+        namespace["fetch_links"] = site.fetch_links  # the answer looks it up when it calls it
         try:
-            returned = await fetch_all(urls)
-        except Exception as error:  # an ExceptionGroup from a TaskGroup, or the error itself
-            errors = getattr(error, "exceptions", [error])
-            if not any(isinstance(e, ConnectionError) for e in errors):
-                raise Mistake(f"fetch_all raised {error!r}, not the fetch's error") from error
+            pages = await _crawl(fetch_site, site)
+        except Mistake:
+            raise
+        except Exception as error:
+            if site.strangers:
+                raise site.stranger_mistake() from None
+            raise Mistake(f"fetch_site raised {error!r} on a site where every page loads") from None
+        _check_the_whole_site(site, pages)
+        broken = _Site(BROKEN_SITE)
+        namespace["fetch_links"] = broken.fetch_links
+        try:
+            returned = await _crawl(fetch_site, broken)
+        except Mistake:
+            raise
+        except Exception as error:
+            if not any(isinstance(leaf, ConnectionError) for leaf in _leaves(error)):
+                raise Mistake(f"fetch_site raised {error!r}, not the failed page's error") from None
         else:
             raise Mistake(
-                f"{BROKEN} failed, yet fetch_all returned {returned!r}: let the error out "
-                "(a TaskGroup raises it in an ExceptionGroup); do not catch it or return it"
+                f"{BROKEN} failed, yet fetch_site returned {returned!r}: let the error out (a "
+                "TaskGroup raises it in an ExceptionGroup); do not catch it or skip the page"
             )
-        left = sorted(url for url, outcome in outcomes.items() if outcome == "running")
-        if left:
-            raise Mistake(
-                f"fetch_page was still running for {', '.join(left)} when fetch_all raised: "
-                "cancel the other fetches and wait for them before raising, as a TaskGroup does"
-            )
-        finished = sorted(url for url, outcome in outcomes.items() if outcome == "ok")
-        if finished:
-            raise Mistake(
-                f"{', '.join(finished)} loaded in full ({SLOW} s) after {BROKEN} had failed: "
-                "cancel the other fetches as soon as one fails"
-            )
+        _check_the_stop(broken)
     finally:
         if original is None:
-            namespace.pop("fetch_page", None)
+            namespace.pop("fetch_links", None)
         else:
-            namespace["fetch_page"] = original
-    return passed(f"fetch_all kept the order, and cancelled the others when {BROKEN} failed")
+            namespace["fetch_links"] = original
+    return passed(
+        "fetch_site loaded each page's links as soon as the page had loaded, and stopped every "
+        f"fetch when {BROKEN} failed"
+    )
 
 
-async def check_serve(namespace: dict[str, Any]) -> bool | None:
-    """04-tasks-and-gather, exercise 5: each respond() task logs its own id; the caller's stays."""
-    serve = answer(namespace, "serve", "async def serve(request_ids)")
-    if serve is None:
-        return None
-    request_id = namespace["request_id"]
-    original = namespace["respond"]
-    seen: dict[int, set[str]] = {}  # one entry per respond() call: the ids its lines carried
-    running = 0
-    most = 0
-
-    async def respond() -> None:
-        nonlocal running, most
-        ids = seen.setdefault(len(seen), set())
-        running += 1
-        most = max(most, running)
-        try:
-            for _ in range(3):
-                ids.add(request_id.get())
-                await asyncio.sleep(0.01)  # the other requests run here
-            ids.add(request_id.get())
-        finally:
-            running -= 1
-
-    token = request_id.set("caller")
-    namespace["respond"] = respond  # the answer looks it up when it calls it
-    try:
-        await serve(list(REQUEST_IDS))
-        after = request_id.get()
-    finally:
-        namespace["respond"] = original
-        request_id.reset(token)
-    if len(seen) != len(REQUEST_IDS):
-        raise Mistake(f"respond() ran {len(seen)} times for {len(REQUEST_IDS)} request ids")
-    carried = [sorted(ids) for ids in seen.values()]
-    if any(ids == ["caller"] for ids in carried):
+def _check_the_whole_site(site: _Site, pages: Any) -> None:
+    """Every page once, all loaded by the return, as {url: links}; at once, not level by level."""
+    if site.strangers:
+        raise site.stranger_mistake()
+    missing = [url for url in SITE if url not in site.urls("end")]
+    if missing:
         raise Mistake(
-            f"respond() logged the caller's id 'caller' ({carried}): a task copies the context "
-            "when it is created, so set request_id inside the task, or before create_task"
+            f"when fetch_site returned, {', '.join(missing)} had not loaded: wait for every "
+            "page, also those found on the way. A TaskGroup waits for every task created in "
+            "it, also those that its tasks create later"
         )
-    if any(len(ids) > 1 for ids in carried):
-        raise Mistake(f"a respond() call saw its id change while it ran: {carried}")
-    if sorted(ids[0] for ids in carried) != sorted(REQUEST_IDS):
+    twice = sorted({url for url in site.urls("start") if site.urls("start").count(url) > 1})
+    if twice:
+        raise Mistake(f"fetch_site loaded {', '.join(twice)} more than once: load each page once")
+    expected = {url: links for url, (links, _) in SITE.items()}
+    if not isinstance(pages, dict) or pages != expected:
+        raise Mistake(f"fetch_site returned {pages!r}: return a dict {{url: links}} of every page")
+    if site.most < 2:
         raise Mistake(
-            f"the respond() calls logged {carried}, not one each of {REQUEST_IDS}: a task keeps "
-            "the value its context held when create_task made it (gather too), so set the id "
-            "for each task before it is created, or inside it"
+            "fetch_site loaded one page at a time: start each link as a task, so that the "
+            "pages load at once"
         )
-    if most < len(REQUEST_IDS):
-        raise Mistake(f"respond() ran {most} at a time: run the {len(REQUEST_IDS)} at once")
-    if after != "caller":
+    if site.events.index(("start", EARLY)) > site.events.index(("end", SLOW)):
         raise Mistake(
-            f"after serve, the caller's request_id is {after!r}, not 'caller': set it inside "
-            "each task, or reset it with the token request_id.set() returned"
+            f"{EARLY} started only after {SLOW} had loaded, though its page /fast had loaded "
+            "long before: the crawl went level by level. Start a page's links the moment that "
+            "page has loaded (a task in the group can create tasks in it)"
         )
-    return passed("every respond() logged its own request id, and the caller's stayed as it was")
+
+
+def _check_the_stop(broken: _Site) -> None:
+    """When a page failed: nothing left running, and the slow pages cancelled, not loaded."""
+    if broken.left:
+        raise Mistake(
+            f"fetch_links was still running for {', '.join(broken.left)} when fetch_site raised: "
+            "cancel the other fetches and wait for them before raising, as a TaskGroup does"
+        )
+    finished = [url for url in broken.urls("end") if url in (SLOW, EARLY)]
+    if finished:
+        raise Mistake(
+            f"{', '.join(finished)} loaded in full after {BROKEN} had failed: cancel the other "
+            "fetches as soon as one fails"
+        )

@@ -1,10 +1,13 @@
-"""Eager tasks against scheduled ones, for tasks that finish without waiting (02-coroutines).
+"""Eager tasks against scheduled ones, for tasks that finish without waiting (05-tasks-and-gather).
 
-A task normally starts on the loop's next round: `create_task` puts its first step in the ready
-queue with `loop.call_soon`. The eager task factory (Python 3.12+) runs that first step inside
-`create_task` itself; a coroutine that returns without waiting (a cache hit) then finishes there,
-and the loop schedules nothing for it. `run_tasks` counts what the loop was asked to schedule
-(`call_soon` calls) and the CPU time spent, on a fresh loop in the calling thread.
+A task normally starts on the loop's next turn: `create_task` puts its first step in the ready
+queue with `loop.call_soon`. An eager task runs that first step inside `create_task` itself; a
+coroutine that returns without waiting (a cache hit) then finishes there, and the loop schedules
+nothing for it. Two ways to ask: the eager task factory (Python 3.12+) for every task of a loop,
+or `eager_start=True` for one task (`loop.create_task` passes it on to `Task` since 3.13.3,
+`asyncio.create_task` and `TaskGroup.create_task` take it since 3.14). `run_tasks` counts what
+the loop was asked to schedule (`call_soon` calls) and the CPU time spent, on a fresh loop in the
+calling thread.
 """
 
 from __future__ import annotations
@@ -12,21 +15,22 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Literal
 
 Mode = Literal["default", "eager_task_factory", "eager_start"]
 MODES: tuple[Mode, ...] = ("default", "eager_task_factory", "eager_start")
-CACHE = {key: key * key for key in range(100_000)}
+SINCE: dict[Mode, tuple[int, ...]] = {
+    "default": (3, 11),
+    "eager_task_factory": (3, 12),
+    "eager_start": (3, 13, 3),  # through loop.create_task; asyncio.create_task from 3.14
+}
 
 
 def available(mode: Mode) -> bool:
-    """Whether this Python has the mode: the factory is new in 3.12, eager_start in 3.14."""
-    if mode == "eager_task_factory":
-        return hasattr(asyncio, "eager_task_factory")
-    if mode == "eager_start":
-        return sys.version_info >= (3, 14)
-    return True
+    """Whether this Python has the mode (SINCE says from which version)."""
+    return sys.version_info >= SINCE[mode]
 
 
 class CountingLoop(asyncio.SelectorEventLoop):
@@ -44,23 +48,15 @@ class CountingLoop(asyncio.SelectorEventLoop):
         return super().call_soon(callback, *args, context=context)
 
 
-async def cached_square(key: int) -> int:
-    """Return key squared from the cache, without waiting; compute it after a pause if missing."""
-    if key in CACHE:
-        return CACHE[key]
-    await asyncio.sleep(0.001)
-    return key * key
-
-
 @dataclass(frozen=True)
 class FactoryRun:
-    """One run of many cache-hit tasks: the mode, the counts, and the CPU time they took."""
+    """One run of many tasks: the mode, the counts, and the CPU time they took."""
 
     mode: Mode
     tasks: int
     scheduled: int  # callbacks the loop was asked to schedule while the tasks ran
     cpu_s: float  # CPU time of the thread that created and awaited them
-    body_first: bool  # the first task's body ran before create_task returned
+    done_at_once: bool  # the first task had finished when create_task returned
 
     @property
     def cpu_us_per_task(self) -> float:
@@ -68,33 +64,30 @@ class FactoryRun:
         return self.cpu_s / self.tasks * 1e6
 
 
-async def _many(loop: CountingLoop, mode: Mode, tasks: int) -> FactoryRun:
-    options: dict[str, Any] = {"eager_start": True} if mode == "eager_start" else {}
-    order: list[str] = []
-
-    async def first() -> None:
-        order.append("body")
-
-    probe = loop.create_task(first(), **options)
-    order.append("create_task returned")
-    await probe
-    before, cpu_before = loop.scheduled, time.thread_time()
-    running = [loop.create_task(cached_square(key), **options) for key in range(tasks)]
-    squares = await asyncio.gather(*running)
-    cpu_s = time.thread_time() - cpu_before
-    if squares != [key * key for key in range(tasks)]:
-        raise AssertionError("the tasks returned wrong squares")
-    return FactoryRun(mode, tasks, loop.scheduled - before, cpu_s, order[0] == "body")
-
-
-def run_tasks(mode: Mode, tasks: int = 5_000) -> FactoryRun:
-    """Create and await `tasks` cache-hit tasks on a fresh loop in this thread; count the cost."""
+def run_tasks(
+    coroutine_function: Callable[[int], Coroutine[Any, Any, Any]],
+    mode: Mode,
+    tasks: int = 5_000,
+) -> FactoryRun:
+    """Create a task of coroutine_function(key) per key, gather them on a fresh loop; the cost."""
     if not available(mode):
-        raise RuntimeError(f"{mode} needs a newer Python than {sys.version.split()[0]}")
+        version = ".".join(map(str, SINCE[mode]))
+        raise RuntimeError(f"{mode} needs Python {version}+, this is {sys.version.split()[0]}")
     loop = CountingLoop()
     if mode == "eager_task_factory":
         loop.set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined]
+    eager: dict[str, Any] = {"eager_start": True} if mode == "eager_start" else {}
+
+    async def create_and_gather() -> FactoryRun:
+        before, cpu_before = loop.scheduled, time.thread_time()
+        first = loop.create_task(coroutine_function(0), **eager)
+        done_at_once = first.done()  # True only if the task ran inside create_task
+        rest = [loop.create_task(coroutine_function(key), **eager) for key in range(1, tasks)]
+        await asyncio.gather(first, *rest)
+        cpu_s = time.thread_time() - cpu_before
+        return FactoryRun(mode, tasks, loop.scheduled - before, cpu_s, done_at_once)
+
     try:
-        return loop.run_until_complete(_many(loop, mode, tasks))
+        return loop.run_until_complete(create_and_gather())
     finally:
         loop.close()

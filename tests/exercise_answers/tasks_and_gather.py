@@ -1,47 +1,37 @@
-"""What 04-tasks-and-gather defines before its exercises, and named wrong answers to them."""
+"""What 05-tasks-and-gather defines before its exercises, and named wrong answers to them."""
 
 import asyncio
-import contextvars
 
 from solutions import WrongAnswer
 
-from helpers.measure.timeline import Timeline
-
 
 def notebook_namespace() -> dict:
-    """What 04-tasks-and-gather defines before its exercises, as the exercises use it."""
+    """What 05-tasks-and-gather defines before its exercises, as the exercises use it."""
 
     async def answer(name: str, seconds: float) -> str:
         await asyncio.sleep(seconds)
         return name
 
-    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
-    lines: list[str] = []
+    site = {
+        "/": (["/docs", "/blog"], 0.01),
+        "/docs": (["/docs/install", "/docs/api"], 0.05),
+        "/blog": (["/blog/2026"], 0.02),
+        "/docs/install": ([], 0.01),
+        "/docs/api": ([], 0.03),
+        "/blog/2026": ([], 0.01),
+    }
 
-    def log(message: str) -> None:
-        lines.append(f"[{request_id.get()}] {message}")
-
-    async def respond() -> None:
-        log("received")
-        await asyncio.sleep(0.01)
-        log("answered")
-
-    async def fetch_page(url: str) -> str:
-        await asyncio.sleep(0.01)
-        return f"page {url}"
+    async def fetch_links(url: str) -> list[str]:
+        links, seconds = site[url]
+        await asyncio.sleep(seconds)
+        return links
 
     return {
         "asyncio": asyncio,
-        "contextvars": contextvars,
-        "TaskGroup": asyncio.TaskGroup,
-        "Timeline": Timeline,
         "MIRRORS": {"mirror A": 0.3, "mirror B": 0.1, "mirror C": 0.2},
         "answer": answer,
-        "request_id": request_id,
-        "lines": lines,
-        "log": log,
-        "respond": respond,
-        "fetch_page": fetch_page,
+        "SITE": site,
+        "fetch_links": fetch_links,
     }
 
 
@@ -63,21 +53,22 @@ async def fastest(mirrors):
     done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     return done.pop().result()
 """,
-            says=r"answer\(\) was still running for slow, medium when fastest returned",
+            says=r"answer\(\) was still running for medium, slow when fastest returned",
             kind="half",
         ),
-        "cancelled but not waited for": WrongAnswer(
-            """
-async def fastest(mirrors):
-    tasks = [asyncio.create_task(answer(name, seconds)) for name, seconds in mirrors.items()]
-    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-    return done.pop().result()
+        "cancelled but not waited for": WrongAnswer.from_solution(
+            """        await asyncio.gather(*tasks, return_exceptions=True)
 """,
-            says=r"still running for slow, medium when fastest returned: cancel the other tasks, "
+            "",
+            says=r"still running for medium, slow when fastest returned: cancel the other tasks, "
             r"then wait for them",
             kind="half",
+        ),
+        "cancelled, then gathered without return_exceptions": WrongAnswer.from_solution(
+            "await asyncio.gather(*tasks, return_exceptions=True)",
+            "await asyncio.gather(*tasks)",
+            says=r"fastest raised CancelledError: awaiting a task that was cancelled",
+            kind="other",
         ),
         "picks the smallest delay without asking": WrongAnswer(
             """
@@ -96,181 +87,143 @@ async def fastest(mirrors):
             says=r"fastest asked \['slow'\], not every mirror",
             kind="luck",
         ),
-        "the Task returned, not its result": WrongAnswer(
-            """
-async def fastest(mirrors):
-    tasks = [asyncio.create_task(answer(name, seconds)) for name, seconds in mirrors.items()]
-    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    return done.pop()
-""",
+        "the Task returned, not its result": WrongAnswer.from_solution(
+            "return next(iter(done)).result()",
+            "return next(iter(done))",
             says=r"fastest returned <Task .*>: return the finished task's .result\(\)",
             kind="other",
         ),
-    },
-    "check_gather_limited": {
-        "a plain gather, no limit": WrongAnswer(
+        "polls done() in a loop without awaiting": WrongAnswer(
             """
-async def gather_limited(coroutines, limit):
-    return await asyncio.gather(*coroutines)
+async def fastest(mirrors):
+    tasks = [asyncio.create_task(answer(name, seconds)) for name, seconds in mirrors.items()]
+    while not any(task.done() for task in tasks):
+        pass  # until one has answered
+    winner = next(task for task in tasks if task.done())
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return winner.result()
 """,
-            says=r"8 ran at once with limit=2",
-            kind="structure",
-        ),
-        "a new Semaphore for each coroutine": WrongAnswer(
-            """
-async def gather_limited(coroutines, limit):
-    async def run(coroutine):
-        async with asyncio.Semaphore(limit):
-            return await coroutine
-
-    return await asyncio.gather(*(run(coroutine) for coroutine in coroutines))
-""",
-            says=r"8 ran at once with limit=2",
-            kind="structure",
-        ),
-        "one at a time": WrongAnswer(
-            """
-async def gather_limited(coroutines, limit):
-    return [await coroutine for coroutine in coroutines]
-""",
-            says=r"only 1 ran at a time with limit=2",
-            kind="structure",
-        ),
-        "results in the order they finished": WrongAnswer(
-            """
-async def gather_limited(coroutines, limit):
-    permits = asyncio.Semaphore(limit)
-
-    async def run(coroutine):
-        async with permits:
-            return await coroutine
-
-    return [await next_done for next_done in asyncio.as_completed([run(c) for c in coroutines])]
-""",
-            says=r"the results came back in the order they finished",
-            kind="luck",
+            says=r"fastest\(mirrors\) blocked the event loop for 2 s",
+            kind="hang",
         ),
     },
-    "check_fetch_all": {
-        "gather: the others run on after the error": WrongAnswer(
+    "check_fetch_site": {
+        "level by level, a gather per level": WrongAnswer(
             """
-async def fetch_all(urls):
-    return await asyncio.gather(*(fetch_page(url) for url in urls))
-""",
-            says=r"still running for /a, /c when fetch_all raised: cancel the other fetches",
-            kind="half",
-        ),
-        "return_exceptions: the error returned, not raised": WrongAnswer(
-            """
-async def fetch_all(urls):
-    return await asyncio.gather(*(fetch_page(url) for url in urls), return_exceptions=True)
-""",
-            says=r"/broken failed, yet fetch_all returned \[.*ConnectionError.*\]: let the error",
-            kind="half",
-        ),
-        "every page waited for, then the first error raised": WrongAnswer(
-            """
-async def fetch_all(urls):
-    pages = await asyncio.gather(*(fetch_page(url) for url in urls), return_exceptions=True)
-    for page in pages:
-        if isinstance(page, Exception):
-            raise page
+async def fetch_site(root):
+    pages, level = {}, [root]
+    while level:
+        found = await asyncio.gather(*(fetch_links(url) for url in level))
+        pages.update(zip(level, found))
+        level = [link for links in found for link in links]
     return pages
 """,
-            says=r"/a, /c loaded in full \(0.3 s\) after /broken had failed",
-            kind="half",
-        ),
-        "one at a time": WrongAnswer(
-            """
-async def fetch_all(urls):
-    return [await fetch_page(url) for url in urls]
-""",
-            says=r"at most 1 fetch ran at a time",
+            says=r"/fast/a started only after /slow had loaded.*level by level",
             kind="structure",
         ),
-        "pages in the order they finished": WrongAnswer(
+        "one page at a time": WrongAnswer(
             """
-async def fetch_all(urls):
-    pages = []
+async def fetch_site(root):
+    pages = {}
 
-    async def fetch_into(url):
-        pages.append(await fetch_page(url))
+    async def visit(url):
+        pages[url] = await fetch_links(url)
+        for link in pages[url]:
+            await visit(link)
 
-    async with TaskGroup() as group:
-        for url in urls:
-            group.create_task(fetch_into(url))
+    await visit(root)
     return pages
 """,
-            says=r"in the order the fetches finished",
-            kind="luck",
-        ),
-    },
-    "check_serve": {
-        "a module global instead of the ContextVar": WrongAnswer(
-            """
-current = "-"
-
-async def serve(request_ids):
-    async def one(rid):
-        global current
-        current = rid
-        await respond()
-
-    await asyncio.gather(*(one(rid) for rid in request_ids))
-""",
-            says=r"respond\(\) logged the caller's id 'caller'",
-            kind="other",
-        ),
-        "every id set, then the tasks created": WrongAnswer(
-            """
-async def serve(request_ids):
-    for rid in request_ids:
-        request_id.set(rid)
-    await asyncio.gather(*(respond() for _ in request_ids))
-""",
-            says=r"logged \[\['req-3'\], \['req-3'\], \['req-3'\]\], not one each",
-            kind="other",
-        ),
-        "the id set after the tasks were created": WrongAnswer(
-            """
-async def serve(request_ids):
-    tasks = [asyncio.create_task(respond()) for _ in request_ids]
-    for rid in request_ids:
-        request_id.set(rid)
-    await asyncio.gather(*tasks)
-""",
-            says=r"logged the caller's id 'caller'.*a task copies the context when it is created",
-            kind="other",
-        ),
-        "one request at a time": WrongAnswer(
-            """
-async def serve(request_ids):
-    for rid in request_ids:
-        token = request_id.set(rid)
-        await respond()
-        request_id.reset(token)
-""",
-            says=r"respond\(\) ran 1 at a time",
+            says=r"fetch_site loaded one page at a time",
             kind="structure",
         ),
-        "set before create_task, never reset": WrongAnswer(
+        "a gather in each page: the others run on after the failure": WrongAnswer(
             """
-async def serve(request_ids):
-    tasks = []
-    for rid in request_ids:
-        request_id.set(rid)
-        tasks.append(asyncio.create_task(respond()))
-    await asyncio.gather(*tasks)
+async def fetch_site(root):
+    pages = {}
+
+    async def visit(url):
+        pages[url] = await fetch_links(url)
+        await asyncio.gather(*(visit(link) for link in pages[url]))
+
+    await visit(root)
+    return pages
 """,
-            says=r"after serve, the caller's request_id is 'req-3', not 'caller'",
-            kind="other",
+            says=r"fetch_links was still running for /fast/a, /slow when fetch_site raised",
+            kind="half",
+        ),
+        "create_task outside the group: returns before the pages load": WrongAnswer(
+            """
+async def fetch_site(root):
+    pages = {}
+
+    async def visit(url):
+        pages[url] = await fetch_links(url)
+        for link in pages[url]:
+            asyncio.create_task(visit(link))
+
+    await visit(root)
+    return pages
+""",
+            says=r"when fetch_site returned, /slow, /fast, .* had not loaded: wait for every page",
+            kind="half",
+        ),
+        "a failed page skipped, the error swallowed": WrongAnswer.from_solution(
+            "pages[url] = await fetch_links(url)",
+            """try:
+            pages[url] = await fetch_links(url)
+        except Exception:
+            return""",
+            says=r"/broken failed, yet fetch_site returned",
+            kind="half",
+        ),
+        "the notebook's SITE, not the links": WrongAnswer(
+            """
+async def fetch_site(root):
+    async with asyncio.TaskGroup() as group:
+        tasks = {url: group.create_task(fetch_links(url)) for url in SITE}
+    return {url: task.result() for url, task in tasks.items()}
+""",
+            says=r"fetch_site asked for /docs, /blog, .*which the site being checked does not have",
+            kind="luck",
+        ),
+        "an Event set by the last page: a failure never sets it": WrongAnswer(
+            """
+async def fetch_site(root):
+    pages, loading, tasks = {}, 1, set()
+    all_loaded = asyncio.Event()
+
+    async def visit(url):
+        nonlocal loading
+        pages[url] = await fetch_links(url)
+        for link in pages[url]:
+            loading += 1
+            tasks.add(asyncio.create_task(visit(link)))
+        loading -= 1
+        if loading == 0:
+            all_loaded.set()
+
+    tasks.add(asyncio.create_task(visit(root)))
+    await all_loaded.wait()
+    return pages
+""",
+            says=r"fetch_site\('/'\) was still waiting after 2 s, with the loop free: .*never sets",
+            kind="hang",
         ),
     },
 }
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {}
+NOT_APPLICABLE: dict[str, dict[str, str]] = {
+    "check_fastest": {
+        "bypass": "the exercise asks for asyncio.wait or as_completed by name: calling them is "
+        "the answer, and no course helper races mirrors",
+    },
+    "check_fetch_site": {
+        "bypass": "neither asyncio nor the course has a function that loads a tree of pages: "
+        "there is nothing to call in place of writing it",
+    },
+}

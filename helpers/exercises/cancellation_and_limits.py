@@ -1,0 +1,148 @@
+"""Self-checks for 06-cancellation-and-limits: a sliding window; a request id per task."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any
+
+from helpers.exercises import Mistake, answer, passed, watchdog
+
+# Each coroutine's seconds: item 0 is slow, so a sliding window moves on without it while a batch
+# waits for it; the later ones are quicker, so they finish out of the order given.
+SECONDS = [0.2, 0.03, 0.02, 0.04, 0.01, 0.03, 0.02, 0.01]
+LIMIT = 2
+REQUEST_IDS = ["req-1", "req-2", "req-3"]
+PERMIT_KEPT = (
+    "it waits for a permit that is never given back: release each permit when its coroutine "
+    "ends (`async with semaphore:` does, on an error too)"
+)
+
+
+async def check_gather_limited(namespace: dict[str, Any]) -> bool | None:
+    """06-cancellation-and-limits, exercise 1: gather_limited(coroutines, limit), a sliding window.
+
+    Requires: the results in the order the coroutines were given (they finish in another
+    order); never more than `limit` coroutines running at once, and `limit` at once while there
+    is work; the next coroutine starts the moment a running one finishes, not when a batch has
+    finished (with limit 2 and item 0 slow, item 2 starts before item 0 ends); no hang (a
+    permit never given back is a Mistake).
+    """
+    what = "async def gather_limited(coroutines, limit)"
+    gather_limited = answer(namespace, "gather_limited", what)
+    if gather_limited is None:
+        return None
+    events: list[tuple[str, int]] = []  # ("start" or "end", item), in the order they happened
+    running = 0
+    most = 0
+
+    async def item(n: int) -> int:
+        nonlocal running, most
+        events.append(("start", n))
+        running += 1
+        most = max(most, running)
+        try:
+            await asyncio.sleep(SECONDS[n])
+        finally:
+            running -= 1
+            events.append(("end", n))
+        return n * n
+
+    coroutines = [item(n) for n in range(len(SECONDS))]
+    try:
+        results = await watchdog.finishes(
+            gather_limited(coroutines, LIMIT),
+            f"gather_limited(coroutines, {LIMIT})",
+            advice=PERMIT_KEPT,
+            function=gather_limited,
+        )
+    finally:
+        for coroutine in coroutines:
+            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+                coroutine.close()  # never started: close it, so it does not warn "never awaited"
+    expected = [n * n for n in range(len(SECONDS))]
+    if results != expected and sorted(results or []) == expected:
+        raise Mistake(
+            f"got {results}: the results came back in the order they finished. Return them in "
+            "the order the coroutines were given, as gather does"
+        )
+    if results != expected:
+        raise Mistake(f"gather_limited returned {results!r}, not {expected}")
+    if most > LIMIT:
+        raise Mistake(f"{most} ran at once with limit={LIMIT}: at most {LIMIT} may run at once")
+    if most < LIMIT:
+        raise Mistake(f"only {most} ran at a time with limit={LIMIT}: let {LIMIT} run at once")
+    if events.index(("start", 2)) > events.index(("end", 0)):
+        raise Mistake(
+            f"item 2 started only after item 0 ({SECONDS[0]} s) had finished, though item 1 "
+            f"({SECONDS[1]} s) had freed its place long before: that is batches of {LIMIT}. "
+            "Start the next coroutine the moment any running one finishes: one Semaphore "
+            "shared by all of them"
+        )
+    return passed(
+        f"gather_limited kept the order, ran at most {LIMIT} at once, and started each next "
+        "coroutine as soon as a place freed"
+    )
+
+
+async def check_serve(namespace: dict[str, Any]) -> bool | None:
+    """06-cancellation-and-limits, exercise 3: each respond() task logs its own request id.
+
+    Requires: respond() runs once per request id, all at once; every line a respond() call logs
+    carries that call's own id, which never changes while it runs; afterwards, the caller's
+    request_id is what it was before; no hang (a hang is a Mistake).
+    """
+    serve = answer(namespace, "serve", "async def serve(request_ids)")
+    if serve is None:
+        return None
+    request_id = namespace["request_id"]
+    original = namespace["respond"]
+    seen: dict[int, set[str]] = {}  # one entry per respond() call: the ids its lines carried
+    running = 0
+    most = 0
+
+    async def respond() -> None:
+        nonlocal running, most
+        ids = seen.setdefault(len(seen), set())
+        running += 1
+        most = max(most, running)
+        try:
+            for _ in range(3):
+                ids.add(request_id.get())
+                await asyncio.sleep(0.01)  # the other requests run here
+            ids.add(request_id.get())
+        finally:
+            running -= 1
+
+    token = request_id.set("caller")
+    namespace["respond"] = respond  # the answer looks it up when it calls it
+    try:
+        await watchdog.finishes(serve(list(REQUEST_IDS)), "serve(request_ids)", function=serve)
+        after = request_id.get()
+    finally:
+        namespace["respond"] = original
+        request_id.reset(token)
+    if len(seen) != len(REQUEST_IDS):
+        raise Mistake(f"respond() ran {len(seen)} times for {len(REQUEST_IDS)} request ids")
+    carried = [sorted(ids) for ids in seen.values()]
+    if any(ids == ["caller"] for ids in carried):
+        raise Mistake(
+            f"respond() logged the caller's id 'caller' ({carried}): a task copies the context "
+            "when it is created, so set request_id inside the task, or before create_task"
+        )
+    if any(len(ids) > 1 for ids in carried):
+        raise Mistake(f"a respond() call saw its id change while it ran: {carried}")
+    if sorted(ids[0] for ids in carried) != sorted(REQUEST_IDS):
+        raise Mistake(
+            f"the respond() calls logged {carried}, not one each of {REQUEST_IDS}: a task keeps "
+            "the value its context held when create_task made it (gather too), so set the id "
+            "for each task before it is created, or inside it"
+        )
+    if most < len(REQUEST_IDS):
+        raise Mistake(f"respond() ran {most} at a time: run the {len(REQUEST_IDS)} at once")
+    if after != "caller":
+        raise Mistake(
+            f"after serve, the caller's request_id is {after!r}, not 'caller': set it inside "
+            "each task, or reset it with the token request_id.set() returned"
+        )
+    return passed("every respond() logged its own request id, and the caller's stayed as it was")
