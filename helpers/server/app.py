@@ -12,7 +12,8 @@ Routes (the first four are "slow": each request waits its delay and may get an i
   on the server's event loop, in a thread or in a process pool; never delayed, no injected
   errors (a bad n or where is a 400). See helpers.server.compute.
 - ``/stats``: counts of slow requests received, errors injected, requests in flight now and at
-  most, plus the server's parameters (including the seed it used). Never delayed, never fails.
+  most, connections that carried a slow request (``connections``), plus the server's parameters
+  (including the seed it used). Never delayed, never fails.
 - ``/``: an HTML index of these routes.
 
 Each slow request waits ``latency + jitter * u`` seconds, u uniform in [0, 1): latency is the
@@ -40,6 +41,7 @@ import hashlib
 import html
 import secrets
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 
@@ -109,6 +111,14 @@ class _State:
     max_in_flight: int = 0
     throttled: int = 0
     refused_at: dict[str, float] = field(default_factory=dict)
+    connections: int = 0
+    transports: weakref.WeakSet[object] = field(default_factory=weakref.WeakSet)
+
+    def count_connection(self, transport: object) -> None:
+        """Count transport's connection the first time one of its requests arrives."""
+        if transport is not None and transport not in self.transports:
+            self.transports.add(transport)
+            self.connections += 1
 
     def fate(self, target: str) -> tuple[float, int]:
         """Delay in seconds and status (200, 500 or 503) for the next request of target."""
@@ -146,6 +156,7 @@ def _slow(handler: _Handler) -> _Handler:
 
     async def slow_handler(request: web.Request) -> web.StreamResponse:
         state = request.app[_STATE]
+        state.count_connection(request.transport)
         if state.refuse(request.path_qs):
             state.requests += 1
             state.throttled += 1
@@ -241,6 +252,7 @@ async def _stats(request: web.Request) -> web.Response:
         "in_flight": state.in_flight,
         "max_in_flight": state.max_in_flight,
         "throttled": state.throttled,
+        "connections": state.connections,
     }
     return web.json_response({**counts, **asdict(state.config), "seed": state.seed})
 
