@@ -1,4 +1,4 @@
-"""The article's CPU-bound work, its exact closed form, its inputs (06-choosing-a-model).
+"""The article's CPU-bound work, its exact closed form, its inputs (09-choosing-a-model).
 
 The work functions live at module level so that process pools can send them to
 workers started with spawn or forkserver, which import this module afresh.
