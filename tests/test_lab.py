@@ -85,7 +85,8 @@ def lab(tmp_path):
 
 
 @pytest.mark.timeout(90)
-def test_make_lab_serves_the_index_notebook(lab):
+def test_make_lab_serves_the_index_notebook_with_the_course_settings(lab):
+    """One start of JupyterLab (it takes seconds): the index notebook, then the settings."""
     status, page = get(f"{lab}/lab/tree/notebooks/00-index.ipynb")
     assert status == 200
     assert b"JupyterLab" in page
@@ -93,10 +94,6 @@ def test_make_lab_serves_the_index_notebook(lab):
     model = json.loads(body)
     assert model["type"] == "notebook"
     assert model["content"]["cells"][0]["source"].startswith("# 00 · Course index")
-
-
-@pytest.mark.timeout(90)
-def test_make_lab_switches_off_news_and_update_checks(lab):
     # The course's lab-settings/overrides.json, installed by `make lab`, replaces these defaults;
     # the user has set nothing, so the defaults are what JupyterLab's front end applies.
     _, body = get(f"{lab}/lab/api/settings/@jupyterlab/apputils-extension:notification")

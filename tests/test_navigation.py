@@ -1,9 +1,15 @@
 """Navigation is generated from notebook metadata and can be rewritten without duplicating cells."""
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
-from tools.navigation import main
+from tools.navigation import SITTING_MINUTES, main, study_minutes, study_parts
+from tools.references import resolve
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(ROOT.glob("notebooks/[0-9][0-9]-*.ipynb"))
 
 
 def make(directory, name, title, run_seconds=None):
@@ -12,7 +18,6 @@ def make(directory, name, title, run_seconds=None):
         "summary": f"all about {title}",
         "goals": ["one goal"],
         "prerequisites": [],
-        "study_minutes": 10,
     }
     if run_seconds is not None:
         facts["run_seconds"] = run_seconds
@@ -48,10 +53,10 @@ def test_headers_footers_and_map_written_once(tmp_path):
     assert "not measured yet" in tagged(tmp_path / "02-second.ipynb", "course-header")[0]
     (course_map,) = tagged(tmp_path / "00-index.ipynb", "course-map")
     assert course_map.count("\n| 0") == 3
-    assert "about 30 minutes" in course_map
+    assert "about 15 minutes" in course_map  # three notebooks of 5 minutes, the least stated
     text = guide.read_text()
     assert "old" not in text
-    assert "| 01 | [01 · First](../notebooks/01-first.ipynb) | about 40 s | 10 min |" in text
+    assert "| 01 | [01 · First](../notebooks/01-first.ipynb) | about 40 s | 5 min |" in text
     assert text.endswith("<!-- running-times:end -->\nend\n")
 
 
@@ -96,5 +101,63 @@ def test_the_index_lists_every_section_but_the_common_ones(tmp_path):
     main(tmp_path, None)
     main(tmp_path, None)
     (listed,) = tagged(tmp_path / "00-index.ipynb", "course-contents")
-    assert listed.endswith("**[01 · First](01-first.ipynb)**\n\n- 1\\. One thing\n- 2\\. Another")
+    assert listed.endswith(
+        "**[01 · First](01-first.ipynb)**\n\n- 1\\. One thing\n- 2\\. Another\n\n</details>"
+    )
     assert "Contents" not in listed.split("## Contents")[1]  # its own heading is not a section
+
+
+def test_study_time_is_modelled_from_the_notebook(tmp_path):
+    make(tmp_path, "01-first.ipynb", "First", run_seconds=60)
+    path = tmp_path / "01-first.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell(" ".join(["word"] * 1800)),  # 10 minutes of prose
+        nbformat.v4.new_code_cell("\n".join(["x = 1"] * 200)),  # 10 minutes of code
+        nbformat.v4.new_markdown_cell("**Exercise 1: write it.** and\n**Exercise 2 (thinking).**"),
+        nbformat.v4.new_code_cell("check(globals())", metadata={"tags": ["self-check"]}),
+        nbformat.v4.new_markdown_cell("<details>" + " more" * 900 + "</details>"),  # not counted
+    ]
+    nbformat.write(notebook, path)
+    assert study_parts(nbformat.read(path, as_version=4)) == {
+        "words": 1800 + 8,
+        "code_lines": 201,
+        "coding_exercises": 1,
+        "thinking_exercises": 1,
+        "run_seconds": 60,
+    }
+    # 10 + 10.05 + 8 + 4 + 1 minutes, rounded to 5
+    assert study_minutes(nbformat.read(path, as_version=4)) == 35
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_notebook_fits_one_sitting(path):
+    minutes = study_minutes(nbformat.read(path, as_version=4))
+    assert minutes <= SITTING_MINUTES, f"{path.name}: {minutes} minutes of study by the model"
+
+
+def test_links_to_sections_and_exercises_follow_their_words(tmp_path):
+    path = tmp_path / "07-later.ipynb"
+    text = "## Setup\n\n## 1. First\n\n## 2. The `point`\n\n**Exercise 1: do it.**"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)]), path)
+    old = (
+        "[05 §4: The `point`](../notebooks/05-later.ipynb), [05 exercise 3: do it](05-later.ipynb)"
+    )
+    assert resolve(old, [path]) == (
+        "[07 §2: The `point`](../notebooks/07-later.ipynb), [07 exercise 1: do it](07-later.ipynb)"
+    )
+    with pytest.raises(ValueError, match=r"07-later\.ipynb has no § 'Gone'"):
+        resolve("[07 §2: Gone](07-later.ipynb)", [path])
+    with pytest.raises(ValueError, match="no notebook named"):
+        resolve("[07 §2: First](07-elsewhere.ipynb)", [path])
+
+
+def test_the_guide_and_the_index_point_at_headings_that_exist():
+    paths = sorted(ROOT.glob("notebooks/[0-9][0-9]-*.ipynb"))
+    resolve((ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8"), paths)
+    for path in paths:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":
+                assert resolve(cell.source, paths) == cell.source, (
+                    f"{path.name}: run make navigation"
+                )

@@ -4,7 +4,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from solutions import exercises
 
 from tools.static_site import main as build_site
@@ -30,9 +29,8 @@ class References(HTMLParser):
                 self.ids.add(value)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("html")
+def build(out: Path) -> tuple[Path, dict[str, References]]:
+    """Build the site in out; every page's references by name."""
     build_site(out)
     pages = {}
     for page in sorted(out.glob("*.html")):
@@ -42,12 +40,12 @@ def site(tmp_path_factory):
     return out, pages
 
 
-def test_one_page_per_notebook_and_an_index(site):
+def check_one_page_per_notebook_and_an_index(site):
     _, pages = site
     assert set(pages) == {f"{p.stem}.html" for p in NOTEBOOKS} | {"index.html"}
 
 
-def test_nothing_is_loaded_from_the_internet(site):
+def check_nothing_is_loaded_from_the_internet(site):
     _, pages = site
     for name, references in pages.items():
         for tag, value in references.links:
@@ -55,7 +53,7 @@ def test_nothing_is_loaded_from_the_internet(site):
             assert not (remote and tag != "a"), f"{name}: <{tag}> loads {value} from the internet"
 
 
-def test_every_link_between_pages_resolves(site):
+def check_every_link_between_pages_resolves(site):
     out, pages = site
     checked = 0
     for name, references in pages.items():
@@ -90,7 +88,7 @@ class TextOutsideDetails(HTMLParser):
             self.visible.append(data)
 
 
-def test_solutions_stay_collapsed(site):
+def check_solutions_stay_collapsed(site):
     out, _ = site
     shown = 0
     for path in NOTEBOOKS:
@@ -102,3 +100,12 @@ def test_solutions_stay_collapsed(site):
             assert solution not in visible, f"{path.name}: {exercise.check}'s solution shows"
             shown += 1
     assert shown, "no solution was found to check"
+
+
+def test_the_site_works_offline(tmp_path):
+    """One build (a build takes seconds), every check of it."""
+    site = build(tmp_path)
+    check_one_page_per_notebook_and_an_index(site)
+    check_nothing_is_loaded_from_the_internet(site)
+    check_every_link_between_pages_resolves(site)
+    check_solutions_stay_collapsed(site)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import nbformat
 
+from tools.references import resolve
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
 GUIDE = ROOT / "docs" / "instructor-guide.md"
@@ -128,15 +130,15 @@ def footer(index: int, paths: list[Path], facts: list[dict]) -> str:
 
 
 def course_map(paths: list[Path], facts: list[dict]) -> str:
-    """Markdown table of every notebook: what it teaches and how long it takes."""
+    """Markdown table of every notebook: what it teaches, its track, how long it takes."""
     rows = [
-        "| # | Notebook | What it teaches | Run All | Study |",
-        "|---|---|---|---|---|",
+        "| # | Notebook | What you will be able to do | Track | Run All | Study |",
+        "|---|---|---|---|---|---|",
     ]
     for path, f in zip(paths, facts, strict=True):
         rows.append(
-            f"| {number(path)} | {link(path, f)} | {f['summary']} | {running_time(f)} "
-            f"| {f['study']} min |"
+            f"| {number(path)} | {link(path, f)} | {f['summary']} | {f.get('track', '')} "
+            f"| {running_time(f)} | {f['study']} min |"
         )
     total = sum(f["study"] for f in facts)
     return (
@@ -161,13 +163,16 @@ def sections(notebook: nbformat.NotebookNode) -> list[str]:
 
 def contents(paths: list[Path], notebooks: list[nbformat.NotebookNode], facts: list[dict]) -> str:
     """Markdown list of every notebook's sections, for the index."""
-    parts = ["## Contents\n\nEvery section of every notebook, as its headings read now."]
+    parts = [
+        "## Contents\n\n<details><summary>Every section of every notebook, as its headings read "
+        "now</summary>"
+    ]
     for path, notebook, f in zip(paths, notebooks, facts, strict=True):
         listed = sections(notebook)
         if path.name != INDEX and listed:
             items = [re.sub(r"^(\d+)\. ", r"\1\\. ", s) for s in listed]  # not a nested list
             parts.append(f"**{link(path, f)}**\n\n" + "\n".join(f"- {s}" for s in items))
-    return "\n\n".join(parts)
+    return "\n\n".join(parts) + "\n\n</details>"
 
 
 def provenance(paths: list[Path], facts: list[dict]) -> str:
@@ -228,8 +233,15 @@ def main(directory: Path = NOTEBOOKS_DIR, guide: Path | None = GUIDE) -> None:
             put(notebook, "course-map", course_map(paths, facts), 1)
             put(notebook, "course-contents", contents(paths, notebooks, facts), 2)
         nbformat.write(notebook, path)
+    for path in paths:  # links to sections and exercises, once every notebook is written
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                cell.source = resolve(cell.source, paths)
+        nbformat.write(notebook, path)
     if guide is not None:
         write_times(guide, times_table(paths, facts))
+        guide.write_text(resolve(guide.read_text(encoding="utf-8"), paths), encoding="utf-8")
     print(f"navigation written in {len(paths)} notebooks; study time by the model:")
     for path, notebook, minutes in zip(paths, notebooks, studies, strict=True):
         parts = study_parts(notebook)
