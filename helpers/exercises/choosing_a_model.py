@@ -114,7 +114,9 @@ async def check_measure_requests(namespace: Mapping[str, Any]) -> bool | None:
             )
         if cpu <= 0:
             raise Mistake("no CPU time at all: read time.process_time() before and after")
-        figures.append(f"{wall * 1000:.1f} ms ({cpu * 1000:.2f} ms of CPU) at {latency * 1000:g} ms")
+        figures.append(
+            f"{wall * 1000:.1f} ms ({cpu * 1000:.2f} ms of CPU) at {latency * 1000:g} ms"
+        )
     return passed(f"per request, on one connection: {'; '.join(figures)}")
 
 
