@@ -7,32 +7,33 @@ import sys
 import psutil
 import pytest
 
-from helpers.bench import io as bench_io
-from helpers.bench.__main__ import main
+import helpers.bench.__main__ as bench_cli
+from helpers.bench.__main__ import main, sequential_requests
 from helpers.bench.io import (
-    AIOHTTP_THREADS,
-    ASYNCIO,
+    AIOHTTP,
+    HTTPX_ASYNC,
+    HTTPX_THREADS,
     IO_STRATEGIES,
+    REQUESTS_THREADS,
     SEQUENTIAL,
-    THREADED,
+    Clocks,
     IoResult,
     IoRun,
     IoStrategy,
+    Phases,
     cpu_floor_s,
     floor_s,
     format_io_table,
     json_urls,
-    requests_session,
-    sequential_requests,
+    process_cpu_s,
     time_io,
     wrong_bodies,
 )
-from helpers.measure import openfiles
-from helpers.measure.timing import Timing
+from helpers.lessons.downloads import requests_session
 from helpers.server.process import SlowServer
 
-SMALL_ARGS = ["--requests", "12", "--latency", "0.01", "--repeat", "1", "--threads", "4"]
-SMALL_ARGS += ["--limit", "6", "--sequential", "3"]
+SMALL_ARGS = ["--requests", "12", "--latency", "0.01", "--repeat", "1", "--concurrency", "4"]
+SMALL_ARGS += ["--sequential", "3"]
 
 
 @pytest.fixture(autouse=True)
@@ -47,19 +48,31 @@ def server():
         yield running
 
 
+def stats(url: str) -> dict:
+    with requests_session() as session:
+        return json.loads(session.get(f"{url}/stats").content)
+
+
 @pytest.mark.parametrize("strategy", IO_STRATEGIES, ids=lambda s: s.name)
-def test_each_strategy_returns_every_body_in_order(strategy, server):
-    urls = json_urls(server.url, 25)
-    bodies = strategy.download_many(urls, 5)
-    assert len(bodies) == 25
-    assert wrong_bodies(bodies) == 0
+def test_each_strategy_warms_up_then_returns_every_body_in_order(strategy):
+    calls = []
+    with SlowServer(latency=0.01) as counting:
+        urls = json_urls(counting.url, 25)
+        bodies = strategy.run(urls, 5, lambda: calls.append(stats(counting.url)["requests"]))
+        after = stats(counting.url)
+    assert len(bodies) == 25 and wrong_bodies(bodies) == 0
+    workers = 1 if strategy is SEQUENTIAL else 5
+    assert calls == [workers], "ready() comes once, after one request per worker"
+    assert after["requests"] == 25 + workers
+    assert after["connections"] == workers, "one connection per worker, opened in the warm-up"
+    assert after["max_in_flight"] <= workers
 
 
-def test_asyncio_strategy_runs_inside_a_running_loop_as_in_jupyter(server):
+def test_async_strategies_run_inside_a_running_loop_as_in_jupyter(server):
     async def cell():
-        return ASYNCIO.download_many(json_urls(server.url, 10), 3)
+        return [s.run(json_urls(server.url, 10), 3, lambda: None) for s in (HTTPX_ASYNC, AIOHTTP)]
 
-    assert wrong_bodies(asyncio.run(cell())) == 0
+    assert [wrong_bodies(bodies) for bodies in asyncio.run(cell())] == [0, 0]
 
 
 def test_errors_are_raised_not_returned_as_bodies():
@@ -67,7 +80,7 @@ def test_errors_are_raised_not_returned_as_bodies():
         urls = json_urls(failing.url, 3)
         for strategy in IO_STRATEGIES:
             with pytest.raises(Exception, match=r"50[03]"):
-                strategy.download_many(urls, 2)
+                strategy.run(urls, 2, lambda: None)
 
 
 def test_wrong_bodies_counts_mismatches():
@@ -76,22 +89,39 @@ def test_wrong_bodies_counts_mismatches():
     assert wrong_bodies([good[1], good[1], b"not json"]) == 2
 
 
-def test_time_io_times_each_run_in_rounds(server):
-    runs = [IoRun(SEQUENTIAL, 3), IoRun(THREADED, 8, 4), IoRun(ASYNCIO, 8, 4)]
-    results = time_io(runs, server.url, repeats=2)
+def test_time_io_times_set_up_and_steady_state_in_rounds(server):
+    runs = [IoRun(SEQUENTIAL, 3), IoRun(HTTPX_THREADS, 8, 4), IoRun(AIOHTTP, 8, 4)]
+    results = time_io(runs, server.url, repeats=2, server=server)
     assert [r.run for r in results] == runs
-    assert all(len(r.timing.runs) == 2 and r.correct for r in results)
-    assert [r.run.label for r in results] == ["sequential", "threads (4)", "asyncio (limit 4)"]
+    assert [r.run.label for r in results] == [
+        "sequential", "httpx, 4 threads", "aiohttp asyncio, limit 4",
+    ]  # fmt: skip
+    for result in results:
+        assert len(result.rounds) == 2 and result.correct
+        for phases in result.rounds:
+            assert phases.setup.wall > 0.01 and phases.steady.wall > 0.01  # a wait in each
+            assert phases.steady.client_cpu > 0 and phases.steady.server_cpu > 0
+        assert result.latency == 0.01
+        assert result.floor_ratio > 1.0  # a floor is a bound: no run beats it
 
 
 def test_time_io_flags_wrong_bodies(server):
-    liar = IoStrategy("liar", lambda urls, concurrency: [b"{}"] * len(urls), "liar")
-    (result,) = time_io([IoRun(liar, 3)], server.url, repeats=1)
+    def liar(urls, concurrency, ready):
+        ready()
+        return [b"{}"] * len(urls)
+
+    (result,) = time_io([IoRun(IoStrategy("liar", liar, "liar"), 3)], server.url, repeats=1)
     assert not result.correct
 
 
+def test_time_io_refuses_a_strategy_that_never_says_ready(server):
+    never = IoStrategy("never", lambda urls, concurrency, ready: [b""] * len(urls), "never")
+    with pytest.raises(RuntimeError, match="never called ready\\(\\) 0 times, not once"):
+        time_io([IoRun(never, 3)], server.url, repeats=1)
+
+
 def test_time_io_names_the_failing_run(server):
-    def broken(urls, concurrency):
+    def broken(urls, concurrency, ready):
         raise OSError("no route")
 
     with pytest.raises(
@@ -103,9 +133,10 @@ def test_time_io_names_the_failing_run(server):
 @pytest.mark.parametrize(
     ("runs", "repeats", "message"),
     [
-        ([IoRun(THREADED, 0, 4)], 1, "threads \\(4\\): requests and concurrency"),
-        ([IoRun(ASYNCIO, 5, 0)], 1, "requests and concurrency must be at least 1"),
+        ([IoRun(HTTPX_THREADS, 0, 4)], 1, "httpx, 4 threads: requests and concurrency"),
+        ([IoRun(AIOHTTP, 5, 0)], 1, "requests and concurrency must be at least 1"),
         ([IoRun(SEQUENTIAL, 5)], 0, "repeats must be at least 1, got 0"),
+        ([IoRun(SEQUENTIAL, 5), IoRun(SEQUENTIAL, 5)], 1, "each run may appear once"),
     ],
 )
 def test_time_io_rejects_bad_input(runs, repeats, message):
@@ -120,22 +151,29 @@ def test_sequential_gets_about_two_seconds_of_requests():
     assert sequential_requests(5, 5.0) == 1
 
 
-def test_table_shows_throughput_speed_up_cpu_and_floor():
+def phases(wall, client, server, switches=0, setup=(0.1, 0.05)):
+    return Phases(Clocks(setup[0], setup[1], 0.0, 0), Clocks(wall, client, server, switches))
+
+
+def test_table_shows_steady_state_cost_set_up_and_floor():
     results = [
-        IoResult(IoRun(SEQUENTIAL, 10), Timing((1.0,)), True, (0.01,), (0.02,), 0.1),
-        IoResult(IoRun(ASYNCIO, 1_000, 500), Timing((0.5, 0.4, 0.6)), True, (0.3,), (0.1,), 0.1),
+        IoResult(IoRun(SEQUENTIAL, 10), (phases(1.0, 0.01, 0.02, 20),), True, 0.1),
+        IoResult(
+            IoRun(AIOHTTP, 1_000, 500),
+            tuple(phases(w, 0.3, 0.1, 500) for w in (0.5, 0.4, 0.6)),
+            True,
+            0.1,
+        ),
     ]
     lines = format_io_table(results).splitlines()
-    assert lines[0].split() == [
-        "strategy", "requests", "median", "s", "min", "s", "max", "s",
-        "requests/s", "speed-up", "CPU", "ms/req", "floor", "s", "x", "floor", "correct",
-    ]  # fmt: skip
+    assert "client ms/req" in lines[0] and "set-up ms/worker" in lines[0] and "x floor" in lines[0]
     assert lines[1].split() == [
-        "sequential", "10", "1.000", "1.000", "1.000", "10", "1.0", "2.000", "1.000", "1.00", "yes",
+        "sequential", "(waits)", "10", "1.000", "1.000", "1.000", "10", "1.000", "0.01", "2.0",
+        "50.00", "1.000", "1.00", "yes",
     ]  # fmt: skip
-    assert lines[2].split() == [
-        "asyncio", "(limit", "500)", "1,000", "0.500", "0.400", "0.600", "2,000", "200.0",
-        "0.300", "0.300", "1.67", "yes",
+    assert lines[2].split()[4:] == [
+        "(own", "CPU)", "1,000", "0.500", "0.400", "0.600", "2,000", "0.300", "0.60", "0.5",
+        "0.10", "0.300", "1.67", "yes",
     ]  # fmt: skip
 
 
@@ -170,52 +208,42 @@ def test_cpu_floor_spreads_each_side_over_the_cpus_it_can_use(
     assert cpu_floor_s(client, server, threads, cpus) == pytest.approx(expected)
 
 
-def test_result_floor_is_the_median_of_each_round_cpu_floor():
-    result = IoResult(
-        IoRun(THREADED, 100, 10),
-        Timing((2.0, 1.0, 1.5)),
-        True,
-        (0.2, 1.4, 0.3),
-        (0.5, 0.1, 1.2),
-        cpus=2,
+def test_result_reports_steady_state_and_set_up_apart():
+    rounds = tuple(
+        Phases(Clocks(0.3, setup_cpu, 0.0, 0), Clocks(wall, client, server, switches))
+        for setup_cpu, wall, client, server, switches in [
+            (0.02, 2.0, 0.2, 0.5, 300),
+            (0.04, 1.0, 1.4, 0.1, 100),
+            (0.03, 1.5, 0.3, 1.2, 200),
+        ]
     )
-    assert result.cpu_s == pytest.approx(1.2)  # busier per round: 0.5, 1.4, 1.2
-    assert result.cpu_per_request_s == pytest.approx(0.012)
-    assert result.client_cpu_per_request_s == pytest.approx(0.003)  # this process: 0.3 of 0.2-1.4
+    result = IoResult(IoRun(REQUESTS_THREADS, 100, 10), rounds, True, cpus=2)
+    assert result.timing.median == 1.5
+    assert result.client_cpu_per_request_s == pytest.approx(0.003)  # 0.3 of 0.2, 1.4, 0.3
+    assert result.server_cpu_per_request_s == pytest.approx(0.005)
+    assert result.switches_per_request == 2.0
+    assert result.client_cpus_busy == pytest.approx(0.2)  # 0.1, 1.4, 0.2
+    assert result.setup_s == 0.3
+    assert result.setup_cpu_per_worker_s == pytest.approx(0.003)  # 0.03 for 10 workers
     assert result.latency_floor_s == 0.0  # no server given: latency unknown
     assert result.cpu_floor_s == pytest.approx(0.75)  # rounds: 0.5, (1.4 + 0.1) / 2, 1.2
-    assert result.floor_s == pytest.approx(0.75)
+    assert (result.floor_s, result.floor_kind) == (pytest.approx(0.75), "own CPU")
     assert result.floor_ratio == pytest.approx(1.5 / 0.75)
 
 
 def test_one_loop_client_computes_on_one_cpu():
-    result = IoResult(IoRun(ASYNCIO, 100, 10), Timing((1.0,)), True, (0.9,), (0.3,), cpus=8)
+    result = IoResult(IoRun(AIOHTTP, 100, 10), (phases(1.0, 0.9, 0.3),), True, 0.001, cpus=8)
     assert result.cpu_floor_s == pytest.approx(0.9)
+    assert result.floor_kind == "own CPU"
 
 
-def test_time_io_measures_cpu_and_floor_given_the_server(server):
-    runs = [IoRun(ASYNCIO, 20, 5), IoRun(AIOHTTP_THREADS, 20, 5)]
-    results = time_io(runs, server.url, repeats=2, server=server)
-    for result in results:
-        assert len(result.client_cpu_s) == len(result.server_cpu_s) == 2
-        assert all(cpu > 0 for cpu in result.client_cpu_s)
-        assert result.latency == 0.01
-        assert result.latency_floor_s == pytest.approx(0.04)  # 4 waves of 5
-        assert result.floor_s >= result.latency_floor_s
-        # a floor is a bound: the median can approach it but not beat it by much
-        assert result.floor_ratio > 0.8
+def test_process_cpu_s_reads_this_process():
+    import time
 
-
-def test_aiohttp_threads_keep_one_connection_per_thread(server):
-    before = psutil.Process().num_threads()
-    bodies = AIOHTTP_THREADS.download_many(json_urls(server.url, 30), 4)
-    assert wrong_bodies(bodies) == 0 and len(bodies) == 30
-    with SlowServer() as counting:
-        AIOHTTP_THREADS.download_many(json_urls(counting.url, 30), 4)
-        stats = json.loads(requests_session().get(f"{counting.url}/stats").content)
-    assert stats["requests"] == 30
-    assert stats["max_in_flight"] <= 4
-    assert psutil.Process().num_threads() <= before + 1  # the pool's threads are gone
+    before, cpu = process_cpu_s(psutil.Process().pid), time.process_time()
+    sum(i * i for i in range(300_000))
+    spent = process_cpu_s(psutil.Process().pid) - before
+    assert spent == pytest.approx(time.process_time() - cpu, abs=0.02)
 
 
 def test_cli_writes_json_with_the_documented_schema(tmp_path):
@@ -224,73 +252,82 @@ def test_cli_writes_json_with_the_documented_schema(tmp_path):
     completed = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert "every body is right" in completed.stdout
+    assert "3.0 per worker, fewer than 10" in completed.stdout  # 12 requests at 4 in flight
     report = json.loads(path.read_text())
     assert {
-        "benchmark", "requests", "latency_s", "cpu_count", "results", "rounds", "load_average",
+        "benchmark", "requests", "cpu_count", "results", "rounds", "load_average",
         "load_average_end", "other_cpus", "steal_cpus", "busy", "busy_reason", "command",
         "open_files",
     } <= set(report)  # fmt: skip
-    assert (report["benchmark"], report["requests"], report["latency_s"]) == ("io", 12, 0.01)
-    assert isinstance(report["cpu_count"], int)
-    assert report["rounds"] == 1
+    assert (report["benchmark"], report["requests"], report["rounds"]) == ("io", 12, 1)
     assert isinstance(report["busy"], bool)
     assert (report["busy_reason"] is None) == (not report["busy"])
     assert ("WARNING: the machine was busy" in completed.stdout) == report["busy"]
-    assert report["command"].startswith("python -m helpers.bench io --requests 12 --latency 0.01")
+    assert report["command"] == (
+        "python -m helpers.bench io --requests 12 --latency 0.01 --concurrency 4 --repeat 1 "
+        "--sequential 3"
+    )
     labels = [row["strategy"] for row in report["results"]]
-    assert labels == ["sequential", "threads (4)", "asyncio (limit 6)", "aiohttp on threads (4)"]
-    assert [row["requests"] for row in report["results"]] == [3, 12, 12, 12]
+    assert labels == [
+        "sequential", "requests, 4 threads", "httpx, 4 threads", "httpx asyncio, 4 tasks",
+        "aiohttp asyncio, limit 4",
+    ]  # fmt: skip
+    assert [row["requests"] for row in report["results"]] == [3, 12, 12, 12, 12]
     for row in report["results"]:
         assert {
-            "strategy", "requests", "concurrency", "median_s", "iqr_s", "runs_s", "client_cpu_s",
-            "server_cpu_s", "latency_floor_s", "floor_s", "floor_ratio", "correct",
+            "strategy", "model", "requests", "concurrency", "latency_s", "median_s", "iqr_s",
+            "runs_s", "setup_s", "setup_cpu_per_worker_s", "client_cpu_per_request_s",
+            "server_cpu_per_request_s", "client_cpus_busy", "switches_per_request",
+            "latency_floor_s", "cpu_floor_s", "floor_s", "floor_kind", "floor_ratio", "correct",
         } <= set(row)  # fmt: skip
-        assert isinstance(row["median_s"], float)
-        assert len(row["runs_s"]) == 1 and isinstance(row["runs_s"][0], float)
-        assert row["iqr_s"] == 0.0
+        assert len(row["runs_s"]) == 1 and row["iqr_s"] == 0.0
         waves = math.ceil(row["requests"] / row["concurrency"])
         assert row["latency_floor_s"] == pytest.approx(0.01 * waves)
         cpu = cpu_floor_s(
             row["client_cpu_s"], row["server_cpu_s"], row["client_threads"], row["cpus"]
         )
         assert row["cpu_floor_s"] == pytest.approx(cpu)
-        assert row["client_threads"] == (1 if "asyncio" in row["strategy"] else row["concurrency"])
+        assert row["client_threads"] == (row["concurrency"] if "threads" in row["model"] else 1)
         assert row["floor_s"] == pytest.approx(max(0.01 * waves, cpu))
         assert row["floor_ratio"] == pytest.approx(row["median_s"] / row["floor_s"])
-    table = completed.stdout
-    assert "floor s" in table and "x floor" in table
+        assert row["floor_ratio"] > 1.0
+    assert "floor s" in completed.stdout and "x floor" in completed.stdout
 
 
-def test_cli_can_skip_aiohttp_on_threads(tmp_path):
+def test_cli_runs_a_grid_of_latencies_and_concurrencies_for_chosen_models(tmp_path):
     path = tmp_path / "io.json"
-    assert main(["io", *SMALL_ARGS, "--no-aiohttp-threads", "--json", str(path)]) == 0
+    args = ["io", "--requests", "8", "--latency", "0.005,0.01", "--concurrency", "2,4"]
+    args += ["--repeat", "1", "--model", "aiohttp asyncio", "--sequential", "0"]
+    assert main([*args, "--json", str(path)]) == 0
     report = json.loads(path.read_text())
-    assert [row["strategy"] for row in report["results"]][-1] == "asyncio (limit 6)"
-    assert report["command"].endswith("--no-aiohttp-threads")
+    cells = [(row["latency_s"], row["concurrency"]) for row in report["results"]]
+    assert cells == [(0.005, 2), (0.005, 4), (0.01, 2), (0.01, 4)]
+    assert report["command"].endswith("--model 'aiohttp asyncio'")
 
 
 def test_cli_plot_writes_a_png_and_leaves_no_server(tmp_path, capsys):
     path = tmp_path / "io.png"
-    assert main(["io", *SMALL_ARGS, "--sequential", "0", "--plot", str(path)]) == 0
+    args = [*SMALL_ARGS[:-2], "--sequential", "0", "--model", "httpx threads"]
+    assert main(["io", *args, "--plot", str(path)]) == 0
     assert path.read_bytes().startswith(b"\x89PNG")
-    out = capsys.readouterr().out
-    assert "threads (4)" in out and "sequential " not in out
+    assert "httpx, 4 threads" in capsys.readouterr().out
 
 
-def test_cli_lowers_the_limit_to_fit_the_open_files(monkeypatch, capsys):
-    monkeypatch.setattr(openfiles, "raise_open_file_limit", lambda: 100)
-    monkeypatch.setattr(openfiles, "RESERVE", 100 - psutil.Process().num_fds() - 36)
-    assert main(["io", *SMALL_ARGS[:-4], "--limit", "500", "--sequential", "0"]) == 0
-    captured = capsys.readouterr()
-    assert "note: --limit capped at 36 instead of 500" in captured.err
-    assert "asyncio (limit 36)" in captured.out
+def test_cli_refuses_a_concurrency_beyond_the_open_files(monkeypatch, capsys):
+    monkeypatch.setattr(bench_cli, "raise_open_file_limit", lambda: 256)
+    assert main(["io", *SMALL_ARGS[:-4], "--concurrency", "500"]) == 2
+    assert "--concurrency 500 needs about 564 open files" in capsys.readouterr().err
 
 
 def test_cli_exits_1_when_a_body_is_wrong(monkeypatch, capsys):
-    liar = IoStrategy("threads", lambda urls, concurrency: [b"{}"] * len(urls), "threads ({})")
-    monkeypatch.setattr(bench_io, "THREADED", liar)
-    assert main(["io", *SMALL_ARGS]) == 1
-    assert "WRONG bodies from: threads (4)" in capsys.readouterr().out
+    def liar(urls, concurrency, ready):
+        ready()
+        return [b"{}"] * len(urls)
+
+    monkeypatch.setitem(bench_cli.MODELS, "aiohttp asyncio", IoStrategy("x", liar, "liar {}"))
+    args = [*SMALL_ARGS[:-2], "--sequential", "0", "--model", "aiohttp asyncio"]
+    assert main(["io", *args]) == 1
+    assert "WRONG bodies from: liar 4" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -299,10 +336,10 @@ def test_cli_exits_1_when_a_body_is_wrong(monkeypatch, capsys):
         (["--requests", "0"], "argument --requests: must be at least 1, got 0"),
         (["--requests", "ten"], "argument --requests: must be an integer, got 'ten'"),
         (["--latency", "-0.1"], "argument --latency: must be at least 0.0, got -0.1"),
-        (["--latency", "slow"], "argument --latency: must be a number, got 'slow'"),
+        (["--latency", "0.1,slow"], "argument --latency: must be a number, got 'slow'"),
         (["--latency", "nan"], "argument --latency: must be at least 0.0, got nan"),
-        (["--threads", "0"], "argument --threads: must be at least 1, got 0"),
-        (["--limit", "0"], "argument --limit: must be at least 1, got 0"),
+        (["--concurrency", "10,0"], "argument --concurrency: must be at least 1, got 0"),
+        (["--model", "gevent"], "argument --model: invalid choice: 'gevent'"),
         (["--repeat", "0"], "argument --repeat: must be at least 1, got 0"),
         (["--sequential", "-1"], "argument --sequential: must be at least 0, got -1"),
     ],
@@ -312,13 +349,3 @@ def test_cli_rejects_bad_arguments_at_once(args, message, capsys):
         main(["io", *args])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
-
-
-def test_cli_fits_aiohttp_threads_and_their_loops_in_the_open_files(monkeypatch, capsys):
-    monkeypatch.setattr(openfiles, "raise_open_file_limit", lambda: 100)
-    monkeypatch.setattr(openfiles, "RESERVE", 100 - psutil.Process().num_fds() - 36)
-    args = ["io", "--requests", "12", "--latency", "0.01", "--repeat", "1", "--threads", "20"]
-    assert main([*args, "--limit", "6", "--sequential", "0"]) == 0
-    captured = capsys.readouterr()
-    assert "note: --threads' files (4 each) capped at 36 instead of 80" in captured.err
-    assert "threads (9)" in captured.out and "aiohttp on threads (9)" in captured.out

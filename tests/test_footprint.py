@@ -27,6 +27,13 @@ def test_a_thread_holds_more_memory_than_a_task():
     assert footprint("threads", 2000).rss_kib_each > footprint("tasks", 2000).rss_kib_each
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/meminfo is Linux's")
+def test_threads_report_their_kernel_stacks_which_rss_leaves_out():
+    threads, tasks = footprint("threads", 2000), footprint("tasks", 2000)
+    assert threads.kernel_stack_kib_each >= 4  # 16 KiB on x86-64; others' threads move it a little
+    assert tasks.kernel_stack_bytes == 0
+
+
 def test_bad_model_and_count_are_named():
     with pytest.raises(ValueError, match="model must be one of"):
         footprint("fibers", 10)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
 from typing import Any, TextIO
 
-from helpers.bench.harness import run_coroutine
+from helpers.bench.commands import run_coroutine
 from helpers.bench.report import (
     Column,
     Row,

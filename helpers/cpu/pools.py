@@ -1,4 +1,4 @@
-"""How the course sizes and starts its worker pools.
+"""How the course sizes and starts its worker pools (09-choosing-a-model).
 
 Light on purpose: pool workers import helpers.cpu modules, so this one imports nothing heavy.
 """

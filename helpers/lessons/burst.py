@@ -21,7 +21,7 @@ from contextlib import AbstractAsyncContextManager
 
 import aiohttp
 
-from helpers.bench.harness import at_least
+from helpers.bench.commands import at_least
 
 TOO_MANY_OPEN_FILES = "Too many open files"
 

@@ -1,4 +1,4 @@
-"""The article's rule of thumb for choosing a concurrency model, as code (06-choosing-a-model)."""
+"""The article's rule of thumb for choosing a concurrency model, as code (09-choosing-a-model)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ def choose_model(bound: Bound, *, slow_io: bool = False) -> Model:
     rate times the latency: 1,000 requests a second at 100 ms each means 100 in flight.
 
     - slow I/O, many waits at once: "asyncio", one thread holds thousands of cheap coroutines;
-    - fast I/O, few waits at once: "threads": not faster than asyncio (notebook 06 measures
-      asyncio ahead there too), but fast enough, with simple blocking code and any blocking
-      library;
+    - fast I/O, few waits at once: "threads": fast enough, with simple blocking code and any
+      blocking library. Which model is faster there depends on the library's CPU per request
+      (notebook 09: httpx's blocking client beats its async one, aiohttp on one loop beats both);
     - CPU-bound: "processes", each with its own interpreter, and on GIL builds its own GIL.
 
     A rule of thumb, not a law: measure. It assumes a CPython with a GIL (on a free-threaded

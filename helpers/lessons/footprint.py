@@ -32,6 +32,7 @@ class Footprint:
     start_cpu_s: float
     rss_bytes: int
     vms_bytes: int
+    kernel_stack_bytes: int = 0  # kernel memory outside the process's RSS: a stack per thread
 
     @property
     def start_us_each(self) -> float:
@@ -47,6 +48,11 @@ class Footprint:
     def rss_kib_each(self) -> float:
         """Resident memory (RAM actually used) per unit, in KiB."""
         return self.rss_bytes / self.count / 1024
+
+    @property
+    def kernel_stack_kib_each(self) -> float:
+        """Kernel stack per unit, in KiB: memory a thread costs that its process's RSS omits."""
+        return self.kernel_stack_bytes / self.count / 1024
 
     @property
     def vms_kib_each(self) -> float:
@@ -67,11 +73,20 @@ def _memory() -> tuple[int, int]:
     return info.rss, info.vms
 
 
+def kernel_stack_bytes() -> int:
+    """The machine's kernel stacks now (/proc/meminfo's KernelStack), 0 where not known."""
+    for line in _read_lines("/proc/meminfo"):
+        if line.startswith("KernelStack:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def threads_alive(count: int) -> Footprint:
     """Start count threads that all wait on one event; measure, then release them."""
     release = threading.Event()
     threads: list[threading.Thread] = []
     rss0, vms0 = _memory()
+    kernel0 = kernel_stack_bytes()
     try:
         start, start_cpu = time.perf_counter(), time.process_time()
         for _ in range(count):  # as for tasks, creating the objects counts as starting
@@ -80,11 +95,12 @@ def threads_alive(count: int) -> Footprint:
             threads.append(thread)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - start_cpu
         rss1, vms1 = _memory()
+        kernel = max(0, kernel_stack_bytes() - kernel0)  # machine-wide: others' threads too
     finally:
         release.set()
         for thread in threads:
             thread.join()
-    return Footprint("threads", count, elapsed, cpu, rss1 - rss0, vms1 - vms0)
+    return Footprint("threads", count, elapsed, cpu, rss1 - rss0, vms1 - vms0, kernel)
 
 
 async def tasks_alive(count: int) -> Footprint:
@@ -150,11 +166,11 @@ def thread_headroom() -> Headroom:
     """How many more threads Linux lets this process start; None elsewhere.
 
     Every thread takes a process id, so the room is at most kernel.pid_max and kernel.threads-max
-    less the threads alive now (in a container, pid_max is the host's, shared with every process
-    on it), the cgroup's pids.max less its pids, and RLIMIT_NPROC (`ulimit -u`, per user; root
-    is exempt) less the user's threads. Each thread's stack also takes two memory mappings (the
-    stack and its guard page) of the process's vm.max_map_count, 65,530 by default: about 32,000
-    threads.
+    less the threads alive now (pid_max is the machine's, or since Linux 6.14 the PID
+    namespace's, which may only lower it), the cgroup's pids.max less its pids, and RLIMIT_NPROC
+    (`ulimit -u`, per user; root is exempt) less the user's threads. Each thread's stack also
+    takes two memory mappings (the stack and its guard page) of the process's vm.max_map_count:
+    65,530 by the kernel's default, about 32,000 threads.
     """
     loadavg = _read_lines("/proc/loadavg")
     if not sys.platform.startswith("linux") or not loadavg:

@@ -12,7 +12,8 @@ Routes (the first four are "slow": each request waits its delay and may get an i
   on the server's event loop, in a thread or in a process pool; never delayed, no injected
   errors (a bad n or where is a 400). See helpers.server.compute.
 - ``/stats``: counts of slow requests received, errors injected, requests in flight now and at
-  most, plus the server's parameters (including the seed it used). Never delayed, never fails.
+  most, connections that carried a slow request (``connections``), plus the server's parameters
+  (including the seed it used). Never delayed, never fails.
 - ``/order``: ``{"ended": [...]}``, the path and query of each slow request (429 refusals
   aside), in the order the server finished with them: answered, or dropped by the client.
 - ``/``: an HTML index of these routes.
@@ -46,6 +47,7 @@ import html
 import math
 import secrets
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 
@@ -120,6 +122,14 @@ class _State:
     throttled: int = 0
     refused_at: dict[str, float] = field(default_factory=dict)
     ended: list[str] = field(default_factory=list)
+    connections: int = 0
+    transports: weakref.WeakSet[object] = field(default_factory=weakref.WeakSet)
+
+    def count_connection(self, transport: object) -> None:
+        """Count transport's connection the first time one of its requests arrives."""
+        if transport is not None and transport not in self.transports:
+            self.transports.add(transport)
+            self.connections += 1
 
     def fate(self, target: str) -> tuple[float, int]:
         """Delay in seconds and status (200, 500 or 503) for the next request of target."""
@@ -164,6 +174,7 @@ def _slow(handler: _Handler) -> _Handler:
 
     async def slow_handler(request: web.Request) -> web.StreamResponse:
         state = request.app[_STATE]
+        state.count_connection(request.transport)
         if state.refuse(request.path_qs):
             state.requests += 1
             state.throttled += 1
@@ -261,6 +272,7 @@ async def _stats(request: web.Request) -> web.Response:
         "in_flight": state.in_flight,
         "max_in_flight": state.max_in_flight,
         "throttled": state.throttled,
+        "connections": state.connections,
     }
     return web.json_response({**counts, **asdict(state.config), "seed": state.seed})
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from helpers.bench.harness import at_least, run_coroutine
+from helpers.bench.commands import at_least, run_coroutine
 
 
 def test_at_least_parses_integers_and_floats():

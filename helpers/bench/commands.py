@@ -1,4 +1,4 @@
-"""What the benchmarks share: their command-line options, running a coroutine."""
+"""What the benchmark commands share: their number options, and a coroutine run from sync code."""
 
 from __future__ import annotations
 
