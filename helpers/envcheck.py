@@ -18,7 +18,7 @@ from packaging.specifiers import SpecifierSet
 DISTRIBUTION = "hpc-asyncio-course-helpers"  # the course's name on the package index
 FIX = "run `make install` (or `pip install -r requirements.txt -c constraints.txt`)"
 NEWEST_TESTED = (3, 14)  # the newest Python `make test-pythons` covers
-MIN_OPEN_FILES = 4096
+MIN_OPEN_FILES = 256  # what every notebook needs: make test runs them under this limit
 
 
 def supported_pythons() -> SpecifierSet:
@@ -122,11 +122,11 @@ def check_cpus(count: int | None = os.cpu_count()) -> Check:
 def check_start_method() -> Check:
     """Report the default multiprocessing start method."""
     method = multiprocessing.get_context().get_start_method()
-    return Check("OK", "process start method", f"{method} (07-cpu-benchmark explains it)")
+    return Check("OK", "process start method", f"{method} (11-pools-in-depth explains it)")
 
 
 def check_open_files(limit: int | None = None) -> Check:
-    """The open-file limit must allow thousands of sockets for notebook 05."""
+    """The open-file limit must allow the 256 files a notebook's kernel or server may open."""
     if limit is None:
         try:
             import resource
@@ -139,7 +139,7 @@ def check_open_files(limit: int | None = None) -> Check:
         "WARN",
         "open-file limit",
         f"{limit} is below {MIN_OPEN_FILES}: run `ulimit -n {MIN_OPEN_FILES}` in the terminal "
-        "that starts JupyterLab (05-aiohttp stays within the limit, but shows less)",
+        "that starts JupyterLab",
     )
 
 

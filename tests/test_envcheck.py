@@ -60,10 +60,10 @@ def test_one_cpu_warns():
 
 
 def test_low_open_file_limit_warns_with_the_fix():
-    low = check.check_open_files(1024)
+    low = check.check_open_files(128)
     assert low.status == "WARN"
-    assert "ulimit -n 4096" in low.detail
-    assert check.check_open_files(65536).status == "OK"
+    assert "ulimit -n 256" in low.detail
+    assert check.check_open_files(256).status == "OK"
 
 
 def test_loopback_server_binds():
