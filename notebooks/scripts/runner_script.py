@@ -70,7 +70,8 @@ def with_loop_factory() -> None:
     else:
         with asyncio.Runner(loop_factory=factory) as runner:
             loop = runner.run(wait_a_little())
-    print(f"loop_factory: ran on a SelectorEventLoop: {isinstance(loop, asyncio.SelectorEventLoop)}")
+    chosen = isinstance(loop, asyncio.SelectorEventLoop)
+    print(f"loop_factory: ran on a SelectorEventLoop: {chosen}")
 
 
 if __name__ == "__main__":
