@@ -22,6 +22,7 @@ CONVERT_S = 0.05  # how long the check's convert() blocks per file
 FILES = ["intro", "part 1", "part 2", "part 3", "summary"]
 POLL_S = 0.005  # how often the check's side reads the queue
 SAVE_PARTS = 20  # parts save_stoppable is asked to save, 0.02 s each
+Stamped = list[tuple[Any, float]]  # items, each with the perf_counter time it was noted
 POOL_THREADS = "asyncio_"  # how the names of the threads of asyncio's default pool begin
 WAITS_ON_THE_LOOP = (
     "something in it waits on the loop's own thread: a threading.Event's wait() (did you mean "
@@ -205,9 +206,10 @@ def _check_lookups(lookups: _Lookups, keys: list[str], results: Any, ticks: list
     during = [tick for tick in ticks if lookups.started < tick < lookups.ended]
     if not during:
         raise Mistake(
-            "the loop was blocked while the lookups ran (not one heartbeat): does the pool's "
-            "`with` block end before the `await`? Leaving it waits for every thread, on the "
-            "loop's thread. Await the lookups inside the `with`"
+            "the loop was blocked while the lookups ran (not one heartbeat): something waited "
+            "for them on the loop's thread: pool.map or a future's .result(), or the pool's "
+            "`with` block ending before the `await` (leaving it waits for every thread). Await "
+            "loop.run_in_executor's futures, inside the `with`"
         )
 
 
@@ -215,20 +217,14 @@ async def _pool_shut_down(threads: list[threading.Thread], left_open: list[_Pool
     """lookup_all shut down every pool it made before it returned, and their threads end."""
     for pool in left_open:
         pool.shutdown(wait=False)  # the check's pool: its threads end once idle
-    if left_open:
-        raise Mistake(
-            "lookup_all returned without shutting its pool down: its threads stay until the "
-            "pool is garbage-collected. Shut it down when the batch is done (`with "
-            "ThreadPoolExecutor(...) as pool:` around the awaits)"
-        )
-    for _ in range(100):
+    for _ in range(0 if left_open else 100):  # a pool made otherwise: its threads end
         if not any(thread.is_alive() for thread in threads):
             return
         await asyncio.sleep(0.01)
-    alive = len({thread for thread in threads if thread.is_alive()})
     raise Mistake(
-        f"{alive} threads of your pool were still alive 1 s after lookup_all returned: shut the "
-        "pool down when the batch is done (`with ThreadPoolExecutor(...) as pool:`)"
+        "lookup_all returned without shutting its pool down: its threads stay until the pool "
+        "is garbage-collected. Shut it down when the batch is done (`with "
+        "ThreadPoolExecutor(...) as pool:` around the awaits)"
     )
 
 
@@ -263,7 +259,7 @@ async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
             "it a plain function that hands each line to the loop"
         )
     loop = asyncio.get_running_loop()
-    converted: list[tuple[str, float]] = []  # (file, when its conversion ended)
+    converted: Stamped = []  # (file, when its conversion ended)
 
     def convert(name: str) -> str:
         time.sleep(CONVERT_S)  # a blocking call, as in the notebook
@@ -271,7 +267,7 @@ async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
         return f"{name}.pdf"
 
     progress = _Progress()
-    arrived: list[tuple[Any, float]] = []
+    arrived: Stamped = []
     saved = (namespace.get("convert"), loop.get_debug(), loop.slow_callback_duration)
     namespace["convert"] = convert  # the answer looks it up when it calls it
     loop.slow_callback_duration = 3600.0  # debug mode here only to catch calls from threads
@@ -288,14 +284,14 @@ async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
         loop.set_debug(saved[1])
         await asyncio.sleep(0)  # the step that switched debug mode off ends with the threshold
         loop.slow_callback_duration = saved[2]
-    _check_progress(result, converted, progress, arrived, loop)
+    _check_progress(result, converted, progress, arrived)
     return passed(
         f"{len(FILES)} progress lines reached the loop while the worker converted, each put on "
         "the loop's thread, then the end marker"
     )
 
 
-async def _read(work: Any, progress: _Progress, arrived: list[tuple[Any, float]]) -> Any:
+async def _read(work: Any, progress: _Progress, arrived: Stamped) -> Any:
     """The loop's side: read the queue while the worker runs (polling, so a lost wake-up
     cannot hang the check), and once it has returned; the worker's result."""
     worker = asyncio.ensure_future(work)
@@ -312,7 +308,7 @@ async def _read(work: Any, progress: _Progress, arrived: list[tuple[Any, float]]
             worker.cancel()
 
 
-def _drain(progress: _Progress, arrived: list[tuple[Any, float]]) -> None:
+def _drain(progress: _Progress, arrived: Stamped) -> None:
     while not progress.empty():
         arrived.append((progress.get_nowait(), time.perf_counter()))
 
@@ -330,13 +326,7 @@ def _worker_error(error: Exception) -> Mistake:
     return Mistake(f"convert_all raised {type(error).__name__}: {error}")
 
 
-def _check_progress(
-    result: Any,
-    converted: list[tuple[str, float]],
-    progress: _Progress,
-    arrived: list[tuple[Any, float]],
-    loop: asyncio.AbstractEventLoop,
-) -> None:
+def _check_progress(result: Any, converted: Stamped, progress: _Progress, arrived: Stamped) -> None:
     """What the worker returned and converted; where, when and in what order lines arrived."""
     if [name for name, _ in converted] != FILES:
         raise Mistake(
@@ -403,23 +393,16 @@ async def check_save_stoppable(namespace: dict[str, Any]) -> bool | None:
     namespace["save_parts_until"] = watched  # the answer looks it up when it calls it
     saved: list[int] = []
     task = asyncio.create_task(save_stoppable(SAVE_PARTS, saved))
+    guarded = functools.partial(
+        watchdog.finishes, blocked=WAITS_ON_THE_LOOP, function=save_stoppable
+    )
     try:
-        await watchdog.finishes(
-            _first_part(task, saved),
-            "save_stoppable",
-            blocked=WAITS_ON_THE_LOOP,
-            function=save_stoppable,
-        )
+        await guarded(_first_part(task, saved), "save_stoppable")
         if task.done():
             _ended_early(task, saved, loop_thread in calls)
         task.cancel()
         try:
-            await watchdog.finishes(
-                task,
-                "save_stoppable, once cancelled,",
-                blocked=WAITS_ON_THE_LOOP,
-                function=save_stoppable,
-            )
+            await guarded(task, "save_stoppable, once cancelled,")
         except asyncio.CancelledError:
             if not task.cancelled():
                 raise  # the check itself was cancelled
