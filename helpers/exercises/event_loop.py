@@ -137,7 +137,7 @@ class _Timers:
             self.made.append(handle)
             return handle
 
-        self.loop.call_at = call_at  # type: ignore[method-assign]
+        self.loop.call_at = call_at  # type: ignore[method-assign,assignment]
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import math
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from helpers.exercises import Mistake, answer, passed, predictions, watchdog
@@ -20,6 +22,7 @@ CONVERT_S = 0.05  # how long the check's convert() blocks per file
 FILES = ["intro", "part 1", "part 2", "part 3", "summary"]
 POLL_S = 0.005  # how often the check's side reads the queue
 SAVE_PARTS = 20  # parts save_stoppable is asked to save, 0.02 s each
+Stamped = list[tuple[Any, float]]  # items, each with the perf_counter time it was noted
 POOL_THREADS = "asyncio_"  # how the names of the threads of asyncio's default pool begin
 WAITS_ON_THE_LOOP = (
     "something in it waits on the loop's own thread: a threading.Event's wait() (did you mean "
@@ -28,29 +31,66 @@ WAITS_ON_THE_LOOP = (
 
 
 class _Lookups:
-    """The check's slow_lookup: records each call's thread, and how many ran at once."""
+    """The check's slow_lookup: records each call's thread, and how many ran at once.
 
-    def __init__(self, seconds: dict[str, float]) -> None:
-        self.seconds = seconds
+    Given the batch's size, it refuses a call on the loop's thread at once, and a batch that
+    is not all in flight when its first lookup ends (one after another, or a pool too small),
+    so that neither makes the learner wait for the whole slow batch.
+    """
+
+    def __init__(self, seconds: dict[str, float], batch: int = 0) -> None:
+        self.seconds, self.batch = seconds, batch
+        self.loop_thread = threading.current_thread()
         self.keys: list[str] = []
         self.threads: list[threading.Thread] = []
         self.now = self.most = 0
         self.started = self.ended = math.nan
-        self._lock = threading.Lock()
+        self.mistake = ""  # the first Mistake raised in a lookup
+        self._changed = threading.Condition()
 
     def __call__(self, key: str) -> str:
-        with self._lock:
+        thread = threading.current_thread()
+        if self.batch and thread is self.loop_thread:
+            self._refuse(
+                "slow_lookup ran on the event loop's thread and blocked it: run each call in "
+                "your pool with `loop.run_in_executor(pool, slow_lookup, key)`"
+            )
+        if self.batch and thread.name.startswith(POOL_THREADS):
+            self._refuse(
+                "the lookups ran in the loop's default pool (to_thread, or run_in_executor(None, "
+                "...)), whose few threads the whole program shares: make a ThreadPoolExecutor "
+                "of your own and pass it to loop.run_in_executor"
+            )
+        with self._changed:
             self.keys.append(key)
-            self.threads.append(threading.current_thread())
+            self.threads.append(thread)
             self.now += 1
             self.most = max(self.most, self.now)
             if self.now == 1 and len(self.keys) == 1:
                 self.started = time.perf_counter()
+            self._changed.notify_all()
         time.sleep(self.seconds.get(key, LOOKUP_S))  # a blocking call, as in the notebook
-        with self._lock:
-            self.now -= 1
+        with self._changed:
+            first_end = math.isnan(self.ended)
             self.ended = time.perf_counter()
+            if first_end and self.batch:  # late starters get one more lookup's time
+                self._changed.wait_for(lambda: self.most >= self.batch, LOOKUP_S)
+                if self.most < self.batch:
+                    self.now -= 1
+                    self._refuse(
+                        f"at most {self.most} of {self.batch} lookups ran at once: a pool made "
+                        "without max_workers has min(32, CPUs + 4) threads, and one await after "
+                        "another runs them in turn. Size your pool for the batch, "
+                        "ThreadPoolExecutor(max_workers=len(keys)), and start every call before "
+                        "you await them (gather)"
+                    )
+            self.now -= 1
         return key.upper()
+
+    def _refuse(self, message: str) -> None:
+        """Raise the Mistake in the answer, and keep it in case the answer swallows it."""
+        self.mistake = self.mistake or message
+        raise Mistake(message)
 
 
 async def _heartbeat(ticks: list[float], stop: asyncio.Event) -> None:
@@ -97,63 +137,67 @@ async def check_lookup_all(namespace: dict[str, Any]) -> bool | None:
     )
     keys = [f"key {i}" for i in range(MORE_KEYS)]
     # Unequal lookups, the first the longest: answers gathered as they finish come out of order.
-    lookups = _Lookups({key: LOOKUP_S * (2 - i / MORE_KEYS) for i, key in enumerate(keys)})
-    results, ticks = await _run_lookups(lookup_all, lookups, keys, namespace)
+    seconds = {key: LOOKUP_S * (2 - i / MORE_KEYS) for i, key in enumerate(keys)}
+    lookups = _Lookups(seconds, batch=len(keys))
+    results, ticks, pools = await _run_lookups(lookup_all, lookups, keys, namespace)
     _check_lookups(lookups, keys, results, ticks)
-    await _pool_shut_down(lookups.threads)
+    await _pool_shut_down(lookups.threads, pools)
     return passed(
         f"lookup_all ran {lookups.most} lookups at once in its own pool, kept their order and "
         "the loop free, and shut its pool down"
     )
 
 
+class _Pool(ThreadPoolExecutor):
+    """The check's ThreadPoolExecutor: notes whether the answer shut it down before returning."""
+
+    def __init__(self, *args: Any, made: list[_Pool], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shut_down = False
+        made.append(self)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.shut_down = True
+        super().shutdown(wait, cancel_futures=cancel_futures)
+
+
 async def _run_lookups(
     lookup_all: Any, lookups: _Lookups, keys: list[str], namespace: dict[str, Any]
-) -> tuple[Any, list[float]]:
-    """Run lookup_all(keys) with the check's slow_lookup, and a heartbeat beside it."""
+) -> tuple[Any, list[float], list[_Pool]]:
+    """Run lookup_all(keys) with the check's slow_lookup and pool, and a heartbeat beside it;
+    the answers, the heartbeat's ticks, and the pools it made but had not shut down."""
     ticks: list[float] = []
     stop = asyncio.Event()
     beating = asyncio.create_task(_heartbeat(ticks, stop))
-    slow_lookup = namespace.get("slow_lookup")
-    namespace["slow_lookup"] = lookups  # the answer looks it up when it calls it
+    made: list[_Pool] = []
+    swapped = {"slow_lookup": lookups, "ThreadPoolExecutor": functools.partial(_Pool, made=made)}
+    saved = {name: namespace.get(name) for name in swapped}
+    namespace.update(swapped)  # the answer looks them up when it calls them
     try:
         results = await watchdog.finishes(lookup_all(keys), "lookup_all(keys)", function=lookup_all)
+        left_open = [pool for pool in made if not pool.shut_down]  # as it returned
     except Mistake:
         raise
     except Exception as error:
         raise Mistake(f"lookup_all(keys) raised {type(error).__name__}: {error}") from None
     finally:
-        namespace["slow_lookup"] = slow_lookup
+        namespace.update(saved)
         stop.set()
         await beating
-    return results, ticks
+    return results, ticks, left_open
 
 
 def _check_lookups(lookups: _Lookups, keys: list[str], results: Any, ticks: list[float]) -> None:
-    """Where the lookups ran, how many at once, their order, and the loop's freedom meanwhile."""
+    """A Mistake a lookup raised (if the answer swallowed it), the lookups made, their order,
+    and the loop's freedom meanwhile."""
     if inspect.iscoroutine(results) or isinstance(results, asyncio.Future):
         if inspect.iscoroutine(results):
             results.close()
         raise Mistake(f"lookup_all returned {results!r}, not the answers: await it")
-    if threading.current_thread() in lookups.threads:  # the check runs on the loop's thread
-        raise Mistake(
-            "slow_lookup ran on the event loop's thread and blocked it: run each call in your "
-            "pool with `loop.run_in_executor(pool, slow_lookup, key)`"
-        )
-    if any(thread.name.startswith(POOL_THREADS) for thread in lookups.threads):
-        raise Mistake(
-            "the lookups ran in the loop's default pool (to_thread, or run_in_executor(None, "
-            "...)), whose few threads the whole program shares: make a ThreadPoolExecutor of "
-            "your own and pass it to loop.run_in_executor"
-        )
+    if lookups.mistake:  # raised in a lookup, and swallowed by the answer
+        raise Mistake(lookups.mistake)
     if sorted(lookups.keys) != sorted(keys):
         raise Mistake(f"lookup_all({len(keys)} keys) made {len(lookups.keys)} lookups: one per key")
-    if lookups.most < len(keys):
-        raise Mistake(
-            f"at most {lookups.most} of {len(keys)} lookups ran at once: a pool made without "
-            "max_workers has min(32, CPUs + 4) threads. Size yours for the batch: "
-            "ThreadPoolExecutor(max_workers=len(keys))"
-        )
     if list(results) != [key.upper() for key in keys]:
         raise Mistake(
             f"lookup_all returned {list(results)[:3]}... for keys {keys[:3]}...: the answers "
@@ -162,22 +206,25 @@ def _check_lookups(lookups: _Lookups, keys: list[str], results: Any, ticks: list
     during = [tick for tick in ticks if lookups.started < tick < lookups.ended]
     if not during:
         raise Mistake(
-            "the loop was blocked while the lookups ran (not one heartbeat): does the pool's "
-            "`with` block end before the `await`? Leaving it waits for every thread, on the "
-            "loop's thread. Await the lookups inside the `with`"
+            "the loop was blocked while the lookups ran (not one heartbeat): something waited "
+            "for them on the loop's thread: pool.map or a future's .result(), or the pool's "
+            "`with` block ending before the `await` (leaving it waits for every thread). Await "
+            "loop.run_in_executor's futures, inside the `with`"
         )
 
 
-async def _pool_shut_down(threads: list[threading.Thread]) -> None:
-    """The pool's threads end soon after lookup_all returns: it shut its pool down."""
-    for _ in range(100):
+async def _pool_shut_down(threads: list[threading.Thread], left_open: list[_Pool]) -> None:
+    """lookup_all shut down every pool it made before it returned, and their threads end."""
+    for pool in left_open:
+        pool.shutdown(wait=False)  # the check's pool: its threads end once idle
+    for _ in range(0 if left_open else 100):  # a pool made otherwise: its threads end
         if not any(thread.is_alive() for thread in threads):
             return
         await asyncio.sleep(0.01)
-    alive = len({thread for thread in threads if thread.is_alive()})
     raise Mistake(
-        f"{alive} threads of your pool were still alive 1 s after lookup_all returned: shut the "
-        "pool down when the batch is done (`with ThreadPoolExecutor(...) as pool:`)"
+        "lookup_all returned without shutting its pool down: its threads stay until the pool "
+        "is garbage-collected. Shut it down when the batch is done (`with "
+        "ThreadPoolExecutor(...) as pool:` around the awaits)"
     )
 
 
@@ -212,7 +259,7 @@ async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
             "it a plain function that hands each line to the loop"
         )
     loop = asyncio.get_running_loop()
-    converted: list[tuple[str, float]] = []  # (file, when its conversion ended)
+    converted: Stamped = []  # (file, when its conversion ended)
 
     def convert(name: str) -> str:
         time.sleep(CONVERT_S)  # a blocking call, as in the notebook
@@ -220,7 +267,7 @@ async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
         return f"{name}.pdf"
 
     progress = _Progress()
-    arrived: list[tuple[Any, float]] = []
+    arrived: Stamped = []
     saved = (namespace.get("convert"), loop.get_debug(), loop.slow_callback_duration)
     namespace["convert"] = convert  # the answer looks it up when it calls it
     loop.slow_callback_duration = 3600.0  # debug mode here only to catch calls from threads
@@ -237,14 +284,14 @@ async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
         loop.set_debug(saved[1])
         await asyncio.sleep(0)  # the step that switched debug mode off ends with the threshold
         loop.slow_callback_duration = saved[2]
-    _check_progress(result, converted, progress, arrived, loop)
+    _check_progress(result, converted, progress, arrived)
     return passed(
         f"{len(FILES)} progress lines reached the loop while the worker converted, each put on "
         "the loop's thread, then the end marker"
     )
 
 
-async def _read(work: Any, progress: _Progress, arrived: list[tuple[Any, float]]) -> Any:
+async def _read(work: Any, progress: _Progress, arrived: Stamped) -> Any:
     """The loop's side: read the queue while the worker runs (polling, so a lost wake-up
     cannot hang the check), and once it has returned; the worker's result."""
     worker = asyncio.ensure_future(work)
@@ -261,7 +308,7 @@ async def _read(work: Any, progress: _Progress, arrived: list[tuple[Any, float]]
             worker.cancel()
 
 
-def _drain(progress: _Progress, arrived: list[tuple[Any, float]]) -> None:
+def _drain(progress: _Progress, arrived: Stamped) -> None:
     while not progress.empty():
         arrived.append((progress.get_nowait(), time.perf_counter()))
 
@@ -279,13 +326,7 @@ def _worker_error(error: Exception) -> Mistake:
     return Mistake(f"convert_all raised {type(error).__name__}: {error}")
 
 
-def _check_progress(
-    result: Any,
-    converted: list[tuple[str, float]],
-    progress: _Progress,
-    arrived: list[tuple[Any, float]],
-    loop: asyncio.AbstractEventLoop,
-) -> None:
+def _check_progress(result: Any, converted: Stamped, progress: _Progress, arrived: Stamped) -> None:
     """What the worker returned and converted; where, when and in what order lines arrived."""
     if [name for name, _ in converted] != FILES:
         raise Mistake(
@@ -352,23 +393,16 @@ async def check_save_stoppable(namespace: dict[str, Any]) -> bool | None:
     namespace["save_parts_until"] = watched  # the answer looks it up when it calls it
     saved: list[int] = []
     task = asyncio.create_task(save_stoppable(SAVE_PARTS, saved))
+    guarded = functools.partial(
+        watchdog.finishes, blocked=WAITS_ON_THE_LOOP, function=save_stoppable
+    )
     try:
-        await watchdog.finishes(
-            _first_part(task, saved),
-            "save_stoppable",
-            blocked=WAITS_ON_THE_LOOP,
-            function=save_stoppable,
-        )
+        await guarded(_first_part(task, saved), "save_stoppable")
         if task.done():
             _ended_early(task, saved, loop_thread in calls)
         task.cancel()
         try:
-            await watchdog.finishes(
-                task,
-                "save_stoppable, once cancelled,",
-                blocked=WAITS_ON_THE_LOOP,
-                function=save_stoppable,
-            )
+            await guarded(task, "save_stoppable, once cancelled,")
         except asyncio.CancelledError:
             if not task.cancelled():
                 raise  # the check itself was cancelled

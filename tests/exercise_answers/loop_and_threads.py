@@ -84,7 +84,14 @@ async def lookup_all(keys):
         "the pool's with block ends before the await": WrongAnswer.from_solution(
             "        return await asyncio.gather(*calls)",
             "    return await asyncio.gather(*calls)",
-            says=r"the loop was blocked while the lookups ran.*`with` block end before",
+            says=r"the loop was blocked while the lookups ran.*`with` block ending before",
+            kind="structure",
+        ),
+        "pool.map on the loop's thread": WrongAnswer.from_solution(
+            "        calls = [loop.run_in_executor(pool, slow_lookup, key) for key in keys]\n"
+            "        return await asyncio.gather(*calls)",
+            "        return list(pool.map(slow_lookup, keys))",
+            says=r"the loop was blocked while the lookups ran.*pool.map",
             kind="structure",
         ),
         "the pool never shut down": WrongAnswer.from_solution(
@@ -94,7 +101,7 @@ async def lookup_all(keys):
             "    pool = ThreadPoolExecutor(max_workers=len(keys))\n"
             "    calls = [loop.run_in_executor(pool, slow_lookup, key) for key in keys]\n"
             "    return await asyncio.gather(*calls)",
-            says=r"threads of your pool were still alive 1 s after lookup_all returned",
+            says=r"lookup_all returned without shutting its pool down",
             kind="half",
         ),
         "slow_lookup called on the loop": WrongAnswer(
