@@ -103,12 +103,14 @@ async def _check_failures_give_places_back(gather_limited: Any) -> None:
     except Exception as error:  # ValueError, or an ExceptionGroup of them from a TaskGroup
         leaves = getattr(error, "exceptions", [error])
         if not any(isinstance(leaf, ValueError) for leaf in leaves):
-            raise Mistake(f"gather_limited raised {error!r}, not the failed item's ValueError")
+            raise Mistake(
+                f"gather_limited raised {error!r}, not the failed item's ValueError"
+            ) from None
     else:
         raise Mistake(
             f"items 0 to {LIMIT - 1} raised ValueError, yet gather_limited returned: let the "
             "error out, as gather does"
-        ) from None
+        )
     finally:
         for coroutine in coroutines:
             if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
