@@ -25,8 +25,9 @@ async def check_gather_limited(namespace: dict[str, Any]) -> bool | None:
     Requires: the results in the order the coroutines were given (they finish in another
     order); never more than `limit` coroutines running at once, and `limit` at once while there
     is work; the next coroutine starts the moment a running one finishes, not when a batch has
-    finished (with limit 2 and item 0 slow, item 2 starts before item 0 ends); no hang (a
-    permit never given back is a Mistake).
+    finished (with limit 2 and item 0 slow, item 2 starts before item 0 ends); a coroutine
+    that fails gives its place back: its error comes out, and no task of the answer is left
+    waiting for a place; no hang (a permit never given back is a Mistake).
     """
     what = "async def gather_limited(coroutines, limit)"
     gather_limited = answer(namespace, "gather_limited", what)
@@ -79,10 +80,57 @@ async def check_gather_limited(namespace: dict[str, Any]) -> bool | None:
             "Start the next coroutine the moment any running one finishes: one Semaphore "
             "shared by all of them"
         )
+    await _check_failures_give_places_back(gather_limited)
     return passed(
-        f"gather_limited kept the order, ran at most {LIMIT} at once, and started each next "
-        "coroutine as soon as a place freed"
+        f"gather_limited kept the order, ran at most {LIMIT} at once, started each next "
+        "coroutine as soon as a place freed, and gave back the places of those that failed"
     )
+
+
+async def _check_failures_give_places_back(gather_limited: Any) -> None:
+    """The first `LIMIT` coroutines fail: their error comes out, and no task waits for a place."""
+
+    async def item(n: int) -> int:
+        await asyncio.sleep(0.01)
+        if n < LIMIT:
+            raise ValueError(f"item {n} failed")
+        return n
+
+    coroutines = [item(n) for n in range(2 * LIMIT)]
+    what = f"gather_limited(coroutines, {LIMIT})"
+    try:
+        await watchdog.finishes(gather_limited(coroutines, LIMIT), what, function=gather_limited)
+    except Exception as error:  # ValueError, or an ExceptionGroup of them from a TaskGroup
+        leaves = getattr(error, "exceptions", [error])
+        if not any(isinstance(leaf, ValueError) for leaf in leaves):
+            raise Mistake(
+                f"gather_limited raised {error!r}, not the failed item's ValueError"
+            ) from None
+    else:
+        raise Mistake(
+            f"items 0 to {LIMIT - 1} raised ValueError, yet gather_limited returned: let the "
+            "error out, as gather does"
+        )
+    finally:
+        for coroutine in coroutines:
+            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+                coroutine.close()
+    await asyncio.sleep(0.1)  # gather lets the others run on after an error: they end by now
+    answer_file = gather_limited.__code__.co_filename
+    stuck = [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(getattr(task.get_coro(), "cr_code", None), "co_filename", None) == answer_file
+    ]
+    for task in stuck:
+        task.cancel()
+    await asyncio.gather(*stuck, return_exceptions=True)
+    if stuck:
+        raise Mistake(
+            f"after items 0 to {LIMIT - 1} failed, {len(stuck)} coroutines still waited for a "
+            "place: a coroutine that fails kept its permit. Release it even on an error, in a "
+            "`finally:` or with `async with semaphore:`"
+        )
 
 
 async def check_serve(namespace: dict[str, Any]) -> bool | None:

@@ -134,6 +134,12 @@ def _leaves(error: BaseException) -> list[BaseException]:
     return [error]
 
 
+def _retrieve(task: asyncio.Task) -> None:
+    """Mark the task's exception as retrieved."""
+    if not task.cancelled():
+        task.exception()
+
+
 class _Site:
     """A stand-in for fetch_links that serves one site and records what happens, in order."""
 
@@ -158,6 +164,9 @@ class _Site:
             await asyncio.sleep(seconds)
             if url == BROKEN:
                 self.events.append(("failed", url))
+                # retrieve the error once the task ends, so that an answer that never looks
+                # at it logs no "never retrieved" (the Mistake says what went wrong)
+                asyncio.current_task().add_done_callback(_retrieve)  # type: ignore[union-attr]
                 raise ConnectionError(f"{url}: connection reset")
         except asyncio.CancelledError:
             self.events.append(("cancelled", url))

@@ -85,6 +85,22 @@ async def gather_limited(coroutines, limit):
             says=r"the results came back in the order they finished",
             kind="luck",
         ),
+        "a permit not given back when the coroutine fails": WrongAnswer(
+            """
+async def gather_limited(coroutines, limit):
+    permits = asyncio.Semaphore(limit)
+
+    async def run(coroutine):
+        await permits.acquire()
+        result = await coroutine
+        permits.release()
+        return result
+
+    return await asyncio.gather(*(run(coroutine) for coroutine in coroutines))
+""",
+            says=r"after items 0 to 1 failed, 2 coroutines still waited for a place",
+            kind="half",
+        ),
         "a permit taken and never given back": WrongAnswer(
             """
 async def gather_limited(coroutines, limit):
