@@ -122,7 +122,7 @@ def check_cpus(count: int | None = os.cpu_count()) -> Check:
 def check_start_method() -> Check:
     """Report the default multiprocessing start method."""
     method = multiprocessing.get_context().get_start_method()
-    return Check("OK", "process start method", f"{method} (11-pools-in-depth explains it)")
+    return Check("OK", "process start method", f"{method} (07-cpu-benchmark explains it)")
 
 
 def check_open_files(limit: int | None = None) -> Check:
