@@ -7,8 +7,8 @@ import pytest
 
 from helpers.cpu.startmethods import (
     POOL_APIS,
-    run_python,
     pool_startup,
+    run_python,
     try_function_from_main,
     try_without_main_guard,
 )

@@ -1,4 +1,4 @@
-"""The cpu benchmark: ways to compute the workload, timed in rounds (09-choosing-a-model).
+"""The cpu benchmark: ways to compute the workload, timed in rounds (10-cpu-benchmark).
 
 The cpu benchmark times ways of computing sum_of_squares for the article's numbers.
 Each strategy supplies only how it maps the work; one harness times them all.

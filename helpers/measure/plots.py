@@ -64,22 +64,11 @@ def bar_timings_panels(
 
 def _timing_bars(ax: Axes, timings: Mapping[str, Timing]) -> None:
     """Draw a bar per label at its median, whiskers from min to max, the median above."""
-    labels = list(timings)
-    medians = [timings[label].median for label in labels]
-    below = [timings[label].median - timings[label].min for label in labels]
-    above = [timings[label].max - timings[label].median for label in labels]
-    bars = ax.bar(labels, medians, yerr=[below, above], capsize=8, color="tab:blue")
-    tops = [timings[label].max for label in labels]
-    for bar, top, median in zip(bars, tops, medians, strict=True):
-        x = bar.get_x() + bar.get_width() / 2
-        ax.annotate(
-            _seconds(median),
-            (x, top),
-            xytext=(0, 6),
-            textcoords="offset points",
-            ha="center",
-            va="bottom",
-        )
+    values = list(timings.values())
+    medians = [t.median for t in values]
+    whiskers = [[t.median - t.min for t in values], [t.max - t.median for t in values]]
+    bars = ax.bar(list(timings), medians, yerr=whiskers, capsize=8, color="tab:blue")
+    ax.bar_label(bars, labels=[_seconds(m) for m in medians], padding=6)  # above the whisker
 
 
 def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figure:
@@ -151,8 +140,7 @@ def line_timings(
         for label, values in series.items():
             ax.plot(sizes, values, marker="o", label=label)
         if log:
-            ax.set_xscale("log")
-            ax.set_yscale("log")
+            ax.set(xscale="log", yscale="log")
         _finish_lines(fig, ax, title, xlabel, ylabel)
     return _detached(fig)
 
@@ -187,8 +175,7 @@ def line_scaling(
             if label in extrapolated:  # dashed, under the measured points where the two meet
                 values, name = points(extrapolated[label]), f"{label} (extrapolated)"
                 ax.plot(sizes, values, "o--", color=colour, mfc="white", label=name, zorder=1.5)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+        ax.set(xscale="log", yscale="log")
         plain = FuncFormatter(lambda value, _: f"{value:,g}")
         ax.xaxis.set_major_formatter(plain)
         ax.yaxis.set_major_formatter(plain)

@@ -39,21 +39,21 @@ WRONG_ANSWERS = {
             kind="other",
         ),
         "the whole script under the guard, cube too": WrongAnswer.from_solution(
-            '''
+            """
 
 def cube(n):
     return n * n * n
 
 
 if __name__ == "__main__":
-''',
-            '''
+""",
+            """
 
 if __name__ == "__main__":
     def cube(n):
         return n * n * n
 
-''',
+""",
             says=r"cube is not defined at the top of the script: a worker imports the script as "
             r"__mp_main__",
             kind="structure",
