@@ -84,8 +84,11 @@ def check_digest_all(namespace: Any) -> bool | None:
         if watched.most_at_once() >= 2 or not watched.spans or results != expected:
             break
         results, watched = _watched_run(namespace, digest_all, buffers, 2)
-    if isinstance(results, Iterable) and not isinstance(results, (str, bytes)):
-        results = list(results)
+    if not isinstance(results, list) and isinstance(results, Iterable):
+        raise Mistake(
+            f"digest_all returned a {type(results).__name__}, not a list: pool.map returns an "
+            "iterator, which can be read only once; return list(pool.map(...))"
+        )
     if results != expected:
         if isinstance(results, list) and sorted(map(str, results)) == sorted(expected):
             raise Mistake(

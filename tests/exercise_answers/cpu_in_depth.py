@@ -66,6 +66,15 @@ def digest_all(buffers, threads):
             says=r"hashlib.sha256 was not called through the name hashlib",
             kind="other",
         ),
+        "pool.map's iterator, not a list": WrongAnswer(
+            """
+def digest_all(buffers, threads):
+    with ThreadPoolExecutor(threads) as pool:
+        return pool.map(lambda b: hashlib.sha256(b).hexdigest(), buffers)
+""",
+            says=r"digest_all returned a generator, not a list",
+            kind="other",
+        ),
         "raw digests, not hex": WrongAnswer(
             """
 def digest_all(buffers, threads):
