@@ -12,6 +12,7 @@ from helpers.cpu import gil
 from helpers.cpu.gil import (
     ThreadRun,
     executors_beyond_the_gil,
+    import_here,
     on_threads,
     sha256_rounds,
     squares_rounds,
@@ -97,3 +98,8 @@ def test_a_free_threaded_python_offers_threads_and_a_newer_one_interpreters(monk
 
 def test_the_build_is_reported_as_a_bool():
     assert isinstance(gil.free_threaded_build(), bool)
+
+
+def test_import_here_says_what_could_not_be_imported():
+    assert import_here("zlib") == "imported"
+    assert import_here("no_such_module_anywhere").startswith("ModuleNotFoundError: No module")

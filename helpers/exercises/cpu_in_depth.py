@@ -17,17 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed
-from helpers.exercises import Mistake, answer, bypass, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, watchdog
 
 BUFFERS = 8
 BUFFER_SIZE = 4 * 2**20  # each hash takes milliseconds: long enough to overlap on threads
 TRIES = 3  # a busy machine may run the threads one after another once; not three times
-EXACT_SMALL = [0, 1, 2, 3, 10, 1_000]
-EXACT_LARGE = [10**7, 3 * 10**7]
-TIMED_N = 10**6
-MIN_GAIN = 3  # the loop's processor time over the answer's, at TIMED_N
-CLOSED_FORM_S = 1e-4  # any vectorised sum over 3e7 numbers takes far longer than this
+MAX_VALUE = 3 * 10**7  # the values' magnitude: each square fits in int64, their sums do not
+TIMED_SIZE = 10**6
+LARGE_SIZE = 3 * 10**6  # about 9e20 summed: far past int64's 9.2e18
+MIN_GAIN = 3  # a Python loop's processor time over the answer's, on TIMED_SIZE values
 
 
 class _WatchedHashlib:
@@ -84,8 +82,11 @@ def check_digest_all(namespace: Any) -> bool | None:
         if watched.most_at_once() >= 2 or not watched.spans or results != expected:
             break
         results, watched = _watched_run(namespace, digest_all, buffers, 2)
-    if isinstance(results, Iterable) and not isinstance(results, (str, bytes)):
-        results = list(results)
+    if not isinstance(results, list) and isinstance(results, Iterable):
+        raise Mistake(
+            f"digest_all returned a {type(results).__name__}, not a list: pool.map returns an "
+            "iterator, which can be read only once; return list(pool.map(...))"
+        )
     if results != expected:
         if isinstance(results, list) and sorted(map(str, results)) == sorted(expected):
             raise Mistake(
@@ -124,63 +125,70 @@ def _cpu(func: Callable[[], object]) -> float:
     return time.process_time() - start
 
 
-def check_exact_sum(namespace: Mapping[str, Any]) -> bool | None:
-    """13-cpu-in-depth, exercise 2: exact_sum_of_squares(n) with NumPy, exact up to 3e7.
-
-    Requires: an int, exact for small n and up to 3e7 (past int64), vectorised (far less
-    processor time than the loop), neither the closed form nor the course's own exact sum.
-    """
-    exact = answer(namespace, "exact_sum_of_squares", "def exact_sum_of_squares(n)")
-    if exact is None:
-        return None
-    bypass.refuse_references(
-        exact,
-        ["helpers.cpu.vectorised.sum_of_squares_exact"],
-        "write the chunked NumPy sum yourself: square and add int64 arrays in chunks, then add "
-        "the chunk sums as Python ints",
+def _exact_reference(values: np.ndarray) -> int:
+    """The exact sum of squares of values, in int64 chunks small enough never to wrap."""
+    return sum(
+        int((chunk * chunk).sum()) for chunk in np.array_split(values, max(1, len(values) // 5_000))
     )
 
-    def check(n: int) -> None:
-        with watchdog.blocking(f"exact_sum_of_squares({n:,})"):
-            result = exact(n)
-        expected = sum_of_squares_closed(n)
+
+def _values(size: int, seed: int) -> np.ndarray:
+    """size int64 values, negative and positive, unsorted, each below MAX_VALUE in magnitude."""
+    return np.random.default_rng(seed).integers(-MAX_VALUE, MAX_VALUE, size=size, dtype=np.int64)
+
+
+def check_exact_squares(namespace: Mapping[str, Any]) -> bool | None:
+    """13-cpu-in-depth, exercise 2: exact_sum_of_squares_of(values), exact and vectorised.
+
+    Requires: an int, exact on small arrays (empty, one value, negatives) and on a large one
+    whose sum of squares is past int64, vectorised (far less processor time than a Python loop
+    over the same array, measured in the same call).
+    """
+    exact = answer(namespace, "exact_sum_of_squares_of", "def exact_sum_of_squares_of(values)")
+    if exact is None:
+        return None
+
+    def check(values: np.ndarray) -> None:
+        with watchdog.blocking(f"exact_sum_of_squares_of(<{len(values):,} values>)"):
+            result = exact(values.copy())
+        expected = _exact_reference(values)
         if isinstance(result, bool) or not isinstance(result, (int, np.integer)):
             raise Mistake(
-                f"exact_sum_of_squares({n:,}) returned a {type(result).__name__}: return an int "
-                "(floats keep 53 bits, too few for these sums)"
+                f"exact_sum_of_squares_of(<{len(values):,} values>) returned a "
+                f"{type(result).__name__}: return an int (floats keep 53 bits, too few here)"
             )
         if result != expected:
             hint = (
-                "range(n) stops before n: np.arange(n), not np.arange(1, n + 1)"
-                if result == sum_of_squares_closed(n + 1)
-                else "an int64 sum wraps around past 2**63: sum chunks in int64, then add the "
-                "chunk sums as Python ints"
-                if n >= 10**7
-                else "compare with sum(i * i for i in range(n))"
+                "an int64 sum wraps around past 2**63: sum chunks in int64, then add the chunk "
+                "sums as Python ints"
+                if expected > np.iinfo(np.int64).max
+                else "compare with sum(int(v) ** 2 for v in values)"
             )
             raise Mistake(
-                f"exact_sum_of_squares({n:,}) returned {result:,}, not {expected:,}: {hint}"
+                f"exact_sum_of_squares_of(<{len(values):,} values>) returned {int(result):,}, "
+                f"not {expected:,}: {hint}"
             )
 
-    for n in [*EXACT_SMALL, TIMED_N]:
-        check(n)
-    answer_cpu = min(_cpu(lambda: exact(TIMED_N)) for _ in range(3))
-    loop_cpu = min(_cpu(lambda: sum_of_squares(TIMED_N)) for _ in range(3))
+    small = [
+        np.array([], dtype=np.int64),
+        np.array([7], dtype=np.int64),
+        np.array([3, -4, 12], dtype=np.int64),
+        _values(25_001, seed=1),  # not a multiple of any round chunk size
+    ]
+    for values in small:
+        check(values)
+    timed = _values(TIMED_SIZE, seed=2)
+    answer_cpu = min(_cpu(lambda: exact(timed)) for _ in range(3))
+    plain = timed.tolist()
+    loop_cpu = min(_cpu(lambda: sum(v * v for v in plain)) for _ in range(3))
     if answer_cpu * MIN_GAIN > loop_cpu:
         raise Mistake(
-            f"at n = {TIMED_N:,} your sum took {answer_cpu:.3f} s of processor time and the plain "
-            f"loop {loop_cpu:.3f} s: not vectorised. Square and add whole arrays of int64 in NumPy "
-            "(an array of dtype=object computes one Python int at a time)"
+            f"on {TIMED_SIZE:,} values your sum took {answer_cpu:.3f} s of processor time and a "
+            f"Python loop {loop_cpu:.3f} s: not vectorised. Square and add whole int64 arrays in "
+            "NumPy (dtype=object, or a loop over the values, computes one Python int at a time)"
         )
-    for n in EXACT_LARGE:
-        check(n)
-    started = time.perf_counter()
-    exact(EXACT_LARGE[-1])
-    if time.perf_counter() - started < CLOSED_FORM_S:
-        raise Mistake(
-            "that is the closed form, which needs no loop: vectorise the sum itself with NumPy"
-        )
+    check(_values(LARGE_SIZE, seed=3))
     return passed(
-        f"exact up to {EXACT_LARGE[-1]:,}, with {loop_cpu / max(answer_cpu, 1e-9):.0f}x less "
-        "processor time than the loop"
+        f"exact on {LARGE_SIZE:,} values (a sum past int64), with "
+        f"{loop_cpu / max(answer_cpu, 1e-9):.0f}x less processor time than a Python loop"
     )

@@ -66,6 +66,15 @@ def digest_all(buffers, threads):
             says=r"hashlib.sha256 was not called through the name hashlib",
             kind="other",
         ),
+        "pool.map's iterator, not a list": WrongAnswer(
+            """
+def digest_all(buffers, threads):
+    with ThreadPoolExecutor(threads) as pool:
+        return pool.map(lambda b: hashlib.sha256(b).hexdigest(), buffers)
+""",
+            says=r"digest_all returned a generator, not a list",
+            kind="other",
+        ),
         "raw digests, not hex": WrongAnswer(
             """
 def digest_all(buffers, threads):
@@ -76,70 +85,63 @@ def digest_all(buffers, threads):
             kind="other",
         ),
     },
-    "check_exact_sum": {
-        "NumPy's int64 one-liner, which overflows": WrongAnswer(
+    "check_exact_squares": {
+        "NumPy's int64 one-liner, which wraps around": WrongAnswer(
             """
-def exact_sum_of_squares(n):
-    a = np.arange(n, dtype=np.int64)
-    return int((a * a).sum())
+def exact_sum_of_squares_of(values):
+    return int((values * values).sum())
 """,
-            says=r"exact_sum_of_squares\(10,000,000\) returned .*int64 sum wraps around",
+            says=r"returned .*: an int64 sum wraps around past 2\*\*63",
+            kind="luck",
+        ),
+        "np.dot, which wraps around too": WrongAnswer(
+            """
+def exact_sum_of_squares_of(values):
+    return int(np.dot(values, values))
+""",
+            says=r"an int64 sum wraps around past 2\*\*63",
             kind="luck",
         ),
         "floating point": WrongAnswer(
             """
-def exact_sum_of_squares(n):
-    a = np.arange(n, dtype=np.float64)
-    return int((a * a).sum())
+def exact_sum_of_squares_of(values):
+    floats = values.astype(np.float64)
+    return int((floats * floats).sum())
 """,
-            says=r"exact_sum_of_squares\(1,000,000\) returned .*, not 333,332,833,333,500,000",
+            says=r"returned [\d,]+, not [\d,]+",
             kind="luck",
         ),
         "a float returned": WrongAnswer(
             """
-def exact_sum_of_squares(n):
-    a = np.arange(n, dtype=np.float64)
-    return (a * a).sum()
+def exact_sum_of_squares_of(values):
+    floats = values.astype(np.float64)
+    return (floats * floats).sum()
 """,
             says=r"returned a float(64)?: return an int",
             kind="other",
         ),
-        "one past the end": WrongAnswer(
-            """
-def exact_sum_of_squares(n):
-    total = 0
-    for start in range(1, n + 1, 10_000):
-        a = np.arange(start, min(n + 1, start + 10_000), dtype=np.int64)
-        total += int((a * a).sum())
-    return total
-""",
-            says=r"range\(n\) stops before n",
+        "the last, partial chunk dropped": WrongAnswer.from_solution(
+            "range(0, len(values), 10_000)",
+            "range(0, len(values) - 10_000, 10_000)",
+            says=r"returned [\d,]+, not [\d,]+",
             kind="other",
         ),
         "an array of Python ints, one object at a time": WrongAnswer(
             """
-def exact_sum_of_squares(n):
-    a = np.arange(n, dtype=object)
-    return int((a * a).sum())
+def exact_sum_of_squares_of(values):
+    objects = values.astype(object)
+    return int((objects * objects).sum())
 """,
             says=r"not vectorised",
             kind="structure",
         ),
-        "the course's own exact sum, imported by the setup cell": WrongAnswer(
+        "a Python loop over the values": WrongAnswer(
             """
-def exact_sum_of_squares(n):
-    return sum_of_squares_exact(n)
+def exact_sum_of_squares_of(values):
+    return sum(int(v) ** 2 for v in values)
 """,
-            says=r"the answer calls helpers\.cpu\.vectorised\.sum_of_squares_exact",
-            kind="bypass",
-        ),
-        "the closed form": WrongAnswer(
-            """
-def exact_sum_of_squares(n):
-    return sum_of_squares_closed(n)
-""",
-            says=r"that is the closed form",
-            kind="bypass",
+            says=r"not vectorised",
+            kind="structure",
         ),
     },
 }
@@ -153,7 +155,10 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "hang": "independent hashes on a thread pool cannot wait on each other; the watchdog "
         "guards the call all the same",
     },
-    "check_exact_sum": {
+    "check_exact_squares": {
+        "bypass": "no library function sums squares exactly: np.sum and np.dot wrap around in "
+        "int64 (named wrong answers), and math.sumprod goes one Python int at a time (caught as "
+        "not vectorised, like the Python loop)",
         "half": "a pure computation with one path: no error, cancellation or timeout",
         "hang": "nothing in it waits; the watchdog guards the call all the same",
     },
