@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 
 from helpers.exercises.crawlcheck import (
+    FaultyConnections,
     LoggedRequest,
     RequestLog,
+    SleepRecorder,
     check_crawl,
     expected_crawl,
     loopback_session,
@@ -71,6 +74,53 @@ def test_busiest_and_timeline_from_a_known_log():
     ]
     outcomes = [timeline.outcome(name) for name in timeline.names]
     assert outcomes == ["ok", "ok", "cancelled", "error"]
+
+
+def test_ahead_of_counts_requests_beyond_a_token_buckets_line():
+    log = RequestLog()
+    log.requests += [LoggedRequest("u", at, at, 200) for at in (0.0, 0.0, 0.1, 0.2, 0.2, 0.2)]
+    assert log.ahead_of(rate=10, burst=2) == pytest.approx(2.0)  # 0.2 allows 4, and 6 started
+    assert log.ahead_of(rate=100, burst=3) <= 0
+
+
+def test_faulty_connections_break_and_stall_chosen_urls_only():
+    async def main() -> tuple:
+        async with SlowServer(latency=0.01, seed=1, pages=5) as server:
+            broken, stalled = f"{server.url}/site/1", f"{server.url}/site/2"
+            faults = FaultyConnections(broken=[broken], stalled=[stalled])
+            async with loopback_session(trace_configs=[faults.trace]) as session:
+                async with session.get(f"{server.url}/site/0") as response:
+                    status = response.status
+                errors = []
+                for url, timeout in ((broken, None), (stalled, 0.2)):
+                    try:
+                        await session.get(url, timeout=aiohttp.ClientTimeout(total=timeout))
+                    except (aiohttp.ClientError, TimeoutError) as exc:
+                        errors.append(type(exc).__name__)
+            return errors, faults.attempts, status
+
+    errors, attempts, status = asyncio.run(asyncio.wait_for(main(), 10))
+    assert status == 200 and errors == ["ClientConnectionError", "TimeoutError"]
+    assert sorted(attempts.values()) == [1, 1]
+
+
+def test_sleep_recorder_records_only_the_cell_it_watches_and_puts_sleep_back():
+    namespace = {"sleep": asyncio.sleep}
+    real = asyncio.sleep
+
+    async def mine() -> None:
+        await asyncio.sleep(0.01)
+
+    async def main() -> None:
+        await asyncio.sleep(0)  # this file is mine's file too: recorded as well
+        await mine()
+
+    recorder = SleepRecorder(mine)
+    with recorder.installed(namespace):
+        assert asyncio.sleep is not real and namespace["sleep"] is asyncio.sleep
+        asyncio.run(main())
+    assert asyncio.sleep is real and namespace["sleep"] is real
+    assert [seconds for _, seconds in recorder.calls] == [0, 0.01]
 
 
 def test_expected_crawl_is_the_site_from_page_0():

@@ -244,7 +244,7 @@ def test_child_stops_when_parent_dies():
         pytest.fail("the server outlived its parent")
 
 
-# The generated site under /site/ (10-capstone)
+# The generated site under /site/ (15-capstone-crawler)
 
 
 def test_site_links_repeat_per_seed_and_reach_every_page():

@@ -43,56 +43,6 @@ WORKERS, RATE = 20, 100  # the crawler check's pool and rate limit
 AHEAD = 2  # requests the log may run ahead of a token bucket's line: it notes each one late
 
 
-def _judge_attempts(urls: list[str], answers: list[Any], log: RequestLog, attempts: int) -> None:
-    """Each URL retried only after a retryable answer, up to `attempts`, and its last answer
-    returned, with the page's text after a 200."""
-    for url, (got, body) in zip(urls, answers, strict=True):
-        tries = [request.answer for request in log.requests if request.url == url]
-        stop = next((k for k, a in enumerate(tries) if a in (200, 404)), None)
-        if stop is not None and stop < len(tries) - 1:
-            raise Mistake(
-                f"{url} was answered {tries[stop]} and asked again: retry only RETRY_STATUSES "
-                "and requests that got no answer. A 200 is done, and a 404 will not heal"
-            )
-        if stop is None and len(tries) < attempts:
-            raise Mistake(
-                f"{url} got {tries} and no more tries: make up to `attempts` requests while the "
-                "answer is a server error (RETRY_STATUSES) or no answer at all"
-            )
-        if not tries or got != tries[-1]:
-            raise Mistake(f"{url}: its requests got {tries}, and you returned {got!r}: the last")
-        if got == 200 and "<title>Site page" not in body:
-            raise Mistake("after a 200, return the page's text: (200, await response.text())")
-        if got != 200 and body != "":
-            raise Mistake(f"{url} was answered {got!r}: return (answer, '') when it is not a 200")
-
-
-def _judge_backoff(waits: list[list[float]], backoff: float) -> None:
-    """The k-th wait of each URL is backoff * 2 ** (k - 1) times a factor of its own in [0.5, 1]."""
-    factors = [[s / (backoff * 2**k) for k, s in enumerate(mine)] for mine in waits]
-    for mine in factors:
-        for k, factor in enumerate(mine, start=1):
-            if not 0.5 - 1e-9 <= factor <= 1 + 1e-9:
-                raise Mistake(
-                    f"the wait before retry {k} was {factor:.2f} x backoff * 2 ** {k - 1}: wait "
-                    "backoff * 2 ** (k - 1) * random.uniform(0.5, 1) before retry k, exponential "
-                    "with a floor of half (notebook 08's full jitter, from 0, has none)"
-                )
-    flat = [factor for mine in factors for factor in mine]
-    if max(flat) - min(flat) < 1e-6:
-        raise Mistake(
-            f"every wait was exactly {flat[0]:.2f} x backoff * 2 ** (k - 1): no jitter. Clients "
-            "that failed together then retry together: multiply by random.uniform(0.5, 1)"
-        )
-    firsts = [mine[0] for mine in factors]
-    if max(firsts) - min(firsts) < 0.02:
-        raise Mistake(
-            f"the {len(firsts)} URLs retried all waited {firsts[0]:.2f} x backoff before their "
-            "first retry: the same jitter for every URL, so they still retry in step. Draw a "
-            "new random factor for every wait, from the shared random module"
-        )
-
-
 async def check_fetch_with_retries(namespace: MutableMapping[str, Any]) -> bool | None:
     """16-capstone-polite-crawler, exercise 1: fetch_with_retries(session, url, bucket, ...).
 
@@ -152,7 +102,7 @@ async def check_fetch_with_retries(namespace: MutableMapping[str, Any]) -> bool 
                 f"a URL whose requests always end in {name} gave {got!r} after "
                 f"{faults.attempts[url]} attempts: expected ({name!r}, '') after {attempts}"
             )
-    _judge_attempts(urls, answers[: len(urls)], log, attempts)
+    crawlcheck.judge_attempts(urls, answers[: len(urls)], log, attempts)
     if bucket.acquired != len(log.requests):
         raise Mistake(
             f"{bucket.acquired} tokens taken for {len(log.requests)} requests: await "
@@ -165,7 +115,7 @@ async def check_fetch_with_retries(namespace: MutableMapping[str, Any]) -> bool 
             "wait with asyncio.sleep once before each retry, and not before the first attempt "
             "or after the last"
         )
-    _judge_backoff([mine for mine in waits if mine], backoff)
+    crawlcheck.judge_backoff([mine for mine in waits if mine], backoff)
     retried = sum(made - 1 for made in tries)
     return passed(
         f"{len(tasks)} URLs, {retried} retries after waits with jitter; a 404 not retried; "

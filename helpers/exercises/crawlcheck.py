@@ -4,8 +4,8 @@
 session sends, `server_stats` reads the slow server's own counts, and `check_crawl` compares a
 crawl's result with the pages the generated site is known to have (`expected_crawl`). For the
 self-checks: `FaultyConnections` breaks or stalls the requests to chosen URLs, `SleepRecorder`
-records what the learner's code asked `asyncio.sleep` for, and `left_behind` finds the tasks
-an answer left running.
+records what the learner's code asked `asyncio.sleep` for, `left_behind` finds the tasks an
+answer left running, and `judge_attempts` and `judge_backoff` grade a fetch's retries.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from helpers.exercises import Mistake
 from helpers.lessons.crawler import CrawlResult
 from helpers.measure.timeline import Outcome, Record, Timeline
 from helpers.server.site import site_paths
@@ -275,3 +276,53 @@ class ProgressRecorder:
 
     def __call__(self, done: int, found: int) -> None:
         self.calls.append((done, found))
+
+
+def judge_attempts(urls: list[str], answers: list[Any], log: RequestLog, attempts: int) -> None:
+    """Each URL retried only after a retryable answer, up to `attempts`, and its last answer
+    returned, with the page's text after a 200."""
+    for url, (got, body) in zip(urls, answers, strict=True):
+        tries = [request.answer for request in log.requests if request.url == url]
+        stop = next((k for k, a in enumerate(tries) if a in (200, 404)), None)
+        if stop is not None and stop < len(tries) - 1:
+            raise Mistake(
+                f"{url} was answered {tries[stop]} and asked again: retry only RETRY_STATUSES "
+                "and requests that got no answer. A 200 is done, and a 404 will not heal"
+            )
+        if stop is None and len(tries) < attempts:
+            raise Mistake(
+                f"{url} got {tries} and no more tries: make up to `attempts` requests while the "
+                "answer is a server error (RETRY_STATUSES) or no answer at all"
+            )
+        if not tries or got != tries[-1]:
+            raise Mistake(f"{url}: its requests got {tries}, and you returned {got!r}: the last")
+        if got == 200 and "<title>Site page" not in body:
+            raise Mistake("after a 200, return the page's text: (200, await response.text())")
+        if got != 200 and body != "":
+            raise Mistake(f"{url} was answered {got!r}: return (answer, '') when it is not a 200")
+
+
+def judge_backoff(waits: list[list[float]], backoff: float) -> None:
+    """The k-th wait of each URL is backoff * 2 ** (k - 1) times a factor of its own in [0.5, 1]."""
+    factors = [[s / (backoff * 2**k) for k, s in enumerate(mine)] for mine in waits]
+    for mine in factors:
+        for k, factor in enumerate(mine, start=1):
+            if not 0.5 - 1e-9 <= factor <= 1 + 1e-9:
+                raise Mistake(
+                    f"the wait before retry {k} was {factor:.2f} x backoff * 2 ** {k - 1}: wait "
+                    "backoff * 2 ** (k - 1) * random.uniform(0.5, 1) before retry k, exponential "
+                    "with a floor of half (notebook 08's full jitter, from 0, has none)"
+                )
+    flat = [factor for mine in factors for factor in mine]
+    if max(flat) - min(flat) < 1e-6:
+        raise Mistake(
+            f"every wait was exactly {flat[0]:.2f} x backoff * 2 ** (k - 1): no jitter. Clients "
+            "that failed together then retry together: multiply by random.uniform(0.5, 1)"
+        )
+    firsts = [mine[0] for mine in factors]
+    if max(firsts) - min(firsts) < 0.02:
+        raise Mistake(
+            f"the {len(firsts)} URLs retried all waited {firsts[0]:.2f} x backoff before their "
+            "first retry: the same jitter for every URL, so they still retry in step. Draw a "
+            "new random factor for every wait, from the shared random module"
+        )

@@ -75,7 +75,8 @@ async def pipeline(
                 with span.queued():  # waiting on the queue while it is full
                     await queue.put(item)
                 run.note(queue)
-            await queue.put(None)  # no more items
+            with span.queued():
+                await queue.put(None)  # no more items
 
     async def consumer() -> None:
         with run.timeline.task("consumer") as span:
