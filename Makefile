@@ -80,14 +80,14 @@ format: $(STAMP)  ## Fix lint and formatting in place
 	$(BIN)/ruff format helpers tests tools notebooks
 
 notebooks: $(STAMP)  ## Re-execute every notebook in place, record its running time, rewrite navigation
-	$(BIN)/python tools/execute.py $(NOTEBOOKS)
-	$(BIN)/python tools/navigation.py
+	$(BIN)/python -m tools.execute $(NOTEBOOKS)
+	$(BIN)/python -m tools.navigation
 
 navigation: $(STAMP)  ## Rewrite each notebook's header, footer links and the index's course map
-	$(BIN)/python tools/navigation.py
+	$(BIN)/python -m tools.navigation
 
 html: $(STAMP)  ## Render every notebook with its outputs to a static site in build/html/
-	$(BIN)/python tools/static_site.py build/html
+	$(BIN)/python -m tools.static_site build/html
 
 lock: $(STAMP)  ## Refresh constraints.txt: the newest versions pyproject.toml allows (with the dev extra), for Python 3.11+
 	$(BIN)/python -m pip install --disable-pip-version-check uv

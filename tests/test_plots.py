@@ -9,13 +9,13 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
 
+from helpers.measure.gantt import gantt
 from helpers.measure.plots import (
     bar_groups,
     bar_ratios,
     bar_timings,
     bar_timings_panels,
     bar_values,
-    gantt,
     line_cumulative,
     line_scaling,
     line_steps,

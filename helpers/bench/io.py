@@ -1,4 +1,4 @@
-"""The io harness: time ways of downloading at steady state, against their floor (07-aiohttp).
+"""The io harness: downloads at steady state, beside their floor (08-timeouts-retries-and-streams).
 
 Each way (helpers.lessons.downloads) is a `download_many(urls, concurrency, ready)`. The harness
 runs them in rounds, one run of each per round, so that a change in the machine's load falls on

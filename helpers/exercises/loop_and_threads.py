@@ -8,12 +8,11 @@ import inspect
 import math
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from helpers.exercises import Mistake, answer, passed, predictions, watchdog
+from helpers.exercises.lookups import LOOKUP_S, Lookups, RecordingPool
 
-LOOKUP_S = 0.3  # how long each of the check's lookups blocks its thread (the longest: twice)
 PREDICT_KEYS = 20  # the lookups the prediction is about, as the exercise says
 MORE_KEYS = 36  # the check's batch: more than any default pool has threads (at most 32)
 TOLERANCE = 0.25  # a prediction within 25 % of the measurement counts as right
@@ -23,74 +22,10 @@ FILES = ["intro", "part 1", "part 2", "part 3", "summary"]
 POLL_S = 0.005  # how often the check's side reads the queue
 SAVE_PARTS = 20  # parts save_stoppable is asked to save, 0.02 s each
 Stamped = list[tuple[Any, float]]  # items, each with the perf_counter time it was noted
-POOL_THREADS = "asyncio_"  # how the names of the threads of asyncio's default pool begin
 WAITS_ON_THE_LOOP = (
     "something in it waits on the loop's own thread: a threading.Event's wait() (did you mean "
     "set()?), a thread's join(), or time.sleep"
 )
-
-
-class _Lookups:
-    """The check's slow_lookup: records each call's thread, and how many ran at once.
-
-    Given the batch's size, it refuses a call on the loop's thread at once, and a batch that
-    is not all in flight when its first lookup ends (one after another, or a pool too small),
-    so that neither makes the learner wait for the whole slow batch.
-    """
-
-    def __init__(self, seconds: dict[str, float], batch: int = 0) -> None:
-        self.seconds, self.batch = seconds, batch
-        self.loop_thread = threading.current_thread()
-        self.keys: list[str] = []
-        self.threads: list[threading.Thread] = []
-        self.now = self.most = 0
-        self.started = self.ended = math.nan
-        self.mistake = ""  # the first Mistake raised in a lookup
-        self._changed = threading.Condition()
-
-    def __call__(self, key: str) -> str:
-        thread = threading.current_thread()
-        if self.batch and thread is self.loop_thread:
-            self._refuse(
-                "slow_lookup ran on the event loop's thread and blocked it: run each call in "
-                "your pool with `loop.run_in_executor(pool, slow_lookup, key)`"
-            )
-        if self.batch and thread.name.startswith(POOL_THREADS):
-            self._refuse(
-                "the lookups ran in the loop's default pool (to_thread, or run_in_executor(None, "
-                "...)), whose few threads the whole program shares: make a ThreadPoolExecutor "
-                "of your own and pass it to loop.run_in_executor"
-            )
-        with self._changed:
-            self.keys.append(key)
-            self.threads.append(thread)
-            self.now += 1
-            self.most = max(self.most, self.now)
-            if self.now == 1 and len(self.keys) == 1:
-                self.started = time.perf_counter()
-            self._changed.notify_all()
-        time.sleep(self.seconds.get(key, LOOKUP_S))  # a blocking call, as in the notebook
-        with self._changed:
-            first_end = math.isnan(self.ended)
-            self.ended = time.perf_counter()
-            if first_end and self.batch:  # late starters get one more lookup's time
-                self._changed.wait_for(lambda: self.most >= self.batch, LOOKUP_S)
-                if self.most < self.batch:
-                    self.now -= 1
-                    self._refuse(
-                        f"at most {self.most} of {self.batch} lookups ran at once: a pool made "
-                        "without max_workers has min(32, CPUs + 4) threads, and one await after "
-                        "another runs them in turn. Size your pool for the batch, "
-                        "ThreadPoolExecutor(max_workers=len(keys)), and start every call before "
-                        "you await them (gather)"
-                    )
-            self.now -= 1
-        return key.upper()
-
-    def _refuse(self, message: str) -> None:
-        """Raise the Mistake in the answer, and keep it in case the answer swallows it."""
-        self.mistake = self.mistake or message
-        raise Mistake(message)
 
 
 async def _heartbeat(ticks: list[float], stop: asyncio.Event) -> None:
@@ -102,7 +37,7 @@ async def _heartbeat(ticks: list[float], stop: asyncio.Event) -> None:
 
 async def _default_pool_time() -> tuple[float, int]:
     """Seconds PREDICT_KEYS lookups take through asyncio.to_thread; threads that ran at once."""
-    lookups = _Lookups({})
+    lookups = Lookups({})
     keys = [f"key {i}" for i in range(PREDICT_KEYS)]
     began = time.perf_counter()
     await asyncio.gather(*(asyncio.to_thread(lookups, key) for key in keys))
@@ -138,7 +73,7 @@ async def check_lookup_all(namespace: dict[str, Any]) -> bool | None:
     keys = [f"key {i}" for i in range(MORE_KEYS)]
     # Unequal lookups, the first the longest: answers gathered as they finish come out of order.
     seconds = {key: LOOKUP_S * (2 - i / MORE_KEYS) for i, key in enumerate(keys)}
-    lookups = _Lookups(seconds, batch=len(keys))
+    lookups = Lookups(seconds, batch=len(keys))
     results, ticks, pools = await _run_lookups(lookup_all, lookups, keys, namespace)
     _check_lookups(lookups, keys, results, ticks)
     await _pool_shut_down(lookups.threads, pools)
@@ -148,29 +83,19 @@ async def check_lookup_all(namespace: dict[str, Any]) -> bool | None:
     )
 
 
-class _Pool(ThreadPoolExecutor):
-    """The check's ThreadPoolExecutor: notes whether the answer shut it down before returning."""
-
-    def __init__(self, *args: Any, made: list[_Pool], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.shut_down = False
-        made.append(self)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self.shut_down = True
-        super().shutdown(wait, cancel_futures=cancel_futures)
-
-
 async def _run_lookups(
-    lookup_all: Any, lookups: _Lookups, keys: list[str], namespace: dict[str, Any]
-) -> tuple[Any, list[float], list[_Pool]]:
+    lookup_all: Any, lookups: Lookups, keys: list[str], namespace: dict[str, Any]
+) -> tuple[Any, list[float], list[RecordingPool]]:
     """Run lookup_all(keys) with the check's slow_lookup and pool, and a heartbeat beside it;
     the answers, the heartbeat's ticks, and the pools it made but had not shut down."""
     ticks: list[float] = []
     stop = asyncio.Event()
     beating = asyncio.create_task(_heartbeat(ticks, stop))
-    made: list[_Pool] = []
-    swapped = {"slow_lookup": lookups, "ThreadPoolExecutor": functools.partial(_Pool, made=made)}
+    made: list[RecordingPool] = []
+    swapped = {
+        "slow_lookup": lookups,
+        "ThreadPoolExecutor": functools.partial(RecordingPool, made=made),
+    }
     saved = {name: namespace.get(name) for name in swapped}
     namespace.update(swapped)  # the answer looks them up when it calls them
     try:
@@ -187,7 +112,7 @@ async def _run_lookups(
     return results, ticks, left_open
 
 
-def _check_lookups(lookups: _Lookups, keys: list[str], results: Any, ticks: list[float]) -> None:
+def _check_lookups(lookups: Lookups, keys: list[str], results: Any, ticks: list[float]) -> None:
     """A Mistake a lookup raised (if the answer swallowed it), the lookups made, their order,
     and the loop's freedom meanwhile."""
     if inspect.iscoroutine(results) or isinstance(results, asyncio.Future):
@@ -213,7 +138,7 @@ def _check_lookups(lookups: _Lookups, keys: list[str], results: Any, ticks: list
         )
 
 
-async def _pool_shut_down(threads: list[threading.Thread], left_open: list[_Pool]) -> None:
+async def _pool_shut_down(threads: list[threading.Thread], left_open: list[RecordingPool]) -> None:
     """lookup_all shut down every pool it made before it returned, and their threads end."""
     for pool in left_open:
         pool.shutdown(wait=False)  # the check's pool: its threads end once idle

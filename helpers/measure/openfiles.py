@@ -1,4 +1,4 @@
-"""The open-file limit: raise the soft limit to the hard one where allowed (05-aiohttp).
+"""The open-file limit: raise the soft limit to the hard one where allowed.
 
 Every socket is a file descriptor, and the operating system caps how many a process may hold:
 macOS's default soft limit is 256, Linux's often 1,024, and in a container the hard limit itself

@@ -6,7 +6,7 @@ has let others run: a coroutine suspended at an `await`, or a block marked with 
 "ready" (what it waited for is ready, but the loop, busy elsewhere, has not resumed it yet:
 `span.waiting(ready_after=...)`) or "queued" (it waits for a lock or a permit: `span.queued()`).
 Every record of a task carries how the task ended: "ok", "error" or "cancelled". `Timeline.plot`
-draws them as a Gantt chart (`helpers.measure.plots.gantt`) in the words of the chart that uses it.
+draws them as a Gantt chart (`helpers.measure.gantt.gantt`) in the words of the chart that uses it.
 
 Clock: time.perf_counter() for resolution and steady steps, anchored once per process to
 time.time(), the one clock Python documents as shared by all processes. Records made in a worker
@@ -313,7 +313,7 @@ class Timeline:
 
         ylabel says what a row is ("request", "worker"); labels says what each state means in
         this chart (waiting: "in flight (awaiting the reply)"); a state without one keeps a
-        neutral name. The rest is `helpers.measure.plots.gantt`'s.
+        neutral name. The rest is `helpers.measure.gantt.gantt`'s.
         """
         if not isinstance(ylabel, str) or not ylabel.strip():
             raise ValueError(f"ylabel must say what a row is (request, worker...), got {ylabel!r}")
@@ -326,7 +326,7 @@ class Timeline:
         if not records:
             raise ValueError("no tasks recorded: run work in `with tl.task()` or @tl.traced first")
         # Imported here, not at the top: process-pool workers import this module; keep them fast.
-        from helpers.measure.plots import gantt
+        from helpers.measure.gantt import gantt
 
         return gantt(
             records,
