@@ -14,6 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tools.references import LINK
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 GUIDE = ROOT / "docs" / "instructor-guide.md"
@@ -51,7 +53,8 @@ BY_NUMBER = {path.name[:2]: path for path in NOTEBOOKS}
 
 
 def problems(text: str, own: Path | None) -> list[str]:
-    """What the text refers to that does not exist."""
+    """What the text refers to that does not exist (links to headings: tools.references)."""
+    text = LINK.sub("", text)
     found = []
     for number, section in OTHER.findall(text):
         target = BY_NUMBER.get(number)
