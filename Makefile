@@ -29,10 +29,11 @@ lab: $(STAMP) $(LAB_SETTINGS)  ## Open the course in JupyterLab on the index not
 		$(LAB_ROOT) $(LAB_OPTIONS) notebooks/00-index.ipynb
 
 # `make test` runs the notebooks once, at normal priority, and beside them the lint and the unit
-# tests at the lowest priority (nice 19, and Linux's idle scheduling class where chrt exists): they
-# use only the CPU time the notebooks leave idle, and OtherCpus does not count them as other
-# programs, so the notebooks' timing claims are measured on CPUs that are theirs.
-LOWEST_PRIORITY := nice -n 19 $(shell command -v chrt >/dev/null 2>&1 && echo chrt --idle 0)
+# tests at the lowest priority (tools/lowest_priority.py: a session of their own, niced with its
+# autogroup, in the idle class): they use only the CPU time the notebooks leave idle, and
+# OtherCpus does not count them as other programs, so the notebooks' timing claims are measured
+# on CPUs that are theirs.
+LOWEST_PRIORITY := $(BIN)/python -m tools.lowest_priority
 CLAIMS := build/timing-claims.txt
 
 test: $(STAMP)  ## Lint, type check and unit tests, beside one pass over every notebook

@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -10,6 +11,9 @@ import pytest
 from helpers.measure import othercpus
 from helpers.measure.othercpus import CLAIMS_LOG, OtherCpus, busy_reason, own_cpu_s
 
+# a session of its own, so that it does not share the lowest-priority session's CPU (autogroups)
+SESSION = "setsid" if shutil.which("setsid") else ""
+SPIN = f'"{sys.executable}" -c "while True: pass"'
 posix = pytest.mark.skipif(sys.platform == "win32", reason="starts another program through sh")
 
 
@@ -20,7 +24,7 @@ def other_cpus_beside_a_spinner(prefix: str) -> float:
         [
             "sh",
             "-c",
-            f'{prefix} "{sys.executable}" -c "while True: pass" >/dev/null 2>&1 & echo $!',
+            f"{prefix} {SESSION} {SPIN} >/dev/null 2>&1 & echo $!",
         ],
         capture_output=True,
         text=True,
@@ -29,9 +33,11 @@ def other_cpus_beside_a_spinner(prefix: str) -> float:
     spinner = psutil.Process(int(started.stdout))
     try:
         assert spinner.pid not in {child.pid for child in psutil.Process().children(True)}
-        try:  # under `make test` this test runs at nice 19, and the spinner would inherit it
+        try:  # under `make test` this test runs at the lowest priority, which the spinner inherits
             spinner.nice(0)
-        except psutil.AccessDenied:
+            if hasattr(os, "SCHED_OTHER"):
+                os.sched_setscheduler(spinner.pid, os.SCHED_OTHER, os.sched_param(0))
+        except (psutil.AccessDenied, PermissionError):
             pytest.skip("cannot start a program at normal priority from a lower one without root")
         time.sleep(0.3)  # let it start spinning
         with OtherCpus() as others:

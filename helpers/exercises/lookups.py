@@ -11,6 +11,7 @@ from typing import Any
 from helpers.exercises import Mistake
 
 LOOKUP_S = 0.3  # how long each of the check's lookups blocks its thread (the longest: twice)
+START_GRACE_S = 1.0  # how long late starters of a batch have, once its first lookup has ended
 POOL_THREADS = "asyncio_"  # how the names of the threads of asyncio's default pool begin
 
 
@@ -57,8 +58,8 @@ class Lookups:
         with self._changed:
             first_end = math.isnan(self.ended)
             self.ended = time.perf_counter()
-            if first_end and self.batch:  # late starters get one more lookup's time
-                self._changed.wait_for(lambda: self.most >= self.batch, LOOKUP_S)
+            if first_end and self.batch:  # time for late starters, on a busy machine too
+                self._changed.wait_for(lambda: self.most >= self.batch, START_GRACE_S)
                 if self.most < self.batch:
                     self.now -= 1
                     self._refuse(
