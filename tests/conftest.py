@@ -14,7 +14,6 @@ def no_worker_left_behind():
     assert leftover_processes() == []
 
 
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--failed-file",
