@@ -138,7 +138,7 @@ def run_python(args: list[str], timeout: float) -> subprocess.CompletedProcess[s
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=os.name == "posix",
+        process_group=0 if os.name == "posix" else None,
     )
     try:
         stdout, stderr = process.communicate(timeout=timeout)

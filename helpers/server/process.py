@@ -8,6 +8,7 @@ their delays are described in helpers.server.app.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import tempfile
@@ -88,7 +89,9 @@ class SlowServer:
                 stdin=subprocess.PIPE,  # the child stops when this closes, even if we die abruptly
                 stdout=subprocess.PIPE,
                 stderr=stderr,
-                start_new_session=True,  # a Ctrl-C or Jupyter interrupt reaches us, not the child
+                # a group of its own: a Ctrl-C or a Jupyter interrupt reaches us, not the child
+                # (a group, not a session: it shares our CPU priority, make test's included)
+                process_group=0 if os.name == "posix" else None,
             )
         except BaseException:
             stderr.close()
