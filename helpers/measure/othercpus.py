@@ -44,11 +44,21 @@ def _process_cpu_s(process: psutil.Process) -> float:
 
 
 def yields(process: psutil.Process) -> bool:
-    """Whether the process runs at the lowest priority, so that it yields every CPU to ours."""
+    """Whether the process runs at the lowest priority, so that it yields every CPU to ours.
+
+    On Linux with autogroups, CPU time is shared between sessions first: a process yields only
+    if its session's group is at the lowest priority too.
+    """
     try:
-        return process.nice() >= LOWEST_PRIORITY
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        if process.nice() < LOWEST_PRIORITY:
+            return False
+        with open(f"/proc/{process.pid}/autogroup", encoding="ascii") as autogroup:
+            words = autogroup.read().split()  # "/autogroup-N nice K"; empty for kernel threads
+        return not words or int(words[-1]) >= LOWEST_PRIORITY
+    except (psutil.NoSuchProcess, psutil.AccessDenied, ProcessLookupError, PermissionError):
         return False
+    except OSError:  # no autogroups here: the nice value decides
+        return True
 
 
 def yielding_cpu_s() -> float:
