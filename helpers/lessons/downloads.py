@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import TypeVar, cast
 
 import aiohttp
 import httpx
 import requests
 
 TIMEOUT_S = 60.0  # requests has no timeout unless given one; httpx's default (5 s) is too short
+T = TypeVar("T")
 Ready = Callable[[], None]  # called once by a download_many when its workers are warm
 
 
@@ -119,6 +121,15 @@ def download_httpx_threads(
         return list(pool.map(partial(get_httpx, client), urls))
 
 
+async def every_one(*requests: Awaitable[T]) -> list[T]:
+    """Await every request to its end, then raise the first error: none is left running."""
+    results = await asyncio.gather(*requests, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return cast(list[T], results)
+
+
 async def get_httpx_async(client: httpx.AsyncClient, url: str) -> bytes:
     """GET url with httpx's AsyncClient, raising for an error status; return the body."""
     response = await client.get(url)
@@ -139,9 +150,9 @@ async def download_httpx_async(
 
     limits = httpx_limits(concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=TIMEOUT_S, trust_env=False) as client:
-        await asyncio.gather(*(get_httpx_async(client, urls[0]) for _ in range(concurrency)))
+        await every_one(*(get_httpx_async(client, urls[0]) for _ in range(concurrency)))
         ready()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        await every_one(*(worker(client) for _ in range(concurrency)))
     return bodies
 
 
@@ -155,9 +166,9 @@ async def fetch(session: aiohttp.ClientSession, url: str) -> bytes:
 async def download_aiohttp(
     urls: Sequence[str], concurrency: int, ready: Ready = _not_timed
 ) -> list[bytes]:
-    """All requests at once with gather on one aiohttp session of `concurrency` connections."""
+    """All requests at once on one aiohttp session of `concurrency` connections."""
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
-        await asyncio.gather(*(fetch(session, urls[0]) for _ in range(concurrency)))
+        await every_one(*(fetch(session, urls[0]) for _ in range(concurrency)))
         ready()
-        return await asyncio.gather(*(fetch(session, url) for url in urls))
+        return await every_one(*(fetch(session, url) for url in urls))
