@@ -20,6 +20,7 @@ from helpers.measure.timeline import Timeline
 BREW_STEPS = [0.1, 0.2]  # seconds: boiling, then steeping
 BREW_S = round(sum(BREW_STEPS), 3)
 PREDICTION_TOLERANCE = 0.25  # a prediction within 25 % of the measurement counts as right
+SETTLE_S = 5.0  # how long the check waits for threads an answer started and left running
 WAITS_FOR_ITS_OWN_LOOP = (
     "it waits for the event loop that this very thread runs, so neither can go on (did it "
     "hand the coroutine to the running loop, with run_coroutine_threadsafe or ensure_future, "
@@ -144,10 +145,14 @@ def _call_elsewhere(run_elsewhere: Callable[[Any], Any], coroutine: Any) -> Any:
     escaped: list[BaseException | None] = []
     hook = threading.excepthook
     threading.excepthook = lambda args: escaped.append(args.exc_value)
+    before = set(threading.enumerate())
     try:
         with watchdog.blocking("run_elsewhere(coroutine)", advice=WAITS_FOR_ITS_OWN_LOOP):
             result = run_elsewhere(coroutine)  # a plain call, with a loop running here
     finally:
+        for thread in set(threading.enumerate()) - before:  # threads the answer left running
+            if not thread.daemon:
+                thread.join(SETTLE_S)
         threading.excepthook = hook
         if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
             coroutine.close()  # never started: close it, so it does not warn "never awaited"
