@@ -1,8 +1,10 @@
 import asyncio
+import gc
 import json
 import math
 import subprocess
 import sys
+import time
 
 import psutil
 import pytest
@@ -32,6 +34,7 @@ from helpers.bench.io import (
 from helpers.lessons.downloads import requests_session
 from helpers.server.process import SlowServer
 
+SOCKETS_CLOSE_S = 2.0  # how long a test's sockets may take to close once it has ended
 SMALL_ARGS = ["--requests", "12", "--latency", "0.01", "--repeat", "1", "--concurrency", "4"]
 SMALL_ARGS += ["--sequential", "3"]
 
@@ -39,7 +42,13 @@ SMALL_ARGS += ["--sequential", "3"]
 @pytest.fixture(autouse=True)
 def no_socket_left_open():
     yield
-    assert psutil.Process().net_connections(kind="inet") == [], "sockets left open"
+    deadline = time.monotonic() + SOCKETS_CLOSE_S  # a transport closes at its loop's next step
+    while (
+        sockets := psutil.Process().net_connections(kind="inet")
+    ) and time.monotonic() < deadline:
+        gc.collect()
+        time.sleep(0.05)
+    assert sockets == [], "sockets left open"
 
 
 @pytest.fixture
