@@ -110,7 +110,8 @@ def test_spawned_process_records_line_up_with_the_parent():
     with ProcessPoolExecutor(max_workers=2, mp_context=spawn) as pool:
         for _, record in pool.map(run_recorded, itertools.repeat(time.sleep), [0.5, 0.6]):
             tl.add(record)
-        with pytest.raises(ValueError, match="math domain error"):
+        # math.sqrt(-1)'s message, and 3.14's
+        with pytest.raises(ValueError, match=r"math domain error|expected a nonnegative input"):
             pool.submit(run_recorded, math.sqrt, -1.0).result()
     after = time.time()
     assert tl.names == ["sleep(0.5)", "sleep(0.6)"] or tl.names == ["sleep(0.6)", "sleep(0.5)"]
