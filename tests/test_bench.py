@@ -27,7 +27,7 @@ from helpers.bench.cpu import (
     results_from_report,
     run_asyncio,
     run_cpu_benchmark,
-    run_worker_sweep,
+    start_together,
     sum_of_squares_in_worker,
 )
 from helpers.bench.report import RunConditions
@@ -273,27 +273,6 @@ def test_harness_runs_the_strategies_in_rounds():
     assert [len(r.timing.runs) for r in results] == [2, 2]
 
 
-def test_worker_sweep_times_sequential_then_each_worker_count():
-    results = run_worker_sweep(SMALL, [1, 2], repeats=1)
-    assert [(r.strategy, r.workers) for r in results] == [
-        ("sequential", None), ("ProcessPoolExecutor", 1), ("ProcessPoolExecutor", 2),
-    ]  # fmt: skip
-    assert all(r.correct for r in results)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"worker_counts": []}, "worker_counts is empty"),
-        ({"worker_counts": [2, 0]}, "workers must be at least 1, got 0"),
-        ({"worker_counts": [1], "repeats": 0}, "repeats must be at least 1, got 0"),
-    ],
-)
-def test_worker_sweep_rejects_bad_input(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        run_worker_sweep(SMALL, **kwargs)
-
-
 def test_cpu_strategy_finds_by_name_and_names_the_choices():
     assert cpu_strategy("threads").name == "threads"
     with pytest.raises(KeyError, match="no strategy named 'gpu'; there are 'sequential'"):
@@ -339,6 +318,17 @@ def test_record_pool_map_gives_one_row_per_worker():
     assert {r.name for r in records} <= {"worker 1", "worker 2"}
     assert records[0].name == "worker 1"
     assert records[0].start <= records[-1].start
+
+
+def test_workers_start_together_and_a_missing_one_only_delays():
+    context = multiprocessing.get_context()
+    barrier = context.Barrier(2)
+    waiting = threading.Thread(target=start_together, args=(barrier,))
+    waiting.start()
+    start_together(barrier)  # the second party: both go on
+    waiting.join(timeout=10)
+    assert not waiting.is_alive()
+    start_together(context.Barrier(2), timeout_s=0.05)  # nobody else comes: no hang, no error
 
 
 def test_report_round_trips_to_results():

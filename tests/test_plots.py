@@ -346,11 +346,13 @@ def test_the_charts_words_reach_the_legend_and_unnamed_states_claim_no_cause():
         tl.plot("t", ylabel="fetch", labels={"waiting": ""})
 
 
-def test_a_legend_of_one_entry_is_left_out():
+def test_a_legend_of_one_entry_is_left_out_unless_the_chart_named_it():
     tl = Timeline()
     tl.add(Record("worker 1", 0.0, 0.1))
     tl.add(Record("worker 2", 0.0, 0.2))
     assert tl.plot("two workers ran", ylabel="worker").legends == []
+    worded = tl.plot("two workers ran", ylabel="worker", labels={"running": "computing"})
+    assert legend_labels(worded) == ["computing"]  # the chart's own word is shown, even alone
     tl.add(Record("worker 3", 0.0, 0.2, outcome="error"))  # a failure mark needs its entry
     assert legend_labels(tl.plot("one failed", ylabel="worker")) == [
         "running",

@@ -11,14 +11,17 @@ machine's load during the benchmark falls on every strategy alike.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
+from multiprocessing.synchronize import Barrier
 from typing import Any, TextIO
 
 from helpers.bench.commands import run_coroutine
@@ -226,36 +229,24 @@ def run_cpu_benchmark(
     return _time_in_rounds(entries, numbers, repeats, context, progress)
 
 
-def run_worker_sweep(
-    numbers: Sequence[int],
-    worker_counts: Sequence[int],
-    repeats: int = 3,
-    strategy: CpuStrategy | None = None,
-    start_method: str | None = None,
-    progress: TextIO | None = None,
-) -> list[CpuResult]:
-    """Time sequential and a pool strategy at each worker count, in rounds."""
-    if not worker_counts:
-        raise ValueError("worker_counts is empty: give at least one worker count")
-    _check_workload(numbers, worker_counts)
-    pool = strategy or cpu_strategy("ProcessPoolExecutor")
-    entries = [_Entry(cpu_strategy("sequential"), 1)]
-    entries += [_Entry(pool, count) for count in worker_counts]
-    context = multiprocessing.get_context(start_method)
-    return _time_in_rounds(entries, numbers, repeats, context, progress)
-
-
 def sum_of_squares_in_worker(n: int) -> tuple[int, Record]:
     """sum_of_squares(n) and its Record, named after the worker's process."""
     return run_recorded(sum_of_squares, n, name=f"process {os.getpid()}")
 
 
+def start_together(barrier: Barrier, timeout_s: float = 30.0) -> None:
+    """A pool worker's initializer: wait until every worker has started, or timeout_s."""
+    with contextlib.suppress(threading.BrokenBarrierError):  # a late worker delays, never hangs
+        barrier.wait(timeout_s)
+
+
 def record_pool_map(
     numbers: Sequence[int], workers: int, context: BaseContext, chunksize: int
 ) -> list[Record]:
-    """Map the work over a Pool; a Record per number, in rows "worker k"."""
+    """Map the work over a Pool whose workers start together; a Record per number, by worker."""
     _check_workload(numbers, [workers])
-    with context.Pool(processes=workers) as pool:
+    barrier = context.Barrier(workers)
+    with context.Pool(workers, initializer=start_together, initargs=(barrier,)) as pool:
         pairs = pool.map(sum_of_squares_in_worker, numbers, chunksize=chunksize)
     if wrong_results(numbers, [result for result, _ in pairs]):
         raise AssertionError("a worker returned a wrong sum")

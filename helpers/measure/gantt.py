@@ -39,11 +39,11 @@ def gantt(
     """Gantt chart of Timeline records, a row per name in order of first start (Timeline.plot).
 
     Timeline.plot checks the arguments. ylabel says what a row is, labels what a state means here
-    (else STATE_LABELS). A white line
-    parts touching bars of a state in a row; counts=True writes each row's number of records at
-    its end. Past max_labels rows, names are hidden; `until` ends the time axis. The legend, if it
-    has two entries or more, names what a bar wide enough to see shows; a dashed line and a cross
-    mark when each failed row raised (up to three).
+    (else STATE_LABELS). A white line parts touching bars of a state in a row; counts=True writes
+    each row's number of records at its end. Past max_labels rows, names are hidden; `until` ends
+    the time axis. The legend names what a bar wide enough to see shows, if it has two entries or
+    more, or the chart gave its own words for the one; a dashed line and a cross mark when each
+    failed row raised (up to three).
     """
     words = {**STATE_LABELS, **(labels or {})}
     records = sorted(records, key=lambda record: record.start)
@@ -56,7 +56,8 @@ def gantt(
         fig, ax = plt.subplots(figsize=(11, height), layout="constrained")
         _gantt_bars(ax, records, row, origin, _VISIBLE * span)
         handles = _gantt_handles(records, words, _VISIBLE * span)
-        handles += _gantt_failures(ax, records, row, origin)
+        failures = _gantt_failures(ax, records, row, origin)
+        handles += failures
         for name, index in row.items() if counts else ():
             mine = [r for r in records if r.name == name]
             end = min(max(r.end for r in mine) - origin, span)
@@ -68,12 +69,12 @@ def gantt(
             ylabel = f"{ylabel}: {len(names)} rows (names hidden)"
         ax.set_ylabel(textwrap.fill(ylabel, int(8 * (height - 1.5))))  # no taller than the axes
         ax.set_ylim(len(names) - 0.5, -0.5)
-        ax.set_xlim(0, until or span * (1.06 if counts else 1))  # room for the counts
+        ax.set_xlim(0, until or span * (1.06 if counts or failures else 1))  # counts, crosses
         ax.set_xlabel("time (s)")
         ax.set_title(title)
         ax.grid(axis="x", alpha=0.4)
         ax.set_axisbelow(True)
-        if len(handles) > 1:  # one entry names what the title and the rows already say
+        if len(handles) > 1 or (handles and labels):  # the chart's own words, even for one state
             wide = sum(len(str(handle.get_label())) for handle in handles) > 60
             columns = -(-len(handles) // 2) if wide else len(handles)  # one line, or two
             fig.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False)
