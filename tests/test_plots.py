@@ -160,7 +160,8 @@ def test_bar_groups_draws_a_panel_per_key_and_a_labelled_bar_per_series():
     assert [t.get_text() for t in left.texts] == ["1.0x", "1.8x", "1.0x", "1.9x"]
     assert [t.get_text() for t in left.get_xticklabels()] == ["1 thread", "2"]
     assert left.get_ylabel() == "x" and fig._suptitle.get_text() == "hashing scales"
-    assert [t.get_text() for t in left.get_legend().get_texts()] == ["speed-up", "parallelism"]
+    (legend,) = fig.legends  # one, below the panels
+    assert [t.get_text() for t in legend.get_texts()] == ["speed-up", "parallelism"]
 
 
 def test_bar_groups_rejects_groups_with_other_series():

@@ -142,7 +142,7 @@ def plot_probes(runs: Mapping[str, LoadRun], title: str, *, no_load: float) -> F
         ax.set_xlabel("when the probe was due (s from the start of its run)")
         ax.set_ylabel("probe latency (ms)")
         ax.set_title(title)
-        ax.legend()
-        fig.tight_layout()
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=len(runs) + 1)
+        fig.tight_layout()  # the legend below the axes, clear of the lines
     plt.close(fig)  # Jupyter shows it once, as the value of the cell that made it
     return fig

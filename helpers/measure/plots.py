@@ -79,7 +79,7 @@ def bar_groups(
     """Grouped bars: a panel per key, a group per x label, a colour per series, each labelled.
 
     panels maps a panel's title ("" for none) to {group label: {series: value}}; every group
-    has the same series, in the same order, and the legend names them once.
+    has the same series, in the same order, and the legend below the panels names them once.
     """
     if not panels or not all(panels.values()):
         raise ValueError("panels is empty: pass at least one panel with one group")
@@ -103,9 +103,10 @@ def bar_groups(
             ax.grid(axis="x", visible=False)
             ax.margins(y=0.15)
         axes[0][0].set_ylabel(ylabel)
-        axes[0][0].legend()
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncols=len(series), frameon=False)
         fig.suptitle(title)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.08, 1, 1))  # the legend below the panels, clear of the bars
     return detached(fig)
 
 
