@@ -17,7 +17,10 @@ The convention every notebook follows, and that tests/test_exercises.py enforces
    prints only "not attempted yet: define ..." and returns None, so the cell shows that line
    and no `False` (a bare False reads as "wrong"); right, it prints a ✓ line and returns True
    (stored as the cell's result; no trailing `;`, which nbval would not honour anyway); wrong,
-   it raises `Mistake`, whose message names the mistake and the fix.
+   it raises `Mistake`, whose message names the mistake and the fix. Every check wears
+   `@self_check` (helpers.exercises): an exception the learner's code raised, which the check
+   let through, becomes a Mistake naming it and the learner's line it came through, not a bare
+   traceback (a check that expects an error catches it itself).
 4. A check grades the structure the exercise teaches with instruments, not one lucky outcome:
    counts, ordering, overlap, or a lower bound that contention cannot break (never a tight
    wall-clock threshold); it puts back any name it swaps in the namespace. `grade` runs an

@@ -32,6 +32,7 @@ from solutions import (
     slug,
 )
 
+import helpers.exercises
 from helpers.exercises import NOT_ATTEMPTED, Mistake, watchdog
 
 NOTEBOOKS = sorted(p for p in ROOT.glob("notebooks/[0-9][0-9]-*.ipynb") if p.name[:2] != "00")
@@ -41,6 +42,8 @@ REQUIRED_KINDS = [kind for kind in KINDS if kind != "other"]
 HANG_S = 2.0  # the watchdog's patience for the wrong answers, which are known to hang
 # (a notebook's data may set its own HANG_S, for checks whose answers take longer)
 ALLOW_SHORT = os.environ.get("COURSE_ALLOW_SHORT_EXERCISES") == "1"  # until issue 23 lands
+# Check modules being reworked on another branch, which adds @self_check to their checks.
+REWORKED = {"capstone_polite_crawler": "16's checks are being reworked on another branch"}
 
 
 def answers(notebook: str | Path) -> ModuleType:
@@ -102,6 +105,14 @@ def test_wrong_answer_is_caught(exercise, mistake, monkeypatch):
     with pytest.raises(Mistake, match=wrong.says):
         grade(exercise.notebook, exercise.check, code, namespace)
     assert_put_back(before, namespace, code)
+
+
+@pytest.mark.parametrize("exercise", CATALOGUE, ids=str)
+def test_the_check_names_an_error_the_answer_raised(exercise):
+    if slug(exercise.notebook) in REWORKED:
+        pytest.skip(REWORKED[slug(exercise.notebook)])
+    code = check_function(exercise.notebook, exercise.check).__code__
+    assert code.co_filename == helpers.exercises.__file__, f"{exercise.check}: no @self_check"
 
 
 @pytest.mark.parametrize("exercise", CATALOGUE, ids=str)

@@ -1,11 +1,14 @@
-"""Tests for helpers.exercises: untouched is silent, a mistake is named, predictions, bypasses."""
+"""Tests for helpers.exercises: untouched is silent, a mistake is named, stray errors are named,
+predictions, bypasses."""
 
+import asyncio
 import hashlib
+import json
 from hashlib import sha256
 
 import pytest
 
-from helpers.exercises import NOT_ATTEMPTED, Mistake, answer, passed
+from helpers.exercises import NOT_ATTEMPTED, Mistake, answer, passed, self_check
 from helpers.exercises.bypass import referenced_names, refuse_references, tripwire
 from helpers.exercises.predictions import compare, prediction
 
@@ -31,6 +34,47 @@ def test_passed_and_mistake(capsys):
     assert capsys.readouterr().out == "✓ all good\n"
     with pytest.raises(AssertionError, match="the lock"):
         raise Mistake("the lock is held across the slow call")
+
+
+# self_check: an error the learner's code raised, which the check let through
+
+
+def learners_divide(n: int) -> float:
+    return 1 / n
+
+
+@self_check
+def check_divide(namespace: dict) -> bool:
+    return passed(f"divided: {namespace['divide'](0)}")
+
+
+@self_check
+async def check_divide_later(namespace: dict) -> bool:
+    await asyncio.sleep(0)
+    return passed(f"divided: {namespace['divide'](0)}")
+
+
+STRAY = (
+    r"your code raised ZeroDivisionError: division by zero "
+    r"\(line \d+ of learners_divide: `return 1 / n`\)\. Fix that error"
+)
+
+
+def test_an_error_of_the_learners_code_becomes_a_mistake_naming_it_and_its_line():
+    with pytest.raises(Mistake, match=STRAY):
+        check_divide({"divide": learners_divide})
+    with pytest.raises(Mistake, match=STRAY):
+        asyncio.run(check_divide_later({"divide": learners_divide}))
+
+
+def test_a_mistake_and_the_checks_own_errors_go_through_unchanged():
+    def refuse(n: int) -> float:
+        raise Mistake("divide by something else")
+
+    with pytest.raises(Mistake, match=r"^divide by something else$"):
+        check_divide({"divide": refuse})
+    with pytest.raises(json.JSONDecodeError):  # raised through no code of the learner's
+        self_check(json.loads)("{")
 
 
 # predictions

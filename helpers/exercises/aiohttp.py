@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.server.process import SlowServer
 
 
@@ -65,6 +65,7 @@ def is_document(body: object, n: int) -> bool:
 SQUARES_LATENCY = 0.1  # seconds the server takes over each document
 
 
+@self_check
 async def check_sum_squares(namespace: Mapping[str, Any]) -> bool | None:
     """07-aiohttp, exercise 1: sum_squares(session, base_url, count).
 
@@ -124,6 +125,7 @@ HELD = (
 )
 
 
+@self_check
 async def check_fetch_politely(namespace: Mapping[str, Any]) -> bool | None:
     """07-aiohttp, exercise 2: fetch_politely(session, urls, at_once), one sliding window.
 

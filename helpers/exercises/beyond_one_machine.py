@@ -24,7 +24,7 @@ from aiohttp import web
 
 from helpers.cpu.pools import default_context
 from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed, wrong_results
-from helpers.exercises import Mistake, answer, bypass, passed, watchdog
+from helpers.exercises import Mistake, answer, bypass, passed, self_check, watchdog
 
 WORKERS = 2
 NUMBERS = [1_600_000, 300_000, 1_200_000, 100_000, 900_000, 1_500_000, 200_000, 700_000]
@@ -67,6 +67,7 @@ async def _ticker(stop: asyncio.Event, ticks: list[float]) -> None:
         await asyncio.sleep(TICK)
 
 
+@self_check
 async def check_sums_in(namespace: Mapping[str, Any]) -> bool | None:
     """12-beyond-one-machine, exercise 1: sums_in(pool, numbers) computes the sums in the pool.
 
@@ -260,6 +261,7 @@ def _judge(life: _Life) -> None:
         )
 
 
+@self_check
 async def check_process_pool(namespace: Mapping[str, Any]) -> bool | None:
     """12-beyond-one-machine, exercise 2: process_pool(app) owns the application's pool.
 

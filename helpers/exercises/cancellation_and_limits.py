@@ -6,7 +6,7 @@ import asyncio
 import inspect
 from typing import Any
 
-from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 
 # Each coroutine's seconds: item 0 is slow, so a sliding window moves on without it while a batch
 # waits for it; the later ones are quicker, so they finish out of the order given.
@@ -19,6 +19,7 @@ PERMIT_KEPT = (
 )
 
 
+@self_check
 async def check_gather_limited(namespace: dict[str, Any]) -> bool | None:
     """06-cancellation-and-limits, exercise 1: gather_limited(coroutines, limit), a sliding window.
 
@@ -133,6 +134,7 @@ async def _check_failures_give_places_back(gather_limited: Any) -> None:
         )
 
 
+@self_check
 async def check_serve(namespace: dict[str, Any]) -> bool | None:
     """06-cancellation-and-limits, exercise 3: each respond() task logs its own request id.
 

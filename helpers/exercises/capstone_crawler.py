@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.exercises.bypass import refuse_references
 from helpers.exercises.crawlcheck import (
     FaultyConnections,
@@ -77,6 +77,7 @@ def _judge_links(found: object) -> None:
         raise Mistake(f"expected {sorted(SAMPLE_LINKS)}, got {sorted(found)}")
 
 
+@self_check
 def check_page_links(namespace: Mapping[str, Any]) -> bool | None:
     """15-capstone-crawler, exercise 1: page_links(html, page_url).
 
@@ -128,6 +129,7 @@ def _judge_statuses(
         raise Mistake("never two requests at once: start `workers` worker tasks, not one")
 
 
+@self_check
 async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool | None:
     """15-capstone-crawler, exercise 2: crawl_concurrently(session, start_url, workers).
 
@@ -231,6 +233,7 @@ def _judge_bucket(times: list[float], rate: float, burst: int, after_pause: bool
     )
 
 
+@self_check
 async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
     """15-capstone-crawler, exercise 3: TokenBucket(rate, burst=1) with a coroutine acquire().
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.lessons.choose import choose_model
 from helpers.server.process import SlowServer
 
@@ -56,6 +56,7 @@ async def _measure(measure_requests: Any, latency: float, n: int) -> tuple[Any, 
         return measured, elapsed, cpu_used, await _server_counts(server.url)
 
 
+@self_check
 async def check_measure_requests(namespace: Mapping[str, Any]) -> bool | None:
     """09-choosing-a-model, exercise 1: measure_requests(url, n) -> (wall, cpu) per request.
 
@@ -132,6 +133,7 @@ def _judged(judge: Any, wall: float, cpu: float, max_threads: int) -> Any:
         ) from None
 
 
+@self_check
 async def check_slow_or_fast(namespace: Mapping[str, Any]) -> bool | None:
     """09-choosing-a-model, exercise 2: judge(wall_s, cpu_s, max_threads) picks a model.
 

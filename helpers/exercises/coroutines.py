@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.exercises.bypass import refuse_references
 from helpers.exercises.predictions import compare, prediction
 from helpers.measure.timeline import Timeline
@@ -59,6 +59,7 @@ def _sleep_replaced(
         asyncio.sleep = real
 
 
+@self_check
 async def check_brew_tea(namespace: dict[str, Any]) -> bool | None:
     """02-coroutines, exercise 1: every sleep awaited, and two brews wait side by side.
 
@@ -165,6 +166,7 @@ def _call_elsewhere(run_elsewhere: Callable[[Any], Any], coroutine: Any) -> Any:
     return result
 
 
+@self_check
 async def check_run_elsewhere(namespace: dict[str, Any]) -> bool | None:
     """02-coroutines, exercise 2: a plain function gets a coroutine's result inside the kernel.
 
@@ -260,6 +262,7 @@ def _work(
     return work
 
 
+@self_check
 async def check_main_saves(namespace: dict[str, Any]) -> bool | None:
     """02-coroutines, exercise 3: main saves however the work ends, and stays cancelled.
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import helpers.measure.timing
-from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.exercises.bypass import refuse_references, tripwire
 
 ROUNDS_CASES = [(("zeta", "alpha", "mid"), 4), (("only",), 1), (("b", "a"), 3)]
@@ -78,6 +78,7 @@ def _check_case(in_rounds: Callable[..., Any], names: tuple[str, ...], repeats: 
         raise Mistake(f"{case}: {name!r} maps to {results!r}, not its results in order, {want!r}")
 
 
+@self_check
 def check_in_rounds(namespace: Mapping[str, Any]) -> bool | None:
     """10-cpu-benchmark, exercise 1: in_rounds(funcs, repeats) runs the functions in rounds.
 

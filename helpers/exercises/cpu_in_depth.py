@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 
 BUFFERS = 8
 BUFFER_SIZE = 4 * 2**20  # each hash takes milliseconds: long enough to overlap on threads
@@ -66,6 +66,7 @@ def _watched_run(
         namespace["hashlib"] = original
 
 
+@self_check
 def check_digest_all(namespace: Any) -> bool | None:
     """13-cpu-in-depth, exercise 1: digest_all(buffers, threads) hashes on a pool of threads.
 
@@ -137,6 +138,7 @@ def _values(size: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(-MAX_VALUE, MAX_VALUE, size=size, dtype=np.int64)
 
 
+@self_check
 def check_exact_squares(namespace: Mapping[str, Any]) -> bool | None:
     """13-cpu-in-depth, exercise 2: exact_sum_of_squares_of(values), exact and vectorised.
 

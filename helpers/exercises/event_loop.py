@@ -8,7 +8,7 @@ import time
 from collections.abc import Generator
 from typing import Any
 
-from helpers.exercises import Mistake, answer, bypass, not_attempted, passed, watchdog
+from helpers.exercises import Mistake, answer, bypass, not_attempted, passed, self_check, watchdog
 from helpers.lessons.toyloop import Sleep, ToyLoop
 from helpers.measure.timeline import Timeline
 
@@ -84,6 +84,7 @@ def _prediction(namespace: dict[str, Any]) -> list[str] | None:
     return predicted
 
 
+@self_check
 def check_countdown(namespace: dict[str, Any]) -> bool | None:
     """03-event-loop, exercise 1: two countdowns take turns on the toy loop, sleeping in it.
 
@@ -144,6 +145,7 @@ class _Timers:
         del self.loop.call_at  # the class's method again
 
 
+@self_check
 async def check_future_sleep(namespace: dict[str, Any]) -> bool | None:
     """03-event-loop, exercise 2: the result, the wait, and a clean cancellation.
 

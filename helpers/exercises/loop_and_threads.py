@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Any
 
-from helpers.exercises import Mistake, answer, passed, predictions, watchdog
+from helpers.exercises import Mistake, answer, passed, predictions, self_check, watchdog
 from helpers.exercises.lookups import LOOKUP_S, Lookups, RecordingPool
 
 PREDICT_KEYS = 20  # the lookups the prediction is about, as the exercise says
@@ -44,6 +44,7 @@ async def _default_pool_time() -> tuple[float, int]:
     return time.perf_counter() - began, lookups.most
 
 
+@self_check
 async def check_lookup_all(namespace: dict[str, Any]) -> bool | None:
     """04-loop-and-threads, exercise 1: a batch of blocking lookups in a pool of your own.
 
@@ -101,10 +102,6 @@ async def _run_lookups(
     try:
         results = await watchdog.finishes(lookup_all(keys), "lookup_all(keys)", function=lookup_all)
         left_open = [pool for pool in made if not pool.shut_down]  # as it returned
-    except Mistake:
-        raise
-    except Exception as error:
-        raise Mistake(f"lookup_all(keys) raised {type(error).__name__}: {error}") from None
     finally:
         namespace.update(saved)
         stop.set()
@@ -165,6 +162,7 @@ class _Progress(asyncio.Queue):  # type: ignore[type-arg]
         super().put_nowait(item)
 
 
+@self_check
 async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
     """04-loop-and-threads, exercise 2: a worker thread streams its progress into an asyncio.Queue.
 
@@ -202,8 +200,14 @@ async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
         result = await watchdog.finishes(
             _read(work, progress, arrived), "convert_all", function=convert_all
         )
-    except Exception as error:
-        raise _worker_error(error) from None
+    except RuntimeError as error:
+        if "Non-thread-safe" not in str(error):
+            raise
+        raise Mistake(
+            f"RuntimeError in the worker: {error}. A loop method (call_soon, a Future's or a "
+            "Queue's methods) ran on the worker thread; debug mode, on for this check, refuses "
+            "that. Hand each call to the loop: loop.call_soon_threadsafe(progress.put_nowait, line)"
+        ) from None
     finally:
         namespace["convert"] = saved[0]
         loop.set_debug(saved[1])
@@ -236,19 +240,6 @@ async def _read(work: Any, progress: _Progress, arrived: Stamped) -> Any:
 def _drain(progress: _Progress, arrived: Stamped) -> None:
     while not progress.empty():
         arrived.append((progress.get_nowait(), time.perf_counter()))
-
-
-def _worker_error(error: Exception) -> Mistake:
-    """The Mistake for an error raised in the worker thread."""
-    if isinstance(error, Mistake):
-        return error
-    if isinstance(error, RuntimeError) and "Non-thread-safe" in str(error):
-        return Mistake(
-            f"RuntimeError in the worker: {error}. A loop method (call_soon, a Future's or a "
-            "Queue's methods) ran on the worker thread; debug mode, on for this check, refuses "
-            "that. Hand each call to the loop: loop.call_soon_threadsafe(progress.put_nowait, line)"
-        )
-    return Mistake(f"convert_all raised {type(error).__name__}: {error}")
 
 
 def _check_progress(result: Any, converted: Stamped, progress: _Progress, arrived: Stamped) -> None:
@@ -290,6 +281,7 @@ def _check_progress(result: Any, converted: Stamped, progress: _Progress, arrive
         )
 
 
+@self_check
 async def check_save_stoppable(namespace: dict[str, Any]) -> bool | None:
     """04-loop-and-threads, exercise 3: a cancel stops the thread, and the task stays cancelled.
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from helpers.cpu.pools import default_context
-from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 
 ARRAY_LENGTH = 1_000_000
 _HANG = "it waits for the worker's result; submit the task before waiting for it, and wait once"
@@ -87,6 +87,7 @@ def _left_behind(names: list[str]) -> list[str]:
     return left
 
 
+@self_check
 def check_shared_sum(namespace: Any) -> bool | None:
     """14-moving-data-and-pools, exercise 1: shared_sum(pool, array) sums in a worker.
 

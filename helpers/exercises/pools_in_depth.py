@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.cpu.startmethods import run_python
-from helpers.exercises import Mistake, answer, passed
+from helpers.exercises import Mistake, answer, passed, self_check
 
 COUNTS = (6, 9)  # the script is run for both: an answer that prints one list by heart fails
 SCRIPT_S = 8.0  # seconds a run of the script may take before it counts as hung
@@ -72,6 +72,7 @@ def _diagnose(stderr: str) -> str:
     return f"it failed with {errors[-1] if errors else 'no error message'}"
 
 
+@self_check
 def check_fixed_script(namespace: Mapping[str, Any]) -> bool | None:
     """11-pools-in-depth, exercise 2: FIXED_SCRIPT runs its pool under spawn and forkserver.
 

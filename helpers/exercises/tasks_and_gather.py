@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 
 MIRRORS = {"slow": 0.6, "quick": 0.05, "medium": 0.4}  # name -> seconds to answer
 # The site fetch_site is checked on: a tree, url -> (the links on the page, seconds to load).
@@ -64,6 +64,7 @@ def _tasks_running(function: Callable[..., Any], *, same_file: bool = False) -> 
     return found
 
 
+@self_check
 async def check_fastest(namespace: dict[str, Any]) -> bool | None:
     """05-tasks-and-gather, exercise 1: fastest(mirrors) races the mirrors as tasks.
 
@@ -199,6 +200,7 @@ async def _crawl(fetch_site: Callable[..., Any], site: _Site) -> Any:
         await _cancel_running([*site.running.values(), *_tasks_running(fetch_site, same_file=True)])
 
 
+@self_check
 async def check_fetch_site(namespace: dict[str, Any]) -> bool | None:
     """05-tasks-and-gather, exercise 2: fetch_site(root) loads a tree of pages in one group.
 

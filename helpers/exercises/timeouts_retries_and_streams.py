@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.exercises.aiohttp import CountingSession, is_document, server_record
 from helpers.server.process import SlowServer
 
@@ -86,6 +86,7 @@ async def _refused(
     return result, counter.urls, stats["throttled"]
 
 
+@self_check
 async def check_get_when_allowed(namespace: Mapping[str, Any]) -> bool | None:
     """08-timeouts-retries-and-streams, exercise 2: get_when_allowed(session, url, sleep).
 
@@ -198,6 +199,7 @@ SMALL_BODY = 2**15
 CHUNK = 1000
 
 
+@self_check
 async def check_head(namespace: dict[str, Any]) -> bool | None:
     """08-timeouts-retries-and-streams, exercise 3: read_chunks(session, url, size) and head.
 

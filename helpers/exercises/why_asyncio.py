@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from helpers.exercises import Mistake, answer, passed, watchdog
+from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.exercises.predictions import compare, prediction
 
 THREADS = 4
@@ -97,6 +97,7 @@ def _run_threads(work: Callable[..., None], *args: Any) -> None:
         raise errors[0]
 
 
+@self_check
 def check_deposit_audited(namespace: dict[str, Any]) -> bool | None:
     """01-why-asyncio, exercise 1: no update lost, and the audit lines run outside the lock.
 
@@ -139,6 +140,7 @@ def check_deposit_audited(namespace: dict[str, Any]) -> bool | None:
     )
 
 
+@self_check
 async def check_fetch_all(namespace: dict[str, Any]) -> bool | None:
     """01-why-asyncio, exercise 2: the waits overlap, without blocking the event loop.
 
