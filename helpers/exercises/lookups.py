@@ -1,14 +1,16 @@
-"""The instruments of 04-loop-and-threads' exercise 1: a slow_lookup and a pool that keep notes."""
+"""The instruments of 04-loop-and-threads' exercises: a slow_lookup and a pool that keep notes
+(exercise 1), and a progress queue that notes when each line reached the loop (exercise 2)."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from helpers.exercises import Mistake
+from helpers.exercises import Mistake, watchdog
 
 LOOKUP_S = 0.3  # how long each of the check's lookups blocks its thread (the longest: twice)
 START_GRACE_S = 1.0  # how long late starters of a batch have, once its first lookup has ended
@@ -89,3 +91,24 @@ class RecordingPool(ThreadPoolExecutor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.shut_down = True
         super().shutdown(wait, cancel_futures=cancel_futures)
+
+
+class Progress(asyncio.Queue):  # type: ignore[type-arg]
+    """An asyncio.Queue that notes who put each item, and how many files were converted by then."""
+
+    def __init__(self, converted: list[str]) -> None:
+        super().__init__()
+        self.converted = converted
+        self.puts: list[tuple[Any, threading.Thread, int]] = []
+
+    def put_nowait(self, item: Any) -> None:
+        self.puts.append((item, threading.current_thread(), len(self.converted)))
+        super().put_nowait(item)
+
+
+def let_the_loop_catch_up(loop: asyncio.AbstractEventLoop) -> None:
+    """From a worker thread: wait until the loop has run what was handed to it so far."""
+    caught_up = threading.Event()
+    # two hops: a task that a callback handed over creates (run_coroutine_threadsafe) runs too
+    loop.call_soon_threadsafe(loop.call_soon, caught_up.set)
+    caught_up.wait(watchdog.HANG_S)

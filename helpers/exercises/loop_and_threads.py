@@ -11,7 +11,13 @@ import time
 from typing import Any
 
 from helpers.exercises import Mistake, answer, passed, predictions, self_check, watchdog
-from helpers.exercises.lookups import LOOKUP_S, Lookups, RecordingPool
+from helpers.exercises.lookups import (
+    LOOKUP_S,
+    Lookups,
+    Progress,
+    RecordingPool,
+    let_the_loop_catch_up,
+)
 
 PREDICT_KEYS = 20  # the lookups the prediction is about, as the exercise says
 MORE_KEYS = 36  # the check's batch: more than any default pool has threads (at most 32)
@@ -21,7 +27,6 @@ CONVERT_S = 0.05  # how long the check's convert() blocks per file
 FILES = ["intro", "part 1", "part 2", "part 3", "summary"]
 POLL_S = 0.005  # how often the check's side reads the queue
 SAVE_PARTS = 20  # parts save_stoppable is asked to save, 0.02 s each
-Stamped = list[tuple[Any, float]]  # items, each with the perf_counter time it was noted
 WAITS_ON_THE_LOOP = (
     "something in it waits on the loop's own thread: a threading.Event's wait() (did you mean "
     "set()?), a thread's join(), or time.sleep"
@@ -150,18 +155,6 @@ async def _pool_shut_down(threads: list[threading.Thread], left_open: list[Recor
     )
 
 
-class _Progress(asyncio.Queue):  # type: ignore[type-arg]
-    """An asyncio.Queue that notes which thread put each item, and when."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.puts: list[tuple[Any, threading.Thread]] = []
-
-    def put_nowait(self, item: Any) -> None:
-        self.puts.append((item, threading.current_thread()))
-        super().put_nowait(item)
-
-
 @self_check
 async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
     """04-loop-and-threads, exercise 2: a worker thread streams its progress into an asyncio.Queue.
@@ -170,8 +163,10 @@ async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
     calls convert(name) for each file in turn and returns the results in order; that puts
     f"{name} done" into the asyncio.Queue `progress` after each file, each put made on the
     loop's thread (handed over with loop.call_soon_threadsafe; a loop method or a put from the
-    worker is a bug, which debug mode turns into a RuntimeError); each line as its file is done,
-    not all at the end; and None last, the end marker the loop's side waits for.
+    worker is a bug, which debug mode turns into a RuntimeError); each line after its file's
+    convert() returned and before the next file's did (convert() first lets the loop run what
+    was handed over before it: no line arrives late or early by luck); and None last, the end
+    marker the loop's side waits for.
     """
     convert_all = answer(namespace, "convert_all", "convert_all(files, progress, loop)")
     if convert_all is None:
@@ -182,15 +177,18 @@ async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
             "it a plain function that hands each line to the loop"
         )
     loop = asyncio.get_running_loop()
-    converted: Stamped = []  # (file, when its conversion ended)
+    converted: list[str] = []  # the files whose convert() returned, in order
 
     def convert(name: str) -> str:
+        if threading.current_thread() is not loop_thread:
+            let_the_loop_catch_up(loop)
         time.sleep(CONVERT_S)  # a blocking call, as in the notebook
-        converted.append((name, time.perf_counter()))
+        converted.append(name)
         return f"{name}.pdf"
 
-    progress = _Progress()
-    arrived: Stamped = []
+    loop_thread = threading.current_thread()
+    progress = Progress(converted)
+    arrived: list[Any] = []  # the items the loop's side read, in order
     saved = (namespace.get("convert"), loop.get_debug(), loop.slow_callback_duration)
     namespace["convert"] = convert  # the answer looks it up when it calls it
     loop.slow_callback_duration = 3600.0  # debug mode here only to catch calls from threads
@@ -215,12 +213,12 @@ async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
         loop.slow_callback_duration = saved[2]
     _check_progress(result, converted, progress, arrived)
     return passed(
-        f"{len(FILES)} progress lines reached the loop while the worker converted, each put on "
-        "the loop's thread, then the end marker"
+        f"{len(FILES)} progress lines reached the loop while the worker converted, each after "
+        "its file and before the next, put on the loop's thread, then the end marker"
     )
 
 
-async def _read(work: Any, progress: _Progress, arrived: Stamped) -> Any:
+async def _read(work: Any, progress: Progress, arrived: list[Any]) -> Any:
     """The loop's side: read the queue while the worker runs (polling, so a lost wake-up
     cannot hang the check), and once it has returned; the worker's result."""
     worker = asyncio.ensure_future(work)
@@ -237,22 +235,24 @@ async def _read(work: Any, progress: _Progress, arrived: Stamped) -> Any:
             worker.cancel()
 
 
-def _drain(progress: _Progress, arrived: Stamped) -> None:
+def _drain(progress: Progress, arrived: list[Any]) -> None:
     while not progress.empty():
-        arrived.append((progress.get_nowait(), time.perf_counter()))
+        arrived.append(progress.get_nowait())
 
 
-def _check_progress(result: Any, converted: Stamped, progress: _Progress, arrived: Stamped) -> None:
+def _check_progress(
+    result: Any, converted: list[str], progress: Progress, arrived: list[Any]
+) -> None:
     """What the worker returned and converted; where, when and in what order lines arrived."""
-    if [name for name, _ in converted] != FILES:
+    if converted != FILES:
         raise Mistake(
-            f"convert_all converted {[name for name, _ in converted]}: call convert(name) once "
-            f"for each of {FILES}, in turn"
+            f"convert_all converted {converted}: call convert(name) once for each of {FILES}, "
+            "in turn"
         )
     if result != [f"{name}.pdf" for name in FILES]:
         raise Mistake(f"convert_all returned {result!r}: return the list of convert's results")
     loop_thread = threading.current_thread()
-    strays = [item for item, thread in progress.puts if thread is not loop_thread]
+    strays = [item for item, thread, _ in progress.puts if thread is not loop_thread]
     if strays:
         raise Mistake(
             f"progress.put_nowait({strays[0]!r}) ran on the worker thread: asyncio.Queue is not "
@@ -260,24 +260,41 @@ def _check_progress(result: Any, converted: Stamped, progress: _Progress, arrive
             "wake-up and hang). Hand the put to the loop: "
             "loop.call_soon_threadsafe(progress.put_nowait, line)"
         )
-    items = [item for item, _ in arrived]
-    lines = [item for item in items if item is not None]
+    lines = [item for item in arrived if item is not None]
     if lines != [f"{name} done" for name in FILES]:
         raise Mistake(
             f"the loop received {lines}: put one line f'{{name}} done' per file, in order"
         )
-    if not items or items[-1] is not None:
+    if not arrived or arrived[-1] is not None:
         raise Mistake(
             "the worker never put the end marker None after its last line: the loop's side, "
             "which reads until None, would wait for ever. Put None last, the same way"
         )
-    if items.count(None) != 1:
-        raise Mistake(f"the loop received {items}: put None once, after the last line")
-    first_arrival, last_converted = arrived[0][1], converted[-1][1]
-    if first_arrival >= last_converted:
+    if arrived.count(None) != 1:
+        raise Mistake(f"the loop received {arrived}: put None once, after the last line")
+    _check_timing([(item, done) for item, _, done in progress.puts if item is not None])
+
+
+def _check_timing(lines: list[tuple[str, int]]) -> None:
+    """Each line reached the loop after its file's convert() returned, before the next one's."""
+    for index, (line, done) in enumerate(lines):
+        if done <= index:
+            raise Mistake(
+                f"{line!r} reached the loop before convert({FILES[index]!r}) had returned: put "
+                "each line after its file is converted (call convert first, then hand the line "
+                "over), as the exercise says"
+            )
+    late = [(line, done) for index, (line, done) in enumerate(lines) if done > index + 1]
+    if late and lines[0][1] == len(FILES):
         raise Mistake(
             "every line reached the loop only after the last file was converted: hand each "
             "line over as soon as its file is done, not all at the end"
+        )
+    if late:
+        line, done = late[0]
+        raise Mistake(
+            f"{line!r} reached the loop only after convert({FILES[done - 1]!r}) had returned "
+            "too: hand each line over as soon as its file is done, before the next file"
         )
 
 

@@ -147,6 +147,20 @@ def convert_all(files, progress, loop):
             says=r"every line reached the loop only after the last file was converted",
             kind="structure",
         ),
+        "each line put before its file is converted": WrongAnswer(
+            """
+def convert_all(files, progress, loop):
+    results = []
+    for name in files:
+        loop.call_soon_threadsafe(progress.put_nowait, f"{name} done")
+        results.append(convert(name))
+    loop.call_soon_threadsafe(progress.put_nowait, None)
+    return results
+""",
+            says=r"'intro done' reached the loop before convert\('intro'\) had returned: put "
+            r"each line after its file is converted",
+            kind="structure",
+        ),
         "no end marker": WrongAnswer.from_solution(
             "    loop.call_soon_threadsafe(progress.put_nowait, None)"
             "  # the end: nothing more will come\n",
