@@ -12,11 +12,57 @@ from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 # waits for it; the later ones are quicker, so they finish out of the order given.
 SECONDS = [0.2, 0.03, 0.02, 0.04, 0.01, 0.03, 0.02, 0.01]
 LIMIT = 2
+# The run with failures: items 0 and 2 fail soon, the others take longer; after a failure the
+# others must still run, LIMIT at once.
+FAILING_SECONDS = [0.01, 0.05, 0.01, 0.05, 0.05, 0.05]
+FAILING = (0, 2)
+SETTLE_S = 1.0  # how long the others may take to end after the error (0.2 s one at a time)
 REQUEST_IDS = ["req-1", "req-2", "req-3"]
 PERMIT_KEPT = (
     "it waits for a permit that is never given back: release each permit when its coroutine "
     "ends (`async with semaphore:` does, on an error too)"
 )
+
+
+class _Items:
+    """The coroutines handed to gather_limited: each notes its start and end, and how many ran."""
+
+    def __init__(self, seconds: list[float], failing: tuple[int, ...] = ()) -> None:
+        self.seconds, self.failing = seconds, failing
+        self.events: list[tuple[str, int, int]] = []  # (start or end, item, how many ran then)
+        self.running = 0
+        self.coroutines = [self._item(n) for n in range(len(seconds))]
+
+    async def _item(self, n: int) -> int:
+        self.running += 1
+        self.events.append(("start", n, self.running))
+        try:
+            await asyncio.sleep(self.seconds[n])
+            if n in self.failing:
+                raise ValueError(f"item {n} failed")
+        finally:
+            self.running -= 1
+            self.events.append(("end", n, self.running))
+        return n * n
+
+    def when(self, kind: str, n: int) -> int:
+        """The index of item n's start or end among the events; past the end if it never came."""
+        found = [i for i, (k, item, _) in enumerate(self.events) if (k, item) == (kind, n)]
+        return found[0] if found else len(self.events)
+
+    def ended(self) -> int:
+        """How many items have ended, returned or failed."""
+        return sum(kind == "end" for kind, _, _ in self.events)
+
+    def most(self, after: int = 0) -> int:
+        """The most coroutines that ran at once, at the starts from event `after` on."""
+        return max((ran for kind, _, ran in self.events[after:] if kind == "start"), default=0)
+
+    def close_unstarted(self) -> None:
+        """Close the coroutines never started, so that none warns "never awaited"."""
+        for coroutine in self.coroutines:
+            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+                coroutine.close()
 
 
 @self_check
@@ -27,41 +73,24 @@ async def check_gather_limited(namespace: dict[str, Any]) -> bool | None:
     order); never more than `limit` coroutines running at once, and `limit` at once while there
     is work; the next coroutine starts the moment a running one finishes, not when a batch has
     finished (with limit 2 and item 0 slow, item 2 starts before item 0 ends); a coroutine
-    that fails gives its place back: its error comes out, and no task of the answer is left
-    waiting for a place; no hang (a permit never given back is a Mistake).
+    that fails gives its place back: its error comes out, the others still run, `limit` at
+    once after the failure as before it, and no task of the answer is left waiting for a
+    place; no hang (a permit never given back is a Mistake).
     """
     what = "async def gather_limited(coroutines, limit)"
     gather_limited = answer(namespace, "gather_limited", what)
     if gather_limited is None:
         return None
-    events: list[tuple[str, int]] = []  # ("start" or "end", item), in the order they happened
-    running = 0
-    most = 0
-
-    async def item(n: int) -> int:
-        nonlocal running, most
-        events.append(("start", n))
-        running += 1
-        most = max(most, running)
-        try:
-            await asyncio.sleep(SECONDS[n])
-        finally:
-            running -= 1
-            events.append(("end", n))
-        return n * n
-
-    coroutines = [item(n) for n in range(len(SECONDS))]
+    items = _Items(SECONDS)
     try:
         results = await watchdog.finishes(
-            gather_limited(coroutines, LIMIT),
+            gather_limited(items.coroutines, LIMIT),
             f"gather_limited(coroutines, {LIMIT})",
             advice=PERMIT_KEPT,
             function=gather_limited,
         )
     finally:
-        for coroutine in coroutines:
-            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
-                coroutine.close()  # never started: close it, so it does not warn "never awaited"
+        items.close_unstarted()
     expected = [n * n for n in range(len(SECONDS))]
     if results != expected and sorted(results or []) == expected:
         raise Mistake(
@@ -70,11 +99,12 @@ async def check_gather_limited(namespace: dict[str, Any]) -> bool | None:
         )
     if results != expected:
         raise Mistake(f"gather_limited returned {results!r}, not {expected}")
+    most = items.most()
     if most > LIMIT:
         raise Mistake(f"{most} ran at once with limit={LIMIT}: at most {LIMIT} may run at once")
     if most < LIMIT:
         raise Mistake(f"only {most} ran at a time with limit={LIMIT}: let {LIMIT} run at once")
-    if events.index(("start", 2)) > events.index(("end", 0)):
+    if items.when("start", 2) > items.when("end", 0):
         raise Mistake(
             f"item 2 started only after item 0 ({SECONDS[0]} s) had finished, though item 1 "
             f"({SECONDS[1]} s) had freed its place long before: that is batches of {LIMIT}. "
@@ -89,48 +119,79 @@ async def check_gather_limited(namespace: dict[str, Any]) -> bool | None:
 
 
 async def _check_failures_give_places_back(gather_limited: Any) -> None:
-    """The first `LIMIT` coroutines fail: their error comes out, and no task waits for a place."""
-
-    async def item(n: int) -> int:
-        await asyncio.sleep(0.01)
-        if n < LIMIT:
-            raise ValueError(f"item {n} failed")
-        return n
-
-    coroutines = [item(n) for n in range(2 * LIMIT)]
+    """Items 0 and 2 fail: their error comes out, and the others run on, LIMIT at once."""
+    items = _Items(FAILING_SECONDS, FAILING)
     what = f"gather_limited(coroutines, {LIMIT})"
-    try:
-        await watchdog.finishes(gather_limited(coroutines, LIMIT), what, function=gather_limited)
-    except Exception as error:  # ValueError, or an ExceptionGroup of them from a TaskGroup
-        leaves = getattr(error, "exceptions", [error])
-        if not any(isinstance(leaf, ValueError) for leaf in leaves):
-            raise Mistake(
-                f"gather_limited raised {error!r}, not the failed item's ValueError"
-            ) from None
-    else:
-        raise Mistake(
-            f"items 0 to {LIMIT - 1} raised ValueError, yet gather_limited returned: let the "
-            "error out, as gather does"
-        )
-    finally:
-        for coroutine in coroutines:
-            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
-                coroutine.close()
-    await asyncio.sleep(0.1)  # gather lets the others run on after an error: they end by now
     answer_file = gather_limited.__code__.co_filename
-    stuck = [
-        task
-        for task in asyncio.all_tasks()
-        if getattr(getattr(task.get_coro(), "cr_code", None), "co_filename", None) == answer_file
-    ]
+    try:
+        try:
+            await watchdog.finishes(
+                gather_limited(items.coroutines, LIMIT), what, function=gather_limited
+            )
+        except Exception as error:  # ValueError, or an ExceptionGroup of them from a TaskGroup
+            leaves = getattr(error, "exceptions", [error])
+            if not any(isinstance(leaf, ValueError) for leaf in leaves):
+                raise Mistake(
+                    f"gather_limited raised {error!r}, not the failed item's ValueError"
+                ) from None
+        else:
+            raise Mistake(
+                f"items {FAILING[0]} and {FAILING[1]} raised ValueError, yet gather_limited "
+                "returned: let the error out, as gather does"
+            )
+        stuck = await _settle(items, answer_file)
+    finally:
+        items.close_unstarted()
+    if stuck:
+        raise Mistake(
+            f"after {len(FAILING)} coroutines failed, {stuck} coroutines still waited for a "
+            "place: a coroutine that fails kept its permit. Release it even on an error, in a "
+            "`finally:` or with `async with semaphore:`"
+        )
+    _judge_after_the_failure(items)
+
+
+async def _settle(items: _Items, answer_file: str) -> int:
+    """Let the others run on after the error, up to SETTLE_S; cancel and count the answer's left."""
+
+    def pending() -> list[asyncio.Task[Any]]:
+        return [
+            task
+            for task in asyncio.all_tasks()
+            if getattr(getattr(task.get_coro(), "cr_code", None), "co_filename", None)
+            == answer_file
+        ]
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_S
+    while items.ended() < len(items.seconds) and (items.running or pending()):
+        if loop.time() > deadline:
+            break
+        await asyncio.sleep(0.01)
+    stuck = pending()
     for task in stuck:
         task.cancel()
     await asyncio.gather(*stuck, return_exceptions=True)
-    if stuck:
+    return len(stuck)
+
+
+def _judge_after_the_failure(items: _Items) -> None:
+    """The Mistake if, after the first failure, fewer than LIMIT ran at once or some never ran."""
+    first_failure = items.when("end", FAILING[0])
+    after = items.most(first_failure)
+    if 0 < after < LIMIT:
         raise Mistake(
-            f"after items 0 to {LIMIT - 1} failed, {len(stuck)} coroutines still waited for a "
-            "place: a coroutine that fails kept its permit. Release it even on an error, in a "
-            "`finally:` or with `async with semaphore:`"
+            f"after item {FAILING[0]} failed, at most {after} coroutine ran at once with "
+            f"limit={LIMIT}: the failed coroutine's place was not given back (a worker that "
+            "ends on an error takes its place with it). Run each coroutine in its own task, "
+            "behind one Semaphore: `async with semaphore:` gives the place back on an error too"
+        )
+    never = [n for n in range(len(items.seconds)) if items.when("start", n) == len(items.events)]
+    if never:
+        raise Mistake(
+            f"after item {FAILING[0]} failed, items {never} never ran: the others must still "
+            "get their turn, as with gather, which lets them run on after its error (a "
+            "TaskGroup cancels them)"
         )
 
 

@@ -98,7 +98,34 @@ async def gather_limited(coroutines, limit):
 
     return await asyncio.gather(*(run(coroutine) for coroutine in coroutines))
 """,
-            says=r"after items 0 to 1 failed, 2 coroutines still waited for a place",
+            says=r"after 2 coroutines failed, 3 coroutines still waited for a place",
+            kind="half",
+        ),
+        "workers that end on an error, taking their place with them": WrongAnswer(
+            """
+async def gather_limited(coroutines, limit):
+    items = list(enumerate(coroutines))
+    results = [None] * len(items)
+    it = iter(items)
+
+    async def worker():
+        for i, c in it:
+            results[i] = await c
+
+    await asyncio.gather(*(worker() for _ in range(limit)))
+    return results
+""",
+            says=r"after item 0 failed, at most 1 coroutine ran at once with limit=2: the failed "
+            r"coroutine's place was not given back",
+            kind="half",
+        ),
+        "a TaskGroup, which cancels the others on an error": WrongAnswer.from_solution(
+            "    return await asyncio.gather(*(run(coroutine) for coroutine in coroutines))",
+            "    async with asyncio.TaskGroup() as group:\n"
+            "        tasks = [group.create_task(run(coroutine)) for coroutine in coroutines]\n"
+            "    return [task.result() for task in tasks]",
+            says=r"after item 0 failed, items \[3, 4, 5\] never ran: the others must still get "
+            r"their turn",
             kind="half",
         ),
         "a permit taken and never given back": WrongAnswer(
