@@ -58,6 +58,8 @@ def test_start_answers_and_stops():
         assert server.url.startswith("http://127.0.0.1:")
         status, body = get(f"{server.url}/json/12")
         assert (status, json.loads(body)) == (200, {"id": 12, "square": 144})
+        status, body = get(f"{server.url}/from/40/json/2")
+        assert (status, json.loads(body)) == (200, {"id": 42, "square": 1764})
     assert gone(pid)
     with pytest.raises(RuntimeError, match="not running"):
         server.url  # noqa: B018

@@ -63,15 +63,17 @@ def is_document(body: object, n: int) -> bool:
 
 
 SQUARES_LATENCY = 0.1  # seconds the server takes over each document
+FIRST_ID = 40  # the check's base URL numbers the documents from here: /json/0 is {"id": 40, ...}
 
 
 @self_check
 async def check_sum_squares(namespace: Mapping[str, Any]) -> bool | None:
     """07-aiohttp, exercise 1: sum_squares(session, base_url, count).
 
-    Requires: the sum comes from the documents the server serves, /json/0 to /json/count-1;
-    every request goes through the session it is given (no session per request); the requests
-    overlap (the server holds two or more at once).
+    Requires: the sum comes from the documents the server serves, /json/0 to /json/count-1
+    (the check's base URL numbers them from FIRST_ID, so a sum worked out from the indices
+    cannot match); every request goes through the session it is given (no session per
+    request); the requests overlap (the server holds two or more at once).
     """
     what = "async def sum_squares(session, base_url, count)"
     sum_squares = answer(namespace, "sum_squares", what)
@@ -81,7 +83,7 @@ async def check_sum_squares(namespace: Mapping[str, Any]) -> bool | None:
     counter = CountingSession()
     async with SlowServer(latency=SQUARES_LATENCY) as server, counter as session:
         total = await watchdog.finishes(
-            sum_squares(session, server.url, count),
+            sum_squares(session, f"{server.url}/from/{FIRST_ID}", count),
             f"sum_squares(session, base_url, {count})",
             function=sum_squares,
         )
@@ -98,9 +100,17 @@ async def check_sum_squares(namespace: Mapping[str, Any]) -> bool | None:
             "the session you were given: a new ClientSession per request throws away its pool "
             "of connections. Send every request with `session.get`"
         )
-    if total == sum(n * n for n in range(1, count + 1)):
+    if total == sum(n * n for n in range(count)):
+        raise Mistake(
+            f"sum_squares returned {total!r}, the sum of n * n for n from 0 to {count - 1}, "
+            "worked out from the indices, not the 'square' fields the server sent (here the "
+            f"documents are numbered from {FIRST_ID}: /json/0 is the square of {FIRST_ID}). Add "
+            "up the 'square' field of each document you fetched"
+        )
+    squares = [(FIRST_ID + n) ** 2 for n in range(count + 1)]
+    if total == sum(squares[1:]):
         raise Mistake(f"you fetched /json/1 to /json/{count}: the documents are 0 to count - 1")
-    if total != sum(n * n for n in range(count)):
+    if total != sum(squares[:-1]):
         raise Mistake(f"got {total!r}: add up the 'square' field of /json/0 to /json/{count - 1}")
     if stats["requests"] != count:
         raise Mistake(f"the server received {stats['requests']} requests for {count} documents")

@@ -1,9 +1,11 @@
 """The slow server's aiohttp application: its routes, delays and injected errors.
 
-Routes (the first four are "slow": each request waits its delay and may get an injected error):
+Routes (the first five are "slow": each request waits its delay and may get an injected error):
 
 - ``/page/{n}``: a small HTML page titled "Page n".
 - ``/json/{n}``: the JSON document ``{"id": n, "square": n * n}``.
+- ``/from/{first}/json/{n}``: the same documents numbered from ``first``: ``/from/40/json/0`` is
+  ``{"id": 40, "square": 1600}`` (07's self-check: a sum worked out from n cannot match them).
 - ``/download?size=BYTES[&rate=BYTES_PER_S]``: BYTES zero bytes streamed in chunks, at most
   RATE bytes a second when rate is given (default size 1,000,000, unlimited rate).
 - ``/site/{n}``: page n of a generated site of linked pages, the same for the same seed and
@@ -217,7 +219,7 @@ async def _page(request: web.Request) -> web.Response:
 
 
 async def _json(request: web.Request) -> web.Response:
-    n = int(request.match_info["n"])
+    n = int(request.match_info.get("first", 0)) + int(request.match_info["n"])
     return web.json_response({"id": n, "square": n * n})
 
 
@@ -289,6 +291,7 @@ def make_app(config: ServerConfig) -> web.Application:
     app.router.add_get("/", _index)
     app.router.add_get(r"/page/{n:\d+}", _slow(_page))
     app.router.add_get(r"/json/{n:\d+}", _slow(_json))
+    app.router.add_get(r"/from/{first:\d+}/json/{n:\d+}", _slow(_json))
     app.router.add_get("/download", _slow(_download))
     app.router.add_get(r"/site/{n:\d+}", _slow(_site_page))
     app.router.add_get("/stats", _stats)

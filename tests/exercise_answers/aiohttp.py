@@ -65,6 +65,20 @@ async def sum_squares(session, base_url, count):
             says=r"the server received no request, and sum_squares returned 8555",
             kind="luck",
         ),
+        "fetches the pages, sums n * n itself": WrongAnswer(
+            """
+async def sum_squares(session, base_url, count):
+    async def get(n):
+        async with session.get(f"{base_url}/json/{n}") as response:
+            await response.read()
+
+    await asyncio.gather(*(get(n) for n in range(count)))
+    return sum(n * n for n in range(count))
+""",
+            says=r"sum_squares returned 8555, the sum of n \* n for n from 0 to 29, worked out "
+            r"from the indices, not the 'square' fields the server sent",
+            kind="luck",
+        ),
     },
     "check_fetch_politely": {
         "TCPConnector(limit=at_once) instead of a Semaphore": WrongAnswer(
