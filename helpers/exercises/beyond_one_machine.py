@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing.context import BaseContext
 from typing import Any
 
 import aiohttp
@@ -159,6 +160,34 @@ async def _compute(request: web.Request) -> web.Response:
     return web.json_response({"n": n, "sum": total, "pid": pid})
 
 
+class _NotedPool(ProcessPoolExecutor):
+    """The notebook's ProcessPoolExecutor while exercise 2 is checked: notes if given a context."""
+
+    def __init__(
+        self, max_workers: int | None = None, mp_context: BaseContext | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(max_workers, mp_context, **kwargs)
+        self.context_given = mp_context is not None
+
+
+def _start_method_problem(pool: Executor) -> str | None:
+    """What is wrong with how the pool starts its workers: fork, or the platform's default."""
+    context = getattr(pool, "_mp_context", None)
+    if context is None:
+        return None  # not a process pool: _judge names it
+    method = context.get_start_method()
+    default = not getattr(pool, "context_given", True)
+    if method != "fork" and not default:
+        return None
+    how = f"the platform's default start method ({method} here)" if default else method
+    return (
+        f"app[POOL] starts its workers with {how}: the default is fork on Linux before Python "
+        "3.14, and fork copies this process, threads and all (a kernel runs several): a lock one "
+        "of them held stays locked in the copy. Create it with "
+        "ProcessPoolExecutor(2, mp_context=default_context()), as the exercise says"
+    )
+
+
 class _Life:
     """What one application's life showed: its pool, the answers, and its clean-up."""
 
@@ -186,6 +215,9 @@ async def _live(
                 f"after the app started, app[POOL] is {life.pool!r}: create the pool before the "
                 "yield, app[POOL] = ProcessPoolExecutor(...)"
             )
+        problem = _start_method_problem(life.pool)  # before a task forks a worker
+        if problem:
+            raise Mistake(problem)
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         url = f"http://127.0.0.1:{runner.addresses[0][1]}/compute?n={REQUEST_N}"
@@ -262,11 +294,13 @@ def _judge(life: _Life) -> None:
 
 
 @self_check
-async def check_process_pool(namespace: Mapping[str, Any]) -> bool | None:
+async def check_process_pool(namespace: dict[str, Any]) -> bool | None:
     """12-beyond-one-machine, exercise 2: process_pool(app) owns the application's pool.
 
     Requires: an async generator, which aiohttp runs as a cleanup context; before its yield, a
-    process pool at app[POOL] (the handler's sums run in other processes); a new pool for each
+    process pool at app[POOL] (the handler's sums run in other processes) whose workers start
+    with the context it was given, not fork (the notebook's ProcessPoolExecutor notes whether it
+    was given one: the platform's default is fork on Linux before 3.14); a new pool for each
     app (two apps, one after the other); after its yield, the pool shut down, its workers gone
     when the clean-up returns though a sum was running; the loop free during that wait (the
     longest gap between a heartbeat's ticks).
@@ -280,6 +314,8 @@ async def check_process_pool(namespace: Mapping[str, Any]) -> bool | None:
             "context: async def process_pool(app), set app[POOL], yield, then shut the pool down"
         )
     lives = [_Life(), _Life()]
+    original = namespace.get("ProcessPoolExecutor")
+    namespace["ProcessPoolExecutor"] = _NotedPool  # the answer looks it up when it calls it
     try:
         for life in lives:
             await _live(process_pool, life)
@@ -289,6 +325,7 @@ async def check_process_pool(namespace: Mapping[str, Any]) -> bool | None:
                 "both apps got the same pool: create it inside process_pool, before the yield"
             )
     finally:
+        namespace["ProcessPoolExecutor"] = original
         for life in lives:
             if isinstance(life.pool, Executor):
                 life.pool.shutdown(wait=True, cancel_futures=True)  # what the answer left

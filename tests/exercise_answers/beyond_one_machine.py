@@ -132,6 +132,13 @@ async def process_pool(app):
             says=r"GET /compute was answered 500: the pool at app\[POOL\] refused the sum",
             kind="structure",
         ),
+        "no mp_context: the platform's default start method": WrongAnswer.from_solution(
+            "ProcessPoolExecutor(2, mp_context=default_context())",
+            "ProcessPoolExecutor(2)",
+            says=r"app\[POOL\] starts its workers with the platform's default start method \(\w+ "
+            r"here\).*ProcessPoolExecutor\(2, mp_context=default_context\(\)\)",
+            kind="structure",
+        ),
         "a coroutine, not an async generator": WrongAnswer(
             """
 async def process_pool(app):
