@@ -29,6 +29,8 @@ from helpers.server.process import SlowServer
 
 SEED = 9
 EARLY = 0.02  # seconds a timer may fire early (Windows' clock ticked every 15.6 ms before 3.13)
+TICK_S = 0.005  # the heartbeat's period beside the callers of acquire()
+MIN_TICKS_PER_WAIT = 3  # a free loop ticks about 20 times while a caller waits 0.1 s for a token
 WRITE_IT = "the exercise asks you to write it"
 
 SAMPLE_PAGE = "http://127.0.0.1:8000/site/7"
@@ -187,12 +189,37 @@ async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool | None:
     )
 
 
-async def _acquire_times(bucket: Any, count: int) -> list[float]:
+async def _acquire_times(bucket: Any, count: int) -> tuple[list[float], list[float]]:
+    """When each of `count` callers got its token, and the ticks of a heartbeat beside them."""
+
     async def take() -> float:
         await bucket.acquire()
         return time.monotonic()
 
-    return sorted(await asyncio.gather(*(take() for _ in range(count))))
+    async def beat() -> None:
+        while True:
+            ticks.append(time.monotonic())
+            await asyncio.sleep(TICK_S)
+
+    ticks: list[float] = []
+    beating = asyncio.create_task(beat())
+    try:
+        return sorted(await asyncio.gather(*(take() for _ in range(count)))), ticks
+    finally:
+        beating.cancel()
+
+
+def _judge_loop_free(times: list[float], ticks: list[float], burst: int, when: str) -> None:
+    """Raise the Mistake if the heartbeat stood still while callers waited for their tokens."""
+    waits = len(times) - burst
+    during = sum(times[burst - 1] < tick < times[-1] for tick in ticks)
+    if during < MIN_TICKS_PER_WAIT * waits:
+        raise Mistake(
+            f"{when}a heartbeat beside the callers ticked {during} times while {waits} of them "
+            f"waited {times[-1] - times[burst - 1]:.2f} s for their tokens: acquire() blocked the "
+            "event loop (time.sleep, or a loop that waits without awaiting), so nothing else "
+            "could run. Wait with `await asyncio.sleep(...)`, which lets other tasks run"
+        )
 
 
 def _too_fast(times: list[float], rate: float, burst: int) -> int | None:
@@ -238,8 +265,9 @@ async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
     """15-capstone-crawler, exercise 3: TokenBucket(rate, burst=1) with a coroutine acquire().
 
     Requires: a new bucket lets `burst` callers go at once; then no more than `rate` a second,
-    even for callers who wait together (a lock held across the sleep); idle time earns tokens
-    back, but never more than `burst`; written, not the course's TokenBucket.
+    even for callers who wait together (a lock held across the sleep); the loop free while
+    they wait (a heartbeat keeps ticking: no time.sleep); idle time earns tokens back, but
+    never more than `burst`; written, not the course's TokenBucket.
     """
     token_bucket = answer(namespace, "TokenBucket", "class TokenBucket(rate, burst=1)")
     if token_bucket is None:
@@ -255,17 +283,19 @@ async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
         "once in acquire and again in a method it calls?"
     )
     bucket = token_bucket(rate, burst)
-    times = await watchdog.finishes(
+    times, ticks = await watchdog.finishes(
         _acquire_times(bucket, callers), "acquire()", advice=advice, function=token_bucket
     )
     _judge_bucket(times, rate, burst, after_pause=False)
+    _judge_loop_free(times, ticks, burst, when="")
     await asyncio.sleep((burst + 3) / rate)  # idle long enough to earn more than burst tokens
-    rested = await watchdog.finishes(
+    rested, ticks = await watchdog.finishes(
         _acquire_times(bucket, burst + 2), "acquire()", advice=advice, function=token_bucket
     )
     _judge_bucket(rested, rate, burst, after_pause=True)
+    _judge_loop_free(rested, ticks, burst, when="after a pause, ")
     span = times[-1] - times[0]
     return passed(
-        f"{callers} tokens in {span:.2f} s: {burst} at once, then {rate} a second; "
-        f"after a pause, {burst} at once again and no more"
+        f"{callers} tokens in {span:.2f} s: {burst} at once, then {rate} a second, the loop "
+        f"free while they waited; after a pause, {burst} at once again and no more"
     )

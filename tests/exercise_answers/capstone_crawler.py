@@ -284,6 +284,13 @@ class TokenBucket:
             says=r"banked more than burst=3 tokens\. Cap the count",
             kind="other",
         ),
+        "time.sleep in acquire, which blocks the loop": WrongAnswer.from_solution(
+            "await asyncio.sleep((1 - self._tokens) / self.rate)",
+            "time.sleep((1 - self._tokens) / self.rate)",
+            says=r"a heartbeat beside the callers ticked \d+ times while 4 of them waited .*: "
+            r"acquire\(\) blocked the event loop",
+            kind="structure",
+        ),
         "a lock taken twice": WrongAnswer(
             """
 class TokenBucket:
