@@ -16,6 +16,21 @@ from helpers.exercises import Mistake, answer, passed, self_check
 COUNTS = (6, 9)  # the script is run for both: an answer that prints one list by heart fails
 SCRIPT_S = 8.0  # seconds a run of the script may take before it counts as hung
 GUARD = 'if __name__ == "__main__":'
+POOL_MADE = "a pool made on import:"
+# Run as `python -c IMPORTED FILE METHOD COUNT`: import the script as a worker does, under the
+# name __mp_main__, with every pool's __init__ replaced by one that says so and exits.
+IMPORTED = f"""
+import concurrent.futures, multiprocessing.pool, os, runpy, sys
+
+def made(self, *args, **kwargs):
+    print({POOL_MADE!r}, type(self).__name__, flush=True)
+    os._exit(3)
+
+concurrent.futures.ProcessPoolExecutor.__init__ = made
+multiprocessing.pool.Pool.__init__ = made
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__mp_main__")
+"""
 
 
 def _methods() -> list[str]:
@@ -72,6 +87,19 @@ def _diagnose(stderr: str) -> str:
     return f"it failed with {errors[-1] if errors else 'no error message'}"
 
 
+def _makes_no_pool_on_import(path: Path, method: str) -> None:
+    """Raise the Mistake if importing the script as a worker does (__mp_main__) makes a pool."""
+    imported = run_python(["-c", IMPORTED, str(path), method, str(COUNTS[0])], SCRIPT_S)
+    lines = [line for line in imported.stdout.splitlines() if line.startswith(POOL_MADE)]
+    if lines:
+        raise Mistake(
+            f"imported as a worker imports it (__name__ is '__mp_main__'), the script makes a "
+            f"{lines[0].split()[-1]}: it works only because a ProcessPoolExecutor starts no "
+            "process before its first task, so each worker makes an idle pool of its own. Put "
+            f"the code that makes the pool under `{GUARD}`, with the print"
+        )
+
+
 @self_check
 def check_fixed_script(namespace: Mapping[str, Any]) -> bool | None:
     """11-pools-in-depth, exercise 2: FIXED_SCRIPT runs its pool under spawn and forkserver.
@@ -79,7 +107,9 @@ def check_fixed_script(namespace: Mapping[str, Any]) -> bool | None:
     Requires: the script's text, run as a file with `python FILE METHOD COUNT`, prints the cubes
     of range(COUNT) under spawn and forkserver, for two counts; it still defines cube at its top
     and starts a pool with the method it is given (no fork, no set_start_method); it ends within
-    SCRIPT_S seconds.
+    SCRIPT_S seconds; imported as a worker imports it (as __mp_main__), it makes no pool at all
+    (a ProcessPoolExecutor starts no process until its first task, so one made in each worker
+    goes unseen).
     """
     script = answer(namespace, "FIXED_SCRIPT", "FIXED_SCRIPT (the fixed script's text)")
     if script is None:
@@ -108,6 +138,7 @@ def check_fixed_script(namespace: Mapping[str, Any]) -> bool | None:
                 if completed.returncode == 0 and not completed.stderr.strip():
                     raise Mistake(f"{run} printed {got}, not {want}: print the pool's results")
                 raise Mistake(f"{run} printed {got}, not {want}: {_diagnose(completed.stderr)}")
+        _makes_no_pool_on_import(path, methods[0])
     return passed(
         f"the script prints the cubes under {' and '.join(methods)}, for {len(COUNTS)} counts: "
         "its workers import it, find cube and start no pool of their own"

@@ -78,6 +78,28 @@ if __name__ == "__main__":
             r"worker \(or 3\.14's fork server\) imported the script",
             kind="half",
         ),
+        "the guard only around the print, the pool made on import": WrongAnswer(
+            '''
+FIXED_SCRIPT = """
+import multiprocessing
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+
+def cube(n):
+    return n * n * n
+
+
+context = multiprocessing.get_context(sys.argv[1])
+with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+    if __name__ == "__main__":
+        print(list(pool.map(cube, range(int(sys.argv[2])))))
+"""
+''',
+            says=r"imported as a worker imports it \(__name__ is '__mp_main__'\), the script makes "
+            r"a ProcessPoolExecutor: it works only because",
+            kind="structure",
+        ),
         "multiprocessing.Pool, still unguarded": WrongAnswer(
             '''
 FIXED_SCRIPT = """
