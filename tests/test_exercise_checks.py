@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from exercise_answers import cancellation_and_limits, tasks_and_gather, why_asyncio
+from exercise_answers import cancellation_and_limits, event_loop, tasks_and_gather, why_asyncio
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import start_new_kernel
-from solutions import check_module, exercises, grade, notebook_path
+from solutions import check_module, exercises, grade, notebook_path, solution
 
 from helpers.exercises import Mistake, watchdog
 
@@ -85,6 +85,21 @@ def test_a_deadlocked_run_elsewhere_is_a_mistake_and_the_kernel_lives_on(kernel)
     )
     assert reply["status"] == "ok" and seconds < 5
     assert outputs == [("stream", {"name": "stdout", "text": "[]\n"})], "a watchdog left behind"
+
+
+# 03-event-loop
+
+
+def test_right_code_with_a_wrong_prediction_says_so_and_returns_no_true(capsys):
+    """The red team's case: a sequential prediction, right code; no bare True under it."""
+    code = solution("event_loop", "check_countdown").replace(
+        '["a 3", "b 3", "a 2", "b 2", "a 1", "b 1"]', '["a 3", "a 2", "a 1", "b 3", "b 2", "b 1"]'
+    )
+    namespace = event_loop.notebook_namespace()
+    assert grade(notebook_path("event_loop"), "check_countdown", code, namespace) is None
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].endswith(": not the same"), lines
+    assert re.fullmatch(r"✓ your countdown is right: .*\. Your prediction was not: .*", lines[-1])
 
 
 # 05-tasks-and-gather

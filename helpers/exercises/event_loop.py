@@ -92,7 +92,8 @@ def check_countdown(namespace: dict[str, Any]) -> bool | None:
     countdown(name, n, log) is a generator (or coroutine) for the toy loop; it logs
     f"{name} {i}" for i from n down to 1, whatever n is (a second run with n = 4 and 2); it
     pauses after each line, so that two countdowns take turns; each pause is a
-    `Sleep(0.05)` request to the loop, not time.sleep and not a bare yield; it ends.
+    `Sleep(0.05)` request to the loop, not time.sleep and not a bare yield; it ends. Right code
+    with a wrong prediction ends on a ✓ line that says so, and returns None, not True.
     """
     countdown = answer(namespace, "countdown", "countdown(name, n, log)")
     if countdown is None:
@@ -121,6 +122,13 @@ def check_countdown(namespace: dict[str, Any]) -> bool | None:
             f"countdown('a', 4, log) and countdown('b', 2, log) logged {unequal}, not "
             f"{UNEQUAL_TURNS}: count from n, whatever n is"
         )
+    if predicted != log:
+        passed(
+            "your countdown is right: the countdowns took turns, sleeping in the loop. Your "
+            "prediction was not: each countdown gives the loop back at its sleep, and the other "
+            "logs its line meanwhile"
+        )
+        return None  # no True under a prediction that was wrong
     return passed(f"the countdowns took turns, sleeping in the loop: {log}")
 
 
