@@ -56,9 +56,10 @@ class _Block(shared_memory.SharedMemory):
 
 
 class _WatchedSharedMemory:
-    """multiprocessing.shared_memory, except that the names of the blocks created are noted."""
+    """multiprocessing.shared_memory, noting the blocks created and refusing one too small."""
 
-    def __init__(self) -> None:
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
         self.created: list[str] = []
         self.blocks: list[_Block] = []
 
@@ -67,6 +68,13 @@ class _WatchedSharedMemory:
         if kwargs.get("create") or (len(args) > 1 and args[1]):
             self.created.append(block.name)
             self.blocks.append(block)
+            if block.size < self.array.nbytes:
+                block.close()
+                raise Mistake(
+                    f"a block of {block.size:,} bytes for an array of {self.array.nbytes:,}: "
+                    "SharedMemory's size is in bytes. Size it with array.nbytes (array.size "
+                    f"counts the elements, {self.array.itemsize} bytes each here)"
+                )
         return block
 
     def __getattr__(self, name: str) -> Any:
@@ -92,15 +100,16 @@ def check_shared_sum(namespace: Any) -> bool | None:
     """14-moving-data-and-pools, exercise 1: shared_sum(pool, array) sums in a worker.
 
     Requires: the sum computed in the pool (something submitted), the array not pickled with the
-    task (every task's pickle under half the array's size), the data copied into the block (the
-    right sum of a random array), the block closed and unlinked when shared_sum returns.
+    task (every task's pickle under half the array's size), a block of at least array.nbytes
+    bytes (not array.size), the data copied into the block (the right sum of a random array),
+    the block closed and unlinked when shared_sum returns.
     """
     shared_sum = answer(namespace, "shared_sum", "def shared_sum(pool, array)")
     if shared_sum is None:
         return None
     array = np.random.default_rng(9).integers(0, 1_000, size=ARRAY_LENGTH, dtype=np.int64)
     expected = int(array.sum())
-    watched_memory = _WatchedSharedMemory()
+    watched_memory = _WatchedSharedMemory(array)
     original = namespace.get("shared_memory")
     namespace["shared_memory"] = watched_memory
     try:

@@ -66,6 +66,13 @@ def shared_sum(pool, array):
             says=r"the block was unlinked but never closed",
             kind="half",
         ),
+        "the block sized in elements, not bytes": WrongAnswer.from_solution(
+            "size=array.nbytes",
+            "size=array.size",
+            says=r"a block of [\d,]+ bytes for an array of 8,000,000: SharedMemory's size is in "
+            r"bytes\. Size it with array\.nbytes",
+            kind="other",
+        ),
         "the data never copied in": WrongAnswer(
             """
 def shared_sum(pool, array):
