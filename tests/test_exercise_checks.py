@@ -191,3 +191,30 @@ async def serve(request_ids):
     notebook = notebook_path("cancellation_and_limits")
     assert grade(notebook, "check_serve", code, namespace) is True
     assert capsys.readouterr().out.startswith("✓")
+
+
+# 10-cpu-benchmark
+
+
+@pytest.mark.timeout(90)
+def test_an_error_in_the_answer_is_a_mistake_that_quotes_its_cells_line(kernel):
+    """In a kernel, @self_check names the error and quotes the line of the cell it came from."""
+    setup = "from helpers.exercises.cpu_benchmark import check_in_rounds"
+    answer = (
+        "def in_rounds(funcs, repeats):\n"
+        "    results = {}\n"
+        "    for _ in range(repeats):\n"
+        "        for name, func in funcs.items():\n"
+        "            results[name].append(func())\n"
+        "    return results"
+    )
+    for code in (setup, answer):
+        assert run_cell(kernel, code, timeout=30)[0]["status"] == "ok"
+    reply, outputs, _ = run_cell(kernel, "check_in_rounds(globals())", timeout=30)
+    assert reply["status"] == "error" and reply["ename"] == "Mistake", reply
+    assert re.fullmatch(
+        r"your code raised KeyError: '\w+' \(line 5 of in_rounds: "
+        r"`results\[name\]\.append\(func\(\)\)`\)\. Fix that error, then run this check again",
+        reply["evalue"],
+    ), reply["evalue"]
+    assert [kind for kind, _ in outputs] == ["error"]
