@@ -62,9 +62,9 @@ async def check_measure_requests(namespace: Mapping[str, Any]) -> bool | None:
 
     Requires: n requests (the server's count), one after another (at most one at once), on one
     session (one connection opened: a session per request pays a connection each time); a pair
-    per request, not totals; the wall-clock time measured (at least the latency, at most the
-    call's own time per request, on two servers of different latency); the CPU time measured
-    with a CPU clock (above zero, well below the wall-clock time).
+    per request, not totals, in the order (wall, cpu); the wall-clock time measured (at least
+    the latency, at most the call's own time per request, on two servers of different latency);
+    the CPU time measured with a CPU clock (above zero, well below the wall-clock time).
     """
     measure_requests = answer(namespace, "measure_requests", "async def measure_requests(url, n)")
     if measure_requests is None:
@@ -90,6 +90,13 @@ async def check_measure_requests(namespace: Mapping[str, Any]) -> bool | None:
                 f"{stats['connections']} connections opened for {n} requests: open one session "
                 "and reuse it, so that the CPU per request is the steady state's, not a new "
                 "session's and connection's set-up each time"
+            )
+        if wall < latency <= cpu:
+            raise Mistake(
+                f"({wall * 1000:.1f} ms, {cpu * 1000:.1f} ms): the first is less than the "
+                f"server's {latency * 1000:.0f} ms latency, the second more, so the pair is "
+                "swapped. Return (wall_s, cpu_s): the wall-clock seconds first, then the CPU "
+                "seconds"
             )
         if wall < latency:
             raise Mistake(

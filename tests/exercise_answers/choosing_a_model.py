@@ -74,6 +74,13 @@ async def measure_requests(url, n):
             says=r"are totals for 10 requests: divide both by n",
             kind="other",
         ),
+        "the pair swapped, (cpu, wall)": WrongAnswer.from_solution(
+            RETURN_LINE,
+            "    return cpu / n, wall / n",
+            says=r"the first is less than the server's 30 ms latency, the second more, so the "
+            r"pair is swapped\. Return \(wall_s, cpu_s\)",
+            kind="other",
+        ),
         "only the wall-clock half": WrongAnswer.from_solution(
             RETURN_LINE,
             "    return wall / n, 0.0",
