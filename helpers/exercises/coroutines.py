@@ -10,6 +10,7 @@ import threading
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from helpers.exercises import Mistake, answer, passed, self_check, watchdog
@@ -268,10 +269,13 @@ async def check_main_saves(namespace: dict[str, Any]) -> bool | None:
 
     The work is main's `await asyncio.sleep(...)`: for main's calls only, the check makes it
     return at once, raise OSError, or wait until main is cancelled as asyncio.run does on
-    Ctrl-C. Requires: main is a coroutine function that does the work; after the work returns,
-    the log is ['started', 'saved'] and main returns; after it raises, 'saved' is logged and
-    the OSError goes on; cancelled, 'saved' is logged and main ends cancelled; when the work
-    starts, nothing is saved yet; main ends within the watchdog's time each way.
+    Ctrl-C. Requires: main is a coroutine function that does the work; when the work starts,
+    nothing is saved yet; however the work ends, 'saved' is logged after it, once (the log
+    ['started', 'saved']); and, a requirement of its own, what ended the work goes on: main
+    returns after a return, the OSError goes on, and a cancelled main ends cancelled (the
+    CancelledError re-raised, not swallowed); main ends within the watchdog's time each way.
+    All three endings run before the verdict, which names a wrong save and a swallowed error or
+    cancellation together.
     """
     main = answer(namespace, "main", "async def main(log)")
     if main is None:
@@ -279,11 +283,11 @@ async def check_main_saves(namespace: dict[str, Any]) -> bool | None:
     if not inspect.iscoroutinefunction(main):
         raise Mistake("main is a plain function: define it with `async def`")
     code_file = main.__code__.co_filename
+    runs: list[_Run] = []
+    error = OSError("the disk is full")
     for ending in ("returns", "raises", "is cancelled"):
         log: list[str] = []
         at_work: list[list[str]] = []  # the log each time the work started
-        error = OSError("the disk is full")
-
         work = _work(ending, log, at_work, error)
         with _sleep_replaced(code_file, work):
             task = asyncio.create_task(main(log))
@@ -296,50 +300,79 @@ async def check_main_saves(namespace: dict[str, Any]) -> bool | None:
             advice = FINISHES_THE_WORK if ending == "is cancelled" else watchdog.WAITING
             await _ended(task, "main(log)", advice, main)
         outcome = "cancelled" if task.cancelled() else task.exception()
-        _judge(ending, log, at_work, outcome, error)
+        runs.append(_Run(ending, log, at_work, outcome))
+    _judge(runs, error)
     return passed(
         "main saved after the work however it ended, let errors and the cancellation go on, "
         "so asyncio.run stops the program"
     )
 
 
-def _judge(
-    ending: str, log: list[str], at_work: list[list[str]], outcome: object, error: OSError
-) -> None:
-    """Raise the Mistake that main's log and outcome show for one ending of the work."""
-    if not at_work:
-        raise Mistake(
-            f"main never started the work (log {log}): between 'started' and 'saved' it should "
-            "`await asyncio.sleep(3600)`, standing for the work"
-        )
-    if "saved" in at_work[0]:
-        raise Mistake(
-            f"main saved before the work began (the log was {at_work[0]} when it started): "
-            "save after the work, in `finally:`, so that the save has the work's result"
-        )
-    if "saved" not in log:
-        why = {
-            "returns": "the save runs only on cancellation or error: put it in `finally:`",
-            "raises": "the lines after the await never run when it raises: save in `finally:`",
-            "is cancelled": (
-                "the CancelledError is raised at the `await`, and it is not an Exception (a "
-                "BaseException), so `except Exception` misses it. Save in `finally:`"
-            ),
-        }[ending]
-        when = {"returns": "returned", "raises": "raised", "is cancelled": "was cancelled"}
-        raise Mistake(f"when the work {when[ending]}, the log was {log}: {why}")
-    if ending == "returns" and outcome is not None:
-        raise Mistake(f"when the work returned, main raised {outcome!r}: it should return")
-    if ending == "raises" and outcome is not error:
-        raise Mistake(
-            f"when the work raised OSError, main ended with {outcome!r}: let the error go on "
-            "after saving (`finally:`, or `raise` in the except block)"
-        )
-    if ending == "is cancelled" and outcome != "cancelled":
-        raise Mistake(
-            f"main saved ({log}) but swallowed the CancelledError and returned: on Python 3.11+ "
-            "asyncio.run would then return as if the work were done, and Ctrl-C would not stop "
-            "the program. Let it propagate: `finally:`, or `raise` after saving"
-        )
-    if log != ["started", "saved"]:
-        raise Mistake(f"the log is {log}, not ['started', 'saved']: append each once, in order")
+@dataclass
+class _Run:
+    """One ending of main's work: its log, the log when the work started, and main's outcome."""
+
+    ending: str
+    log: list[str]
+    at_work: list[list[str]]
+    outcome: object  # "cancelled", the exception main ended with, or None
+
+
+def _judge(runs: list[_Run], error: OSError) -> None:
+    """Raise the Mistake main's runs show: a wrong save and a swallowed ending, both named."""
+    for run in runs:
+        if not run.at_work:
+            raise Mistake(
+                f"main never started the work (log {run.log}): between 'started' and 'saved' it "
+                "should `await asyncio.sleep(3600)`, standing for the work"
+            )
+        if "saved" in run.at_work[0]:
+            raise Mistake(
+                f"main saved before the work began (the log was {run.at_work[0]} when it "
+                "started): save after the work, in `finally:`, so that the save has the work's "
+                "result"
+            )
+    problems = [_save_problem(runs), _outcome_problem(runs, error)]
+    if any(problems):
+        raise Mistake(". And ".join(problem for problem in problems if problem))
+
+
+def _save_problem(runs: list[_Run]) -> str | None:
+    """What is wrong with the saving, on the first ending that shows it."""
+    why = {
+        "returns": "the save runs only on cancellation or error: put it in `finally:`",
+        "raises": "the lines after the await never run when it raises: save in `finally:`",
+        "is cancelled": (
+            "the CancelledError is raised at the `await`, and it is not an Exception (a "
+            "BaseException), so `except Exception` misses it. Save in `finally:`"
+        ),
+    }
+    when = {"returns": "returned", "raises": "raised", "is cancelled": "was cancelled"}
+    for run in runs:
+        if "saved" not in run.log:
+            return f"when the work {when[run.ending]}, the log was {run.log}: {why[run.ending]}"
+    for run in runs:
+        if run.log != ["started", "saved"]:
+            return f"the log is {run.log}, not ['started', 'saved']: append each once, in order"
+    return None
+
+
+def _outcome_problem(runs: list[_Run], error: OSError) -> str | None:
+    """What main did not let go on (an error, the cancellation), on the first ending to show it."""
+    for run in runs:
+        if run.ending == "returns" and run.outcome is not None:
+            return f"when the work returned, main raised {run.outcome!r}: it should return"
+        if run.ending == "raises" and run.outcome is not error:
+            return (
+                f"when the work raised OSError, main ended with {run.outcome!r}: let the error "
+                "go on after saving (`finally:`, or `raise` in the except block)"
+            )
+        if run.ending == "is cancelled" and run.outcome != "cancelled":
+            ended = "returned" if run.outcome is None else f"raised {run.outcome!r}"
+            return (
+                f"when the work was cancelled, main swallowed the CancelledError and {ended}: "
+                "on Python 3.11+ asyncio.run would then return as if the work were done, and "
+                "Ctrl-C would not stop the program. Let it propagate: `finally:`, or `raise` "
+                "after saving"
+            )
+    return None

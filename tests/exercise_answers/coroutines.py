@@ -218,6 +218,21 @@ async def main(log):
             says=r"swallowed the CancelledError and returned: on Python 3.11\+ asyncio.run would",
             kind="other",
         ),
+        "saves on cancellation and on return, and swallows the cancellation": WrongAnswer(
+            """
+async def main(log):
+    log.append("started")
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        log.append("saved")
+    else:
+        log.append("saved")
+""",
+            says=r"when the work raised, the log was \['started'\]: .* save in `finally:`\. And "
+            r"when the work was cancelled, main swallowed the CancelledError and returned",
+            kind="half",
+        ),
         "saves before the work": WrongAnswer(
             """
 async def main(log):
