@@ -105,6 +105,17 @@ def test_a_coroutine_that_waits_forever_is_a_mistake():
         finishes(forever)
 
 
+def test_a_wait_on_a_loop_too_starved_to_answer_the_probe_is_still_a_wait(monkeypatch):
+    """The loop idles in its selector, woken by the probe but not yet run: it is not blocked."""
+    monkeypatch.setattr(watchdog, "PROBE_S", 0.0)  # no answer in time, as on a starved machine
+
+    async def forever() -> None:
+        await asyncio.Event().wait()
+
+    with pytest.raises(Mistake, match=WAITED):
+        finishes(forever)
+
+
 def test_a_coroutine_that_blocks_the_loop_is_a_mistake():
     async def blocks() -> None:
         time.sleep(3600)

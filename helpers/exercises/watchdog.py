@@ -36,6 +36,7 @@ from helpers.exercises import Mistake
 
 HANG_S = 10.0  # seconds after which the learner's code is called hung; tests set it shorter
 PROBE_S = 0.5  # how long the event loop may take to answer the watchdog before it counts as blocked
+# (unless it still idles in its selector: woken, but starved of CPU, not blocked)
 TAKE_IN_S = 1.0  # how long the guard waits for a signal already sent to arrive
 BLOCKED = (
     "something in it waits without letting the event loop run: .result() on a future that this "
@@ -78,7 +79,8 @@ class _Guard:
         self.thread.start()
 
     def _loop_answers(self) -> bool:
-        """Whether the event loop (if any) runs a callback within PROBE_S: it is not blocked."""
+        """Whether the event loop (if any) is not blocked: it runs a callback within PROBE_S,
+        or it still sits in its selector, woken but not yet given a CPU (a starved machine)."""
         if self.loop is None:
             return False
         answered = threading.Event()
@@ -86,7 +88,10 @@ class _Guard:
             self.loop.call_soon_threadsafe(answered.set)
         except RuntimeError:  # the loop is closed
             return True
-        return answered.wait(PROBE_S)
+        if answered.wait(PROBE_S):
+            return True
+        frame = sys._current_frames().get(threading.main_thread().ident or 0)
+        return frame is not None and frame.f_globals.get("__name__") == "selectors"
 
     def _watch(self) -> None:
         while not self.done.wait(HANG_S):
