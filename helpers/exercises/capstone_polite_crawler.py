@@ -46,8 +46,8 @@ STALL_S = 0.3  # the request timeout the retries check sets, for a request nothi
 CRAWL_PAGES = 200  # the site the crawler check crawls; the tests of wrong answers use fewer
 DEADLINE = 1.0  # seconds: the crawl with a deadline meets a server that answers one page only
 WORKERS, RATE = 20, 100  # the crawler check's pool and rate limit
-# the crawler check's patience with a request (REQUEST_TIMEOUT while it runs) and with its
-# server's start: a starved machine must not fail a page, nor the check, that nobody got wrong
+# the crawler check's patience with a request (REQUEST_TIMEOUT while it runs), and every check's
+# with its server's start: a starved machine must not fail a page, nor a check, for no mistake
 PATIENT = aiohttp.ClientTimeout(total=60.0)
 START_S = 60.0
 HELD_BACK = (
@@ -79,10 +79,11 @@ async def check_fetch_with_retries(namespace: MutableMapping[str, Any]) -> bool 
         SleepRecorder(fetch),
         CountingBucket(TokenBucket(1000, CRAWL_BURST)),
     )
+    slow = SlowServer(latency=0.02, error_rate=0.5, seed=SEED, pages=pages, start_timeout=START_S)
     request_timeout = namespace.get("REQUEST_TIMEOUT")
     namespace["REQUEST_TIMEOUT"] = aiohttp.ClientTimeout(total=STALL_S)
     try:
-        async with SlowServer(latency=0.02, error_rate=0.5, seed=SEED, pages=pages) as server:
+        async with slow as server:
             urls = [f"{server.url}/site/{n}" for n in [*range(24), pages]]  # pages, a dead link
             broken, stalled = f"{server.url}/site/24", f"{server.url}/site/25"
             faults = FaultyConnections(broken=[broken], stalled=[stalled])
@@ -282,7 +283,7 @@ async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool | None:
         return None
     refuse_references(crawl_worker, ["helpers.lessons.crawler.crawl_worker"], WRITE_IT)
     workers, pages = 3, 30
-    async with SlowServer(latency=0.02, seed=SEED, pages=pages) as server:
+    async with SlowServer(latency=0.02, seed=SEED, pages=pages, start_timeout=START_S) as server:
         expected = expected_crawl(server.url, SEED, pages)
         result, calls, done, joined = await _run_workers(
             crawl_worker, server, set(expected.dead), workers
