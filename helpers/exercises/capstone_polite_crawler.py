@@ -12,6 +12,7 @@ the watchdog.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import time
 from collections.abc import Mapping, MutableMapping
@@ -361,14 +362,17 @@ async def check_crawler(namespace: MutableMapping[str, Any]) -> bool | None:
             start = f"{server.url}/site/0#top"  # the fragment is not part of the page's URL
             async with loopback_session(trace_configs=[log.trace]) as session:
                 with buckets.installed(namespace):
-                    result = await crawl_once(crawl, "crawl", advice, session, start, **full)
+                    answered = functools.partial(len, log.requests)  # progress, not a hang
+                    result = await crawl_once(
+                        crawl, "crawl", advice, answered, session, start, **full
+                    )
             stats = await server_stats(server.url)
             expected = expected_crawl(server.url, SEED, CRAWL_PAGES)
             judge_crawl(result, expected, stats, (log, buckets, progress), WORKERS, RATE)
             held = HeldRequests(through=[urldefrag(start).url])
             what = f"crawl with timeout={DEADLINE:g}"
             async with loopback_session(trace_configs=[held.trace]) as session:
-                partial = await crawl_once(crawl, what, HELD_BACK, session, start, **partly)
+                partial = await crawl_once(crawl, what, HELD_BACK, None, session, start, **partly)
     judge_partial(partial, held, urldefrag(start).url, DEADLINE)
     return passed(
         f"{len(result.fetched)} pages fetched once each, {len(result.failed)} dead links "

@@ -4,14 +4,15 @@ The verdicts come from counts, never from how fast the crawl went: the server's 
 request log, the token buckets the crawl made (`BucketRecorder`) and its progress calls judge
 the full crawl; the crawl with a deadline meets a server that answers its start page only
 (`HeldRequests`), so that nothing but the deadline can end it, however fast or slow the machine.
-`crawl_once` runs one crawl under the watchdog and cancels any task it left running; `swapped`
-sets a name of the learner's namespace for a while (the requests' time limit, made patient).
+`crawl_once` runs one crawl under the watchdog (put off while the crawl makes progress: slow is
+not hung) and cancels any task it left running; `swapped` sets a name of the learner's namespace
+for a while (the requests' time limit, made patient).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,12 +31,20 @@ from helpers.lessons.crawler import CRAWL_BURST, CrawlResult
 AHEAD = 2  # requests the log may run ahead of a token bucket's line: it notes each one late
 
 
-async def crawl_once(crawl: Any, what: str, advice: str, *args: Any, **kwargs: Any) -> Any:
-    """Await crawl(*args, **kwargs) under the watchdog; no task it started may outlive it."""
+async def crawl_once(
+    crawl: Any,
+    what: str,
+    advice: str,
+    activity: Callable[[], object] | None,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """Await crawl(*args, **kwargs) under the watchdog, which `activity` (requests answered, say)
+    puts off while it moves; no task the crawl started may outlive it."""
     before = asyncio.all_tasks()
     try:
         result = await watchdog.finishes(
-            crawl(*args, **kwargs), what, advice=advice, function=crawl
+            crawl(*args, **kwargs), what, advice=advice, function=crawl, activity=activity
         )
     finally:
         left = left_behind(before)

@@ -60,9 +60,9 @@ def notebook_namespace() -> dict:
 # the crawler check on a smaller site, with a shorter deadline: a crawl of a wrong answer that
 # does not hang needs a tenth of a second of CPU time
 SETTINGS = {"CRAWL_PAGES": 20, "DEADLINE": 0.3}
-# the watchdog's patience for the wrong answers, the course's own: a crawl that does not hang
-# must end within it even when make test, which runs the tests at the lowest priority, starves
-# them of CPU for seconds (only the answers that hang wait it out)
+# the watchdog's patience for the wrong answers, the course's own: a check that does not hang
+# must not stall that long even when make test, which runs the tests at the lowest priority,
+# starves them of CPU for seconds (only the answers that hang wait it out)
 HANG_S = 10.0
 
 _WAIT = "backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1)"
