@@ -8,7 +8,9 @@ import aiohttp
 import pytest
 
 from helpers.exercises.crawlcheck import (
+    BucketRecorder,
     FaultyConnections,
+    HeldRequests,
     LoggedRequest,
     RequestLog,
     SleepRecorder,
@@ -17,7 +19,7 @@ from helpers.exercises.crawlcheck import (
     loopback_session,
     server_stats,
 )
-from helpers.lessons.crawler import CrawlResult
+from helpers.lessons.crawler import CrawlResult, TokenBucket
 from helpers.server.process import SlowServer
 
 
@@ -102,6 +104,44 @@ def test_faulty_connections_break_and_stall_chosen_urls_only():
     errors, attempts, status = asyncio.run(asyncio.wait_for(main(), 10))
     assert status == 200 and errors == ["ClientConnectionError", "TimeoutError"]
     assert sorted(attempts.values()) == [1, 1]
+
+
+def test_held_requests_never_end_on_their_own_not_even_by_their_time_limit():
+    async def main() -> tuple:
+        async with SlowServer(seed=1, pages=5) as server:
+            held = HeldRequests(through=[f"{server.url}/site/0"])
+            async with loopback_session(trace_configs=[held.trace]) as session:
+                async with session.get(f"{server.url}/site/0#top") as response:
+                    status = response.status
+                limit = aiohttp.ClientTimeout(total=0.1)
+                waiting = asyncio.ensure_future(session.get(f"{server.url}/site/1", timeout=limit))
+                done, _ = await asyncio.wait([waiting], timeout=0.5)
+                waiting.cancel()
+                await asyncio.gather(waiting, return_exceptions=True)
+            return status, done, held.held, (await server_stats(server.url))["requests"]
+
+    status, done, count, requests = asyncio.run(asyncio.wait_for(main(), 10))
+    assert status == 200 and done == set() and count == 1
+    assert requests == 1, "a held request never reaches the server"
+
+
+def test_bucket_recorder_sees_the_buckets_made_and_used_and_puts_the_class_back():
+    namespace = {"TokenBucket": TokenBucket}
+
+    async def main() -> None:
+        made = [namespace["TokenBucket"](1000, 2) for _ in range(3)]
+        for bucket in made[:2]:
+            await bucket.acquire()
+
+    recorder = BucketRecorder()
+    with recorder.installed(namespace):
+        assert namespace["TokenBucket"] is not TokenBucket
+        asyncio.run(main())
+    assert namespace["TokenBucket"] is TokenBucket
+    assert len(recorder.made) == 3 and recorder.used() == recorder.made[:2]
+    assert all(isinstance(bucket, TokenBucket) for bucket in recorder.made)
+    with BucketRecorder().installed({}):  # no TokenBucket to stand in for: nothing to do
+        pass
 
 
 def test_sleep_recorder_records_only_the_cell_it_watches_and_puts_sleep_back():

@@ -86,12 +86,12 @@ def test_a_wait_on_the_running_loop_from_its_own_thread_is_a_mistake():
         asyncio.run(check())
 
 
-def finishes(coroutine_function) -> object:
+def finishes(coroutine_function, activity=None) -> object:
     """Run `await watchdog.finishes(...)` on the coroutine function's coroutine."""
 
     async def check() -> object:
         return await watchdog.finishes(
-            coroutine_function(), "answer()", function=coroutine_function
+            coroutine_function(), "answer()", function=coroutine_function, activity=activity
         )
 
     return asyncio.run(check())
@@ -103,6 +103,48 @@ def test_a_coroutine_that_waits_forever_is_a_mistake():
 
     with pytest.raises(Mistake, match=WAITED):
         finishes(forever)
+
+
+def test_a_wait_on_a_loop_too_starved_to_answer_the_probe_is_still_a_wait(monkeypatch):
+    """The loop idles in its selector, woken by the probe but not yet run: it is not blocked."""
+    monkeypatch.setattr(watchdog, "PROBE_S", 0.0)  # no answer in time, as on a starved machine
+
+    async def forever() -> None:
+        await asyncio.Event().wait()
+
+    with pytest.raises(Mistake, match=WAITED):
+        finishes(forever)
+
+
+def test_an_answer_whose_activity_moves_is_slow_not_hung():
+    """Its progress puts the timeout off, as a starved machine's crawl needs; without, it hangs."""
+    done = [0]
+
+    async def slow() -> int:
+        for _ in range(15):  # 1.5 s: three times HANG_S
+            await asyncio.sleep(0.1)
+            done[0] += 1
+        return 7
+
+    assert finishes(slow, activity=lambda: done[0]) == 7
+    with pytest.raises(Mistake, match=WAITED):
+        finishes(slow)
+
+
+def test_activity_puts_the_timeout_off_up_to_stretch_times_hang_s(monkeypatch):
+    monkeypatch.setattr(watchdog, "STRETCH", 3)
+    done = [0]
+
+    async def busy_forever() -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            done[0] += 1
+
+    def run() -> None:
+        with pytest.raises(Mistake, match=WAITED):
+            finishes(busy_forever, activity=lambda: done[0])
+
+    assert 3 * HANG_S <= timed(run) < 3 * HANG_S + 1
 
 
 def test_a_coroutine_that_blocks_the_loop_is_a_mistake():

@@ -3,25 +3,31 @@
 The checks watch the learner's code from the outside with `crawlcheck`: the server's own counts
 (`/stats`), a log of every request the session sent, faults injected on chosen URLs (a broken
 connection, a request that never gets an answer), the waits the code asked `asyncio.sleep`
-for, and the pages the generated site is known to have. Time enters only as lower bounds that a
-busy machine cannot break. Every call of the learner's code runs under the watchdog.
+for, the token buckets it made, and the pages the generated site is known to have. Time enters
+only as lower bounds that a busy machine cannot break: the crawler check's deadline meets a
+server that answers one page only (`crawljudge`). Every call of the learner's code runs under
+the watchdog.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import time
 from collections.abc import Mapping, MutableMapping
 from typing import Any
+from urllib.parse import urldefrag
 
 import aiohttp
 
 from helpers.exercises import Mistake, answer, crawlcheck, passed, watchdog
 from helpers.exercises.bypass import refuse_references
 from helpers.exercises.crawlcheck import (
+    BucketRecorder,
     CountingBucket,
     FaultyConnections,
+    HeldRequests,
     ProgressRecorder,
     RequestLog,
     SleepRecorder,
@@ -30,6 +36,7 @@ from helpers.exercises.crawlcheck import (
     loopback_session,
     server_stats,
 )
+from helpers.exercises.crawljudge import crawl_once, judge_crawl, judge_partial, swapped
 from helpers.lessons.crawler import CRAWL_BURST, CrawlResult, TokenBucket
 from helpers.server.process import SlowServer
 
@@ -38,9 +45,16 @@ EARLY = 0.02  # seconds a timer may fire early (Windows' clock ticked every 15.6
 WRITE_IT = "the exercise asks you to write it"
 STALL_S = 0.3  # the request timeout the retries check sets, for a request nothing answers
 CRAWL_PAGES = 200  # the site the crawler check crawls; the tests of wrong answers use fewer
-DEADLINE = 1.0  # seconds: a crawl of CRAWL_PAGES needs 2.4 s or more at 100 requests a second
+DEADLINE = 1.0  # seconds: the crawl with a deadline meets a server that answers one page only
 WORKERS, RATE = 20, 100  # the crawler check's pool and rate limit
-AHEAD = 2  # requests the log may run ahead of a token bucket's line: it notes each one late
+# the crawler check's patience with a request (REQUEST_TIMEOUT while it runs), and every check's
+# with its server's start: a starved machine must not fail a page, nor a check, for no mistake
+PATIENT = aiohttp.ClientTimeout(total=60.0)
+START_S = 60.0
+HELD_BACK = (
+    "the check answered only the start page and held back every later request, so only the "
+    "deadline could end this crawl: pass timeout on to finish"
+)
 
 
 async def check_fetch_with_retries(namespace: MutableMapping[str, Any]) -> bool | None:
@@ -66,10 +80,11 @@ async def check_fetch_with_retries(namespace: MutableMapping[str, Any]) -> bool 
         SleepRecorder(fetch),
         CountingBucket(TokenBucket(1000, CRAWL_BURST)),
     )
+    slow = SlowServer(latency=0.02, error_rate=0.5, seed=SEED, pages=pages, start_timeout=START_S)
     request_timeout = namespace.get("REQUEST_TIMEOUT")
     namespace["REQUEST_TIMEOUT"] = aiohttp.ClientTimeout(total=STALL_S)
     try:
-        async with SlowServer(latency=0.02, error_rate=0.5, seed=SEED, pages=pages) as server:
+        async with slow as server:
             urls = [f"{server.url}/site/{n}" for n in [*range(24), pages]]  # pages, a dead link
             broken, stalled = f"{server.url}/site/24", f"{server.url}/site/25"
             faults = FaultyConnections(broken=[broken], stalled=[stalled])
@@ -269,7 +284,7 @@ async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool | None:
         return None
     refuse_references(crawl_worker, ["helpers.lessons.crawler.crawl_worker"], WRITE_IT)
     workers, pages = 3, 30
-    async with SlowServer(latency=0.02, seed=SEED, pages=pages) as server:
+    async with SlowServer(latency=0.02, seed=SEED, pages=pages, start_timeout=START_S) as server:
         expected = expected_crawl(server.url, SEED, pages)
         result, calls, done, joined = await _run_workers(
             crawl_worker, server, set(expected.dead), workers
@@ -314,40 +329,15 @@ async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool | None:
     )
 
 
-def _judge_crawl(
-    result: Any, partial: Any, expected: Any, stats: dict[str, Any], log: RequestLog
-) -> None:
-    """Raise the Mistake that explains what the crawl or the partial crawl got wrong."""
-    if not isinstance(result, CrawlResult):
-        raise Mistake(f"return a CrawlResult, not a {type(result).__name__}")
-    problems = crawlcheck.check_crawl(result, expected)
-    if problems:
-        raise Mistake("; ".join(problems) + ": drop the start URL's #fragment with urldefrag")
-    if stats["requests"] - stats["errors"] != len(expected.pages | expected.dead):
-        raise Mistake("every URL must be answered once (plus retries): is one seen-set shared?")
-    if stats["max_in_flight"] > WORKERS:
-        raise Mistake(f"{stats['max_in_flight']} requests at once: start exactly `workers` workers")
-    ahead = log.ahead_of(RATE, CRAWL_BURST)
-    if ahead > AHEAD:
-        raise Mistake(
-            f"the requests ran {ahead:.0f} ahead of what {RATE} a second allows: make "
-            "one TokenBucket(rate, CRAWL_BURST) and give the same bucket to every worker"
-        )
-    if not partial.timed_out or not expected.pages > partial.fetched > set():
-        raise Mistake(
-            f"with timeout={DEADLINE} the crawl returned timed_out={partial.timed_out} and "
-            f"{len(partial.fetched)} pages: at {RATE} requests a second it cannot "
-            "finish; set result.timed_out from finish, and keep what was fetched"
-        )
-
-
-async def check_crawler(namespace: Mapping[str, Any]) -> bool | None:
+async def check_crawler(namespace: MutableMapping[str, Any]) -> bool | None:
     """16-capstone-polite-crawler, exercise 4: crawl(session, start_url, *, workers, rate, ...).
 
     Requires: the start URL without its fragment; `workers` workers on one queue, sharing one
     seen-set and one TokenBucket(rate, CRAWL_BURST); progress passed on; finish with the
     timeout, so that a deadline returns a partial result marked timed out; no task left
-    running; written, not the course's crawler.
+    running; written, not the course's crawler. The full crawl is judged from counts (the
+    server's, the log's, the buckets made); the crawl with a deadline meets a server that
+    answers only its start page, so that the deadline ends it however fast or slow the machine.
     """
     crawl = answer(
         namespace,
@@ -358,36 +348,34 @@ async def check_crawler(namespace: Mapping[str, Any]) -> bool | None:
     if crawl is None:
         return None
     refuse_references(crawl, ["helpers.lessons.crawler.crawl"], WRITE_IT)
-    server = SlowServer(latency=0.05, jitter=0.05, error_rate=0.1, seed=SEED, pages=CRAWL_PAGES)
+    site: dict[str, Any] = {"seed": SEED, "pages": CRAWL_PAGES, "start_timeout": START_S}
     options = {"workers": WORKERS, "rate": RATE, "attempts": 4, "backoff": 0.05}
-    log = RequestLog()
-    progress = ProgressRecorder()
+    log, progress, buckets = RequestLog(), ProgressRecorder(), BucketRecorder()
+    full = {**options, "timeout": 60, "progress": progress}
+    partly = {**options, "timeout": DEADLINE}
     advice = (
         "do the workers all wait in queue.put() on a full queue (notebook 15 §4's deadlock)? "
         "Does finish wait for a queue that nobody works on?"
     )
-    async with server, loopback_session(trace_configs=[log.trace]) as session:
-        before = asyncio.all_tasks()
-        start = f"{server.url}/site/0#top"  # the fragment is not part of the page's URL
-        result = await watchdog.finishes(
-            crawl(session, start, **options, timeout=60, progress=progress),
-            "crawl",
-            advice=advice,
-            function=crawl,
-        )
-        stats = await server_stats(server.url)
-        expected = expected_crawl(server.url, SEED, CRAWL_PAGES)
-        partial = await watchdog.finishes(
-            crawl(session, start, **options, timeout=DEADLINE), "crawl", advice=advice
-        )
-        left = left_behind(before)
-    if left:
-        raise Mistake(f"{len(left)} tasks still running after crawl returned: cancel the workers")
-    _judge_crawl(result, partial, expected, stats, log)
-    if not progress.calls or progress.calls[-1] != (len(result.found), len(result.found)):
-        raise Mistake("pass progress on to the workers, which call progress(done, found)")
+    with swapped(namespace, "REQUEST_TIMEOUT", PATIENT):
+        async with SlowServer(latency=0.05, jitter=0.05, error_rate=0.1, **site) as server:
+            start = f"{server.url}/site/0#top"  # the fragment is not part of the page's URL
+            async with loopback_session(trace_configs=[log.trace]) as session:
+                with buckets.installed(namespace):
+                    answered = functools.partial(len, log.requests)  # progress, not a hang
+                    result = await crawl_once(
+                        crawl, "crawl", advice, answered, session, start, **full
+                    )
+            stats = await server_stats(server.url)
+            expected = expected_crawl(server.url, SEED, CRAWL_PAGES)
+            judge_crawl(result, expected, stats, (log, buckets, progress), WORKERS, RATE)
+            held = HeldRequests(through=[urldefrag(start).url])
+            what = f"crawl with timeout={DEADLINE:g}"
+            async with loopback_session(trace_configs=[held.trace]) as session:
+                partial = await crawl_once(crawl, what, HELD_BACK, None, session, start, **partly)
+    judge_partial(partial, held, urldefrag(start).url, DEADLINE)
     return passed(
         f"{len(result.fetched)} pages fetched once each, {len(result.failed)} dead links "
         f"reported, at most {stats['max_in_flight']} in flight and within {RATE} a "
-        f"second; with a {DEADLINE:g} s deadline, {len(partial.fetched)} pages kept"
+        f"second; with a {DEADLINE:g} s deadline, what it had fetched, marked timed out"
     )

@@ -3,9 +3,11 @@
 `loopback_session` refuses any URL not on this machine, `RequestLog` records every request a
 session sends, `server_stats` reads the slow server's own counts, and `check_crawl` compares a
 crawl's result with the pages the generated site is known to have (`expected_crawl`). For the
-self-checks: `FaultyConnections` breaks or stalls the requests to chosen URLs, `SleepRecorder`
-records what the learner's code asked `asyncio.sleep` for, `left_behind` finds the tasks an
-answer left running, and `judge_attempts` and `judge_backoff` grade a fetch's retries.
+self-checks: `FaultyConnections` breaks or stalls the requests to chosen URLs, `HeldRequests`
+holds back all but chosen ones for good, `SleepRecorder` records what the learner's code asked
+`asyncio.sleep` for, `BucketRecorder` the token buckets it made and used, `left_behind` finds
+the tasks an answer left running, and `judge_attempts` and `judge_backoff` grade a fetch's
+retries.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 import aiohttp
 
@@ -209,6 +211,26 @@ class FaultyConnections:
             await asyncio.Event().wait()  # nothing answers: the request's timeout must end it
 
 
+class HeldRequests:
+    """A TraceConfig that holds back every request but those to `through`, until cancelled.
+
+    A request is held before it is sent, where its own time limit (aiohttp.ClientTimeout) does
+    not reach: a crawl that meets one cannot finish, however fast the machine. `held` counts
+    the requests held back.
+    """
+
+    def __init__(self, through: Iterable[str]) -> None:
+        self.through = set(through)
+        self.held = 0
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_start.append(self._start)
+
+    async def _start(self, session: Any, context: SimpleNamespace, params: Any) -> None:
+        if urldefrag(str(params.url)).url not in self.through:
+            self.held += 1
+            await asyncio.Event().wait()  # until the crawl cancels the task that sent it
+
+
 class SleepRecorder:
     """Record each asyncio.sleep(seconds) that code from the learner's cell makes, by task.
 
@@ -266,6 +288,47 @@ class CountingBucket:
         """Take a token from the bucket, and count it."""
         await self.bucket.acquire()
         self.acquired += 1
+
+
+class BucketRecorder:
+    """Record the token buckets that code makes with the namespace's TokenBucket, and their use.
+
+    While `installed`, the namespace's TokenBucket is a subclass that notes each bucket made and
+    counts its acquisitions; buckets made some other way are not seen.
+    """
+
+    def __init__(self) -> None:
+        self.made: list[Any] = []
+        self.acquired: Counter[int] = Counter()  # index in made: acquisitions
+
+    def used(self) -> list[Any]:
+        """The buckets that gave at least one token."""
+        return [bucket for index, bucket in enumerate(self.made) if self.acquired[index]]
+
+    @contextmanager
+    def installed(self, namespace: MutableMapping[str, Any]) -> Iterator[None]:
+        """Record while the block runs; put the namespace's TokenBucket back after."""
+        real = namespace.get("TokenBucket")
+        if not isinstance(real, type):
+            yield  # no class to stand in for: nothing to record
+            return
+        recorder = self
+
+        class Recorded(real):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self._recorded = len(recorder.made)
+                recorder.made.append(self)
+
+            async def acquire(self) -> None:
+                await super().acquire()
+                recorder.acquired[self._recorded] += 1
+
+        namespace["TokenBucket"] = Recorded
+        try:
+            yield
+        finally:
+            namespace["TokenBucket"] = real
 
 
 class ProgressRecorder:

@@ -6,7 +6,7 @@ import time
 from urllib.parse import urldefrag
 
 import aiohttp
-from solutions import WrongAnswer
+from solutions import WrongAnswer, solution
 
 from helpers.exercises.crawlcheck import (
     RequestLog,
@@ -21,9 +21,6 @@ from helpers.lessons.crawler import (
     RETRY_STATUSES,
     CrawlResult,
     TokenBucket,
-    crawl_worker,
-    fetch_with_retries,
-    finish,
     page_links,
 )
 from helpers.lessons.crawler import crawl as reference_crawl
@@ -31,8 +28,12 @@ from helpers.server.process import SlowServer
 
 
 def notebook_namespace() -> dict:
-    """What 16-capstone-polite-crawler's setup defines, and the earlier steps' answers."""
-    return {
+    """What 16-capstone-polite-crawler's setup defines, and the earlier steps' answers.
+
+    The later steps use the learner's own answers to the earlier ones, which look up the
+    notebook's names (REQUEST_TIMEOUT...) when they run: the solutions shown, run here.
+    """
+    namespace = {
         **{module.__name__: module for module in (asyncio, aiohttp, random, time)},
         "urldefrag": urldefrag,
         "RequestLog": RequestLog,
@@ -50,16 +51,19 @@ def notebook_namespace() -> dict:
         "SlowServer": SlowServer,
         **{"SEED": 9, "PAGES": 200, "LATENCY": 0.05, "JITTER": 0.05, "ERROR_RATE": 0.1},
         **{"WORKERS": 20, "RATE": 100, "ATTEMPTS": 4, "BACKOFF": 0.05},
-        # what the exercises before each step define: the course's own answers
-        "fetch_with_retries": fetch_with_retries,
-        "finish": finish,
-        "crawl_worker": crawl_worker,
     }
+    for check in ("check_fetch_with_retries", "check_finish", "check_crawl_worker"):
+        exec(solution("capstone_polite_crawler", check), namespace)
+    return namespace
 
 
-# the crawler check on a smaller site, with a shorter deadline, so that each crawl of a wrong
-# answer ends within the tests' shortened watchdog
-SETTINGS = {"CRAWL_PAGES": 60, "DEADLINE": 0.3}
+# the crawler check on a smaller site, with a shorter deadline: a crawl of a wrong answer that
+# does not hang needs a tenth of a second of CPU time
+SETTINGS = {"CRAWL_PAGES": 20, "DEADLINE": 0.3}
+# the watchdog's patience for the wrong answers, the course's own: a check that does not hang
+# must not stall that long even when make test, which runs the tests at the lowest priority,
+# starves them of CPU for seconds (only the answers that hang wait it out)
+HANG_S = 10.0
 
 _WAIT = "backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1)"
 
@@ -242,13 +246,19 @@ async def crawl_worker(session, queue, bucket, result, attempts, backoff, progre
             "crawl_worker(session, queue, bucket, result, attempts, backoff, progress)",
             "crawl_worker(\n                session, queue, TokenBucket(rate, CRAWL_BURST), "
             "result, attempts, backoff, progress\n            )",
-            says=r"the requests ran \d+ ahead of what 100 a second allows: make one TokenBucket",
+            says=r"\d+ TokenBuckets gave the crawl its tokens, 100 a second each: make one",
             kind="structure",
         ),
         "the deadline never passed on": WrongAnswer.from_solution(
             "await finish(queue, tasks, timeout)",
             "await finish(queue, tasks, None)",
-            says=r"with timeout=0\.3 the crawl returned timed_out=False",
+            says=r"crawl with timeout=0\.3 was still waiting after .*pass timeout on to finish",
+            kind="half",
+        ),
+        "what finish returns dropped: timed_out never set": WrongAnswer.from_solution(
+            "result.timed_out = await finish(queue, tasks, timeout)",
+            "await finish(queue, tasks, timeout)",
+            says=r"with timeout=0\.3 the crawl returned timed_out=False, though it could not",
             kind="half",
         ),
         "progress not passed on to the workers": WrongAnswer.from_solution(

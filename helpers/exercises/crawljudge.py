@@ -1,0 +1,129 @@
+"""Run and judge a whole crawl of the learner's, for 16-capstone-polite-crawler's check_crawler.
+
+The verdicts come from counts, never from how fast the crawl went: the server's own counts, the
+request log, the token buckets the crawl made (`BucketRecorder`) and its progress calls judge
+the full crawl; the crawl with a deadline meets a server that answers its start page only
+(`HeldRequests`), so that nothing but the deadline can end it, however fast or slow the machine.
+`crawl_once` runs one crawl under the watchdog (put off while the crawl makes progress: slow is
+not hung) and cancels any task it left running; `swapped` sets a name of the learner's namespace
+for a while (the requests' time limit, made patient).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from typing import Any
+
+from helpers.exercises import Mistake, watchdog
+from helpers.exercises.crawlcheck import (
+    BucketRecorder,
+    ExpectedCrawl,
+    HeldRequests,
+    ProgressRecorder,
+    RequestLog,
+    check_crawl,
+    left_behind,
+)
+from helpers.lessons.crawler import CRAWL_BURST, CrawlResult
+
+AHEAD = 2  # requests the log may run ahead of a token bucket's line: it notes each one late
+
+
+async def crawl_once(
+    crawl: Any,
+    what: str,
+    advice: str,
+    activity: Callable[[], object] | None,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """Await crawl(*args, **kwargs) under the watchdog, which `activity` (requests answered, say)
+    puts off while it moves; no task the crawl started may outlive it."""
+    before = asyncio.all_tasks()
+    try:
+        result = await watchdog.finishes(
+            crawl(*args, **kwargs), what, advice=advice, function=crawl, activity=activity
+        )
+    finally:
+        left = left_behind(before)
+        for task in left:
+            task.cancel()
+        await asyncio.gather(*left, return_exceptions=True)
+    if left:
+        raise Mistake(f"{len(left)} tasks still running after crawl returned: cancel the workers")
+    return result
+
+
+@contextmanager
+def swapped(namespace: MutableMapping[str, Any], name: str, value: Any) -> Iterator[None]:
+    """Set namespace[name] to value while the block runs, if the name is there; then put it back."""
+    if name not in namespace:
+        yield
+        return
+    before, namespace[name] = namespace[name], value
+    try:
+        yield
+    finally:
+        namespace[name] = before
+
+
+def judge_buckets(used: list[Any], log: RequestLog, rate: float) -> None:
+    """One token bucket gave every token, and the requests kept to its rate."""
+    if len(used) > 1:
+        raise Mistake(
+            f"{len(used)} TokenBuckets gave the crawl its tokens, {rate} a second each: make "
+            "one TokenBucket(rate, CRAWL_BURST) and give the same bucket to every worker"
+        )
+    ahead = log.ahead_of(rate, CRAWL_BURST)  # buckets made some other way are not recorded
+    if ahead > AHEAD:
+        raise Mistake(
+            f"the requests ran {ahead:.0f} ahead of what {rate} a second allows: make "
+            "one TokenBucket(rate, CRAWL_BURST) and give the same bucket to every worker"
+        )
+
+
+def judge_crawl(
+    result: Any,
+    expected: ExpectedCrawl,
+    stats: dict[str, Any],
+    seen: tuple[RequestLog, BucketRecorder, ProgressRecorder],
+    workers: int,
+    rate: float,
+) -> None:
+    """Raise the Mistake that explains what the full crawl got wrong, from counts alone."""
+    log, buckets, progress = seen
+    if not isinstance(result, CrawlResult):
+        raise Mistake(f"return a CrawlResult, not a {type(result).__name__}")
+    problems = check_crawl(result, expected)
+    kept = sorted(url for url in result.found if "#" in url)
+    if kept:
+        problems.append(f"found {kept}: drop the start URL's #fragment with urldefrag")
+    if problems:
+        raise Mistake("; ".join(problems))
+    if stats["requests"] - stats["errors"] != len(expected.pages | expected.dead):
+        raise Mistake("every URL must be answered once (plus retries): is one seen-set shared?")
+    if stats["max_in_flight"] > workers:
+        raise Mistake(f"{stats['max_in_flight']} requests at once: start exactly `workers` workers")
+    judge_buckets(buckets.used(), log, rate)
+    urls = len(result.found)
+    if not progress.calls or progress.calls[-1] != (urls, urls):
+        raise Mistake("pass progress on to the workers, which call progress(done, found)")
+
+
+def judge_partial(partial: Any, held: HeldRequests, start: str, deadline: float) -> None:
+    """Raise the Mistake that explains what the crawl with a deadline got wrong."""
+    if not isinstance(partial, CrawlResult):
+        raise Mistake(f"return a CrawlResult, not a {type(partial).__name__}")
+    if not partial.timed_out:
+        raise Mistake(
+            f"with timeout={deadline:g} the crawl returned timed_out=False, though it could not "
+            "finish (the check held back every request after the start page's): set "
+            "result.timed_out from what finish returns"
+        )
+    if held.held and start not in partial.fetched:  # its links were asked for: it was fetched
+        raise Mistake(
+            f"with timeout={deadline:g} the crawl returned {len(partial.fetched)} pages, though "
+            "it had fetched the start page: keep what was fetched, in the result the workers fill"
+        )
