@@ -3,16 +3,11 @@
 The tests are written once and run over the catalogue: every cell tagged `self-check` in the
 notebooks (tests/solutions.py reads them), with the data in `tests/exercise_answers/<slug>.py`
 (the convention is at the top of tests/solutions.py).
-
-`COURSE_ALLOW_SHORT_EXERCISES=1` turns an exercise's shortfall of named wrong answers or of
-kinds into a skip that says what is short. It exists only until issue 23 lands: the exercises
-are getting their wrong answers written, and main takes no exercise that falls short.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import re
 from pathlib import Path
 from types import ModuleType
@@ -41,9 +36,6 @@ MIN_WRONG_ANSWERS = 4
 REQUIRED_KINDS = [kind for kind in KINDS if kind != "other"]
 HANG_S = 2.0  # the watchdog's patience for the wrong answers, which are known to hang
 # (a notebook's data may set its own HANG_S, for checks whose answers take longer)
-ALLOW_SHORT = os.environ.get("COURSE_ALLOW_SHORT_EXERCISES") == "1"  # until issue 23 lands
-# Check modules being reworked on another branch, which adds @self_check to their checks.
-REWORKED = {"capstone_polite_crawler": "16's checks are being reworked on another branch"}
 
 
 def answers(notebook: str | Path) -> ModuleType:
@@ -109,8 +101,6 @@ def test_wrong_answer_is_caught(exercise, mistake, monkeypatch):
 
 @pytest.mark.parametrize("exercise", CATALOGUE, ids=str)
 def test_the_check_names_an_error_the_answer_raised(exercise):
-    if slug(exercise.notebook) in REWORKED:
-        pytest.skip(REWORKED[slug(exercise.notebook)])
     code = check_function(exercise.notebook, exercise.check).__code__
     assert code.co_filename == helpers.exercises.__file__, f"{exercise.check}: no @self_check"
 
@@ -140,8 +130,6 @@ def test_wrong_answers_cover_the_kinds(exercise):
     missing = [kind for kind in REQUIRED_KINDS if kind not in covered and kind not in reasons]
     if missing:
         short.append(f"kinds neither covered nor in NOT_APPLICABLE with a reason: {missing}")
-    if short and ALLOW_SHORT:
-        pytest.skip(f"issue 23: {exercise}: {'; '.join(short)}")
     assert not short, f"{exercise}: {'; '.join(short)}"
 
 

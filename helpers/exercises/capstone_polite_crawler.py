@@ -21,7 +21,7 @@ from urllib.parse import urldefrag
 
 import aiohttp
 
-from helpers.exercises import Mistake, answer, crawlcheck, passed, watchdog
+from helpers.exercises import Mistake, answer, crawlcheck, passed, self_check, watchdog
 from helpers.exercises.bypass import refuse_references
 from helpers.exercises.crawlcheck import (
     BucketRecorder,
@@ -57,6 +57,7 @@ HELD_BACK = (
 )
 
 
+@self_check
 async def check_fetch_with_retries(namespace: MutableMapping[str, Any]) -> bool | None:
     """16-capstone-polite-crawler, exercise 1: fetch_with_retries(session, url, bucket, ...).
 
@@ -190,6 +191,7 @@ async def _finish_with(finish: Any, action: str, timeout: float | None) -> tuple
     return outcome, workers
 
 
+@self_check
 async def check_finish(namespace: Mapping[str, Any]) -> bool | None:
     """16-capstone-polite-crawler, exercise 2: finish(queue, workers, timeout).
 
@@ -267,6 +269,7 @@ async def _run_workers(
     return result, progress.calls, done, joined
 
 
+@self_check
 async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool | None:
     """16-capstone-polite-crawler, exercise 3: crawl_worker(session, queue, bucket, result, ...).
 
@@ -329,6 +332,7 @@ async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool | None:
     )
 
 
+@self_check
 async def check_crawler(namespace: MutableMapping[str, Any]) -> bool | None:
     """16-capstone-polite-crawler, exercise 4: crawl(session, start_url, *, workers, rate, ...).
 
