@@ -13,7 +13,7 @@ from typing import Any
 from helpers.exercises import Mistake, watchdog
 
 LOOKUP_S = 0.3  # how long each of the check's lookups blocks its thread (the longest: twice)
-START_GRACE_S = 1.0  # how long late starters of a batch have, once its first lookup has ended
+START_GRACE_S = 1.0  # after the first lookup ends: the longest wait for the next start
 POOL_THREADS = "asyncio_"  # how the names of the threads of asyncio's default pool begin
 
 
@@ -60,8 +60,12 @@ class Lookups:
         with self._changed:
             first_end = math.isnan(self.ended)
             self.ended = time.perf_counter()
-            if first_end and self.batch:  # time for late starters, on a busy machine too
-                self._changed.wait_for(lambda: self.most >= self.batch, START_GRACE_S)
+            if first_end and self.batch:  # late starters have time while they keep coming
+                while self.most < self.batch:
+                    before = self.most
+                    self._changed.wait(START_GRACE_S)  # a start notifies
+                    if self.most == before:
+                        break  # none started for START_GRACE_S: the pool has no thread free
                 if self.most < self.batch:
                     self.now -= 1
                     self._refuse(
