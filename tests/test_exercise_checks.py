@@ -57,6 +57,18 @@ def run_cell(client: BlockingKernelClient, code: str, timeout: float) -> tuple[d
     return reply["content"], outputs, time.monotonic() - began
 
 
+def mistake_in_kernel(
+    kernel: BlockingKernelClient, setup: str, answer: str, check: str
+) -> tuple[str, list, float]:
+    """Run the setup and the answer, then the check, which must raise a Mistake: its message."""
+    for code in (setup, answer):
+        assert run_cell(kernel, code, timeout=30)[0]["status"] == "ok"
+    reply, outputs, seconds = run_cell(kernel, check, timeout=30)
+    assert reply["status"] == "error" and reply["ename"] == "Mistake", reply
+    assert [kind for kind, _ in outputs] == ["error"]
+    return reply["evalue"], outputs, seconds
+
+
 @pytest.mark.timeout(90)
 def test_a_deadlocked_run_elsewhere_is_a_mistake_and_the_kernel_lives_on(kernel):
     """run_coroutine_threadsafe(coro, the kernel's loop).result() no longer hangs the kernel."""
@@ -71,14 +83,10 @@ def test_a_deadlocked_run_elsewhere_is_a_mistake_and_the_kernel_lives_on(kernel)
         "def run_elsewhere(coroutine):\n"
         "    return asyncio.run_coroutine_threadsafe(coroutine, asyncio.get_event_loop()).result()"
     )
-    for code in (setup, answer):
-        assert run_cell(kernel, code, timeout=30)[0]["status"] == "ok"
-    reply, outputs, seconds = run_cell(kernel, "await check_run_elsewhere(globals())", timeout=30)
-    assert reply["status"] == "error" and reply["ename"] == "Mistake", reply
-    assert re.search(
-        r"blocked the thread it was called on for 3 s.*this very thread", reply["evalue"]
+    message, _, seconds = mistake_in_kernel(
+        kernel, setup, answer, "await check_run_elsewhere(globals())"
     )
-    assert [kind for kind, _ in outputs] == ["error"]
+    assert re.search(r"blocked the thread it was called on for 3 s.*this very thread", message)
     assert HANG_S <= seconds < HANG_S + 5
     reply, outputs, seconds = run_cell(
         kernel, "await asyncio.sleep(0.01)\nprint(sorted(set(threading.enumerate()) - threads))", 10
@@ -208,13 +216,9 @@ def test_an_error_in_the_answer_is_a_mistake_that_quotes_its_cells_line(kernel):
         "            results[name].append(func())\n"
         "    return results"
     )
-    for code in (setup, answer):
-        assert run_cell(kernel, code, timeout=30)[0]["status"] == "ok"
-    reply, outputs, _ = run_cell(kernel, "check_in_rounds(globals())", timeout=30)
-    assert reply["status"] == "error" and reply["ename"] == "Mistake", reply
+    message, _, _ = mistake_in_kernel(kernel, setup, answer, "check_in_rounds(globals())")
     assert re.fullmatch(
         r"your code raised KeyError: '\w+' \(line 5 of in_rounds: "
         r"`results\[name\]\.append\(func\(\)\)`\)\. Fix that error, then run this check again",
-        reply["evalue"],
-    ), reply["evalue"]
-    assert [kind for kind, _ in outputs] == ["error"]
+        message,
+    ), message

@@ -40,6 +40,17 @@ def brew(first: str, second: str, prediction: str = "PREDICTED_S = 0.3\n") -> st
     return prediction + BREW.format(first=first, second=second)
 
 
+SAVES_ON_CANCELLATION = """
+async def main(log):
+    log.append("started")
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        log.append("saved")
+        raise
+"""
+
+
 WRONG_ANSWERS = {
     "check_brew_tea": {
         "the awaits still missing": WrongAnswer(
@@ -178,15 +189,7 @@ async def main(log):
             kind="half",
         ),
         "saves only on cancellation": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    try:
-        await asyncio.sleep(3600)
-    except asyncio.CancelledError:
-        log.append("saved")
-        raise
-""",
+            SAVES_ON_CANCELLATION,
             says=r"when the work returned, the log was \['started'\]: the save runs only on",
             kind="half",
         ),
@@ -219,16 +222,9 @@ async def main(log):
             kind="other",
         ),
         "saves on cancellation and on return, and swallows the cancellation": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    try:
-        await asyncio.sleep(3600)
-    except asyncio.CancelledError:
-        log.append("saved")
-    else:
-        log.append("saved")
-""",
+            SAVES_ON_CANCELLATION.replace(
+                "        raise\n", '    else:\n        log.append("saved")\n'
+            ),
             says=r"when the work raised, the log was \['started'\]: .* save in `finally:`\. And "
             r"when the work was cancelled, main swallowed the CancelledError and returned",
             kind="half",
