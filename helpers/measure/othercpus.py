@@ -1,4 +1,4 @@
-"""Did other programs, or the host, take the CPUs as we measured? (08-timeouts-retries-and-streams)
+"""Did other programs, or the host, take the CPUs as we measured? (01-why-asyncio)
 
 A parallel speed-up or a wall-clock ratio shows only while our threads and workers find free
 CPUs. `OtherCpus` reads the machine's CPU time counters around a block, takes away the CPU time of
