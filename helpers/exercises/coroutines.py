@@ -110,7 +110,12 @@ async def check_brew_tea(namespace: dict[str, Any]) -> bool | None:
             "two brews ran one after the other, never side by side: time.sleep blocks the event "
             "loop while it waits. Wait with `await asyncio.sleep(...)`"
         )
-    for steps in asked.values() or [[]]:
+    if not asked:
+        raise Mistake(
+            "no brew called asyncio.sleep where the check can see it: write each step as "
+            "`await asyncio.sleep(...)`; a bare `sleep` (from `from asyncio import sleep`) hides it"
+        )
+    for steps in asked.values():
         if steps != BREW_STEPS:
             raise Mistake(
                 f"a brew asked asyncio.sleep for {steps} s: the recipe is {BREW_STEPS[0]} s of "

@@ -78,6 +78,11 @@ WRONG_ANSWERS = {
             says=r"a brew asked asyncio.sleep for \[0.3\] s: the recipe is 0.1 s of boiling",
             kind="structure",
         ),
+        "a bare sleep, imported from asyncio": WrongAnswer(
+            "from asyncio import sleep\n" + brew("await sleep(0.1)", "await sleep(0.2)"),
+            says=r"no brew called asyncio.sleep where the check can see it: .* a bare `sleep`",
+            kind="other",
+        ),
         "milliseconds for seconds": WrongAnswer(
             brew("await asyncio.sleep(100)", "await asyncio.sleep(200)"),
             says=r"still waiting after [\d.]+ s, with the loop free: asyncio.sleep takes seconds",
