@@ -269,14 +269,53 @@ async def _run_workers(
     return result, progress.calls, done, joined
 
 
+async def _survive_a_fault(
+    crawl_worker: Any, namespace: MutableMapping[str, Any], server: SlowServer, workers: int
+) -> None:
+    """Run the workers once more, with a fetch_with_retries that raises on the start page: the
+    worker that meets it may die, but queue.join() must still return (task_done in a finally)."""
+    start, fetch = f"{server.url}/site/0", namespace.get("fetch_with_retries")
+    if fetch is None:
+        return
+
+    async def faulty_fetch(session: Any, url: str, *args: Any, **kwargs: Any) -> Any:
+        if url == start:
+            raise RuntimeError("an error the worker did not expect")
+        return await fetch(session, url, *args, **kwargs)
+
+    async with loopback_session() as session:
+        result, queue = CrawlResult(found={start}), asyncio.Queue[str]()
+        queue.put_nowait(start)
+        bucket = TokenBucket(1000, CRAWL_BURST)
+        with swapped(namespace, "fetch_with_retries", faulty_fetch):
+            tasks = [
+                asyncio.create_task(crawl_worker(session, queue, bucket, result, 2, 0.01))
+                for _ in range(workers)
+            ]
+            try:
+                await watchdog.finishes(
+                    queue.join(),
+                    "queue.join(), after fetch_with_retries raised RuntimeError on the start page",
+                    advice="the worker that met the error never called task_done() for its URL: "
+                    "call queue.task_done() in a finally, so that a URL is counted done "
+                    "whatever happens to it",
+                    function=crawl_worker,
+                )
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+
 @self_check
-async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool | None:
+async def check_crawl_worker(namespace: MutableMapping[str, Any]) -> bool | None:
     """16-capstone-polite-crawler, exercise 3: crawl_worker(session, queue, bucket, result, ...).
 
     Requires: a loop that never ends on its own, taking URLs from the queue; each fetched once
     with fetch_with_retries, which turns a failed request into an answer, so a worker survives
     it; results in result.fetched or result.failed; new links added to result.found (the
-    seen-set) when queued; task_done in a finally; progress(done, found) after each URL.
+    seen-set) when queued; task_done in a finally (a second run raises an error inside the
+    worker, on the start page); progress(done, found) after each URL.
     """
     crawl_worker = answer(
         namespace,
@@ -293,6 +332,8 @@ async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool | None:
             crawl_worker, server, set(expected.dead), workers
         )
         stats = await server_stats(server.url)
+        if not done - {joined}:  # the workers survived the faults that fetch_with_retries handles
+            await _survive_a_fault(crawl_worker, namespace, server, workers)
     for task in done - {joined}:
         error = task.exception()
         raise Mistake(
@@ -328,7 +369,8 @@ async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool | None:
         )
     return passed(
         f"{workers} workers fetched {len(result.fetched)} pages once each, survived "
-        f"{len(expected.dead)} broken connections and reported progress {len(calls)} times"
+        f"{len(expected.dead)} broken connections and reported progress {len(calls)} times; "
+        "with an error raised on the start page, the queue still finished"
     )
 
 

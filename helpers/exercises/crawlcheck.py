@@ -389,3 +389,10 @@ def judge_backoff(waits: list[list[float]], backoff: float) -> None:
             "first retry: the same jitter for every URL, so they still retry in step. Draw a "
             "new random factor for every wait, from the shared random module"
         )
+    pairs = [mine[:2] for mine in factors if len(mine) > 1]
+    if pairs and all(abs(first - second) < 1e-9 for first, second in pairs):
+        raise Mistake(
+            f"each of the {len(pairs)} URLs retried more than once waited the same factor x "
+            "backoff * 2 ** (k - 1) before every retry: one jitter per URL. Draw a new "
+            "random.uniform(0.5, 1) for every wait, inside the loop"
+        )

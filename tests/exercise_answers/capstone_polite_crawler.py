@@ -105,6 +105,15 @@ WRONG_ANSWERS = {
             says=r"the same jitter for every URL, so they still retry in step",
             kind="structure",
         ),
+        "one jitter per URL, drawn before its retries": WrongAnswer.from_solution(
+            _WAIT,
+            "backoff * 2 ** (attempt - 1) * factor",
+            says=r"waited the same factor .* before every retry: one jitter per URL",
+            kind="structure",
+        ).also(
+            "    for attempt in range(attempts):\n",
+            "    factor = random.uniform(0.5, 1)\n    for attempt in range(attempts):\n",
+        ),
         "no time limit per request": WrongAnswer.from_solution(
             "session.get(url, timeout=REQUEST_TIMEOUT)",
             "session.get(url)",
@@ -215,6 +224,27 @@ async def finish(queue, workers, timeout):
             "            async with session.get(url) as response:\n"
             "                answer = response.status\n"
             "                body = await response.text()",
+        ),
+        "task_done after the work, not in a finally": WrongAnswer(
+            """
+async def crawl_worker(session, queue, bucket, result, attempts, backoff, progress=None):
+    while True:
+        url = await queue.get()
+        answer, body = await fetch_with_retries(session, url, bucket, attempts, backoff)
+        if answer == 200:
+            result.fetched.add(url)
+            for link in sorted(page_links(body, url)):
+                if link not in result.found:
+                    result.found.add(link)
+                    queue.put_nowait(link)
+        else:
+            result.failed[url] = answer
+        queue.task_done()
+        if progress is not None:
+            progress(len(result.fetched) + len(result.failed), len(result.found))
+""",
+            says=r"still waiting after .*call queue\.task_done\(\) in a finally",
+            kind="hang",
         ),
         "returns when the queue is empty for a moment": WrongAnswer.from_solution(
             "        url = await queue.get()\n",
