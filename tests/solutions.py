@@ -39,8 +39,9 @@ The convention every notebook follows, and that tests/test_exercises.py enforces
 5. `tests/exercise_answers/<slug>.py` holds the data that tests the notebook's checks; the tests
    themselves are written once, in tests/test_exercises.py. It defines:
    - `notebook_namespace()`: a fresh dict with what the notebook defines before its exercises
-     (imports and the names the exercises use; an earlier exercise's answer, if a later one
-     builds on it: `exec(solution(slug, check), namespace)`), kept faithful to the notebook;
+     (imports and the names the exercises use, `named(asyncio, fetch, np=numpy)`; an earlier
+     exercise's answer, if a later one builds on it: `exec(solution(slug, check), namespace)`),
+     kept faithful to the notebook;
    - `WRONG_ANSWERS = {"check_name": {"the mistake, named": WrongAnswer(code, says, kind)}}`:
      mistakes learners really make; `says` is a regular expression the `Mistake` message must
      match; `kind` is one of KINDS. `WrongAnswer.from_solution(old, new, says, kind)` is the
@@ -182,6 +183,11 @@ def solution(name: str, check: str) -> str:
     if code is None:
         raise ValueError(f"{name} shows no solution under {check}")
     return code
+
+
+def named(*things: Any, **others: Any) -> dict[str, Any]:
+    """A namespace: modules, classes and functions under their own names, then `others`."""
+    return {thing.__name__.rpartition(".")[2]: thing for thing in things} | others
 
 
 def defined_names(code: str) -> set[str]:

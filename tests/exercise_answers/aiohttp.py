@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 
 import aiohttp
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -15,7 +15,7 @@ def notebook_namespace() -> dict:
             response.raise_for_status()
             return await response.text()
 
-    return {"asyncio": asyncio, "aiohttp": aiohttp, "contextlib": contextlib, "fetch": fetch}
+    return named(asyncio, aiohttp, contextlib, fetch)
 
 
 WRONG_ANSWERS = {

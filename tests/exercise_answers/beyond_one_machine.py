@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 
 from aiohttp import web
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 from helpers.cpu.pools import default_context
 from helpers.cpu.workloads import sum_of_squares
@@ -14,15 +14,9 @@ from helpers.exercises.beyond_one_machine import POOL
 
 def notebook_namespace() -> dict:
     """What 12-beyond-one-machine defines before its exercises, as the exercises use it."""
-    return {
-        "asyncio": asyncio,
-        "AsyncIterator": AsyncIterator,
-        "ProcessPoolExecutor": ProcessPoolExecutor,
-        "default_context": default_context,
-        "sum_of_squares": sum_of_squares,
-        "web": web,
-        "POOL": POOL,
-    }
+    return named(
+        asyncio, AsyncIterator, ProcessPoolExecutor, default_context, sum_of_squares, web, POOL=POOL
+    )
 
 
 WRONG_ANSWERS = {

@@ -5,7 +5,7 @@ import contextvars
 import io
 import logging
 
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -31,16 +31,16 @@ def notebook_namespace() -> dict:
         await asyncio.sleep(0.01)
         log.info("answered")
 
-    return {
-        "asyncio": asyncio,
-        "contextvars": contextvars,
-        "logging": logging,
-        "request_id": request_id,
-        "RequestIdFilter": RequestIdFilter,
-        "handler": handler,
-        "log": log,
-        "respond": respond,
-    }
+    return named(
+        asyncio,
+        contextvars,
+        logging,
+        RequestIdFilter,
+        respond,
+        request_id=request_id,
+        handler=handler,
+        log=log,
+    )
 
 
 WRONG_ANSWERS = {

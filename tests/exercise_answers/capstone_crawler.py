@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import aiohttp
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 from helpers.exercises.crawlcheck import RequestLog, expected_crawl, loopback_session, server_stats
 from helpers.lessons.backpressure import ToyCrawl, pipeline, toy_crawl, toy_links
@@ -28,32 +28,26 @@ HANG_S = 6.0
 
 def notebook_namespace() -> dict:
     """What 15-capstone-crawler's setup defines, and exercise 1's answer for exercise 2."""
-    modules = (asyncio, aiohttp, linecache, re, statistics, time)
-    return {
-        **{module.__name__: module for module in modules},
-        "deque": deque,
-        "HTMLParser": HTMLParser,
-        "urldefrag": urldefrag,
-        "urljoin": urljoin,
-        "urlsplit": urlsplit,
-        "RequestLog": RequestLog,
-        "expected_crawl": expected_crawl,
-        "loopback_session": loopback_session,
-        "server_stats": server_stats,
-        "ToyCrawl": ToyCrawl,
-        "pipeline": pipeline,
-        "toy_crawl": toy_crawl,
-        "toy_links": toy_links,
-        "QUEUE_SHUT_DOWN": QUEUE_SHUT_DOWN,
-        "end_workers": end_workers,
-        "reference_crawl": reference_crawl,
-        "reference_page_links": page_links,
-        "show_source": show_source,
-        "Stopwatch": Stopwatch,
-        "SlowServer": SlowServer,
+    return named(
+        *(asyncio, aiohttp, linecache, re, statistics, time),
+        *(deque, HTMLParser, urldefrag, urljoin, urlsplit),
+        *(RequestLog, expected_crawl, loopback_session, server_stats),
+        *(
+            ToyCrawl,
+            pipeline,
+            toy_crawl,
+            toy_links,
+            end_workers,
+            show_source,
+            Stopwatch,
+            SlowServer,
+        ),
+        page_links,  # exercise 1's answer, which exercise 2 uses
+        QUEUE_SHUT_DOWN=QUEUE_SHUT_DOWN,
+        reference_crawl=reference_crawl,
+        reference_page_links=page_links,
         **{"SEED": 9, "PAGES": 200, "LATENCY": 0.05, "JITTER": 0.05, "WORKERS": 20, "RATE": 100},
-        "page_links": page_links,  # exercise 1's answer, which exercise 2 uses
-    }
+    )
 
 
 _LINKS = "    links = {urldefrag(urljoin(page_url, href)).url for href in parser.hrefs}\n"

@@ -6,7 +6,7 @@ import time
 from urllib.parse import urldefrag
 
 import aiohttp
-from solutions import WrongAnswer, solution
+from solutions import WrongAnswer, named, solution
 
 from helpers.exercises.crawlcheck import (
     RequestLog,
@@ -33,25 +33,17 @@ def notebook_namespace() -> dict:
     The later steps use the learner's own answers to the earlier ones, which look up the
     notebook's names (REQUEST_TIMEOUT...) when they run: the solutions shown, run here.
     """
-    namespace = {
-        **{module.__name__: module for module in (asyncio, aiohttp, random, time)},
-        "urldefrag": urldefrag,
-        "RequestLog": RequestLog,
-        "check_crawl": check_crawl,
-        "expected_crawl": expected_crawl,
-        "loopback_session": loopback_session,
-        "server_stats": server_stats,
-        "CRAWL_BURST": CRAWL_BURST,
-        "REQUEST_TIMEOUT": REQUEST_TIMEOUT,
-        "RETRY_STATUSES": RETRY_STATUSES,
-        "CrawlResult": CrawlResult,
-        "TokenBucket": TokenBucket,
-        "page_links": page_links,
-        "reference_crawl": reference_crawl,
-        "SlowServer": SlowServer,
+    namespace = named(
+        *(asyncio, aiohttp, random, time, urldefrag),
+        *(RequestLog, check_crawl, expected_crawl, loopback_session, server_stats),
+        *(CrawlResult, TokenBucket, page_links, SlowServer),
+        CRAWL_BURST=CRAWL_BURST,
+        REQUEST_TIMEOUT=REQUEST_TIMEOUT,
+        RETRY_STATUSES=RETRY_STATUSES,
+        reference_crawl=reference_crawl,
         **{"SEED": 9, "PAGES": 200, "LATENCY": 0.05, "JITTER": 0.05, "ERROR_RATE": 0.1},
         **{"WORKERS": 20, "RATE": 100, "ATTEMPTS": 4, "BACKOFF": 0.05},
-    }
+    )
     for check in ("check_fetch_with_retries", "check_finish", "check_crawl_worker"):
         exec(solution("capstone_polite_crawler", check), namespace)
     return namespace

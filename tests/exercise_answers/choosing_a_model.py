@@ -1,6 +1,6 @@
 """What 09-choosing-a-model defines before its exercises, and named wrong answers to them."""
 
-from solutions import WrongAnswer, solution
+from solutions import WrongAnswer, named, solution
 
 from helpers.lessons.choose import choose_model
 from helpers.server.process import SlowServer
@@ -11,7 +11,7 @@ def notebook_namespace() -> dict:
 
     Exercise 2's check uses the learner's measure_requests from exercise 1: the shown one here.
     """
-    namespace = {"choose_model": choose_model, "SlowServer": SlowServer}
+    namespace = named(choose_model, SlowServer)
     exec(solution("choosing_a_model", "check_measure_requests"), namespace)
     return namespace
 

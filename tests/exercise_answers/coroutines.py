@@ -6,7 +6,7 @@ import inspect
 import threading
 import warnings
 
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -15,14 +15,7 @@ def notebook_namespace() -> dict:
     async def add(a: int, b: int) -> int:
         return a + b
 
-    return {
-        "asyncio": asyncio,
-        "gc": gc,
-        "inspect": inspect,
-        "threading": threading,
-        "warnings": warnings,
-        "add": add,
-    }
+    return named(asyncio, gc, inspect, threading, warnings, add)
 
 
 BREW = """

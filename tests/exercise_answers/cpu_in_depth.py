@@ -4,7 +4,7 @@ import hashlib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 from helpers.cpu.vectorised import sum_of_squares_exact, sum_of_squares_int64
 from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed
@@ -12,16 +12,16 @@ from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed
 
 def notebook_namespace() -> dict:
     """What 13-cpu-in-depth defines before its exercises, as the exercises use it."""
-    return {
-        "hashlib": hashlib,
-        "np": np,
-        "ProcessPoolExecutor": ProcessPoolExecutor,
-        "ThreadPoolExecutor": ThreadPoolExecutor,
-        "sum_of_squares": sum_of_squares,
-        "sum_of_squares_closed": sum_of_squares_closed,
-        "sum_of_squares_exact": sum_of_squares_exact,
-        "sum_of_squares_int64": sum_of_squares_int64,
-    }
+    return named(
+        hashlib,
+        ProcessPoolExecutor,
+        ThreadPoolExecutor,
+        sum_of_squares,
+        sum_of_squares_closed,
+        sum_of_squares_exact,
+        sum_of_squares_int64,
+        np=np,
+    )
 
 
 WRONG_ANSWERS = {

@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 from helpers.lessons.toyloop import Readable, Sleep, ToyLoop
 from helpers.measure.timeline import Timeline
@@ -11,14 +11,7 @@ from helpers.measure.timeline import Timeline
 
 def notebook_namespace() -> dict:
     """What 03-event-loop defines before its exercises, as the exercises use it."""
-    return {
-        "asyncio": asyncio,
-        "time": time,
-        "Readable": Readable,
-        "Sleep": Sleep,
-        "ToyLoop": ToyLoop,
-        "Timeline": Timeline,
-    }
+    return named(asyncio, time, Readable, Sleep, ToyLoop, Timeline)
 
 
 WRONG_ANSWERS = {

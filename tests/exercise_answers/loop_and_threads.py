@@ -5,7 +5,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -26,16 +26,16 @@ def notebook_namespace() -> dict:
             time.sleep(0.02)
             saved.append(part)
 
-    return {
-        "asyncio": asyncio,
-        "threading": threading,
-        "time": time,
-        "ThreadPoolExecutor": ThreadPoolExecutor,
-        "slow_lookup": slow_lookup,
-        "KEYS": [f"key {i}" for i in range(20)],
-        "convert": convert,
-        "save_parts_until": save_parts_until,
-    }
+    return named(
+        asyncio,
+        threading,
+        time,
+        ThreadPoolExecutor,
+        slow_lookup,
+        convert,
+        save_parts_until,
+        KEYS=[f"key {i}" for i in range(20)],
+    )
 
 
 SETTINGS = {"LOOKUP_S": 0.1, "CONVERT_S": 0.02}  # shorter waits for the wrong answers

@@ -4,19 +4,14 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import shared_memory
 
 import numpy as np
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 from helpers.cpu.transfer import shared_array_sum
 
 
 def notebook_namespace() -> dict:
     """What 14-moving-data-and-pools defines before its exercises, as the exercises use it."""
-    return {
-        "np": np,
-        "ProcessPoolExecutor": ProcessPoolExecutor,
-        "shared_memory": shared_memory,
-        "shared_array_sum": shared_array_sum,
-    }
+    return named(ProcessPoolExecutor, shared_memory, shared_array_sum, np=np)
 
 
 WRONG_ANSWERS = {

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -26,13 +26,8 @@ def notebook_namespace() -> dict:
         await asyncio.sleep(seconds)
         return links
 
-    return {
-        "asyncio": asyncio,
-        "MIRRORS": {"mirror A": 0.3, "mirror B": 0.1, "mirror C": 0.2},
-        "answer": answer,
-        "SITE": site,
-        "fetch_links": fetch_links,
-    }
+    mirrors = {"mirror A": 0.3, "mirror B": 0.1, "mirror C": 0.2}
+    return named(asyncio, answer, fetch_links, SITE=site, MIRRORS=mirrors)
 
 
 WRONG_ANSWERS = {

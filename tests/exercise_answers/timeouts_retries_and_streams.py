@@ -6,7 +6,7 @@ import email.utils
 from datetime import UTC, datetime
 
 import aiohttp
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 HANG_S = 6.0  # get_when_allowed's checks make many requests: 2 s is too short beside other tests
 ATTEMPTS = 4
@@ -34,18 +34,18 @@ def notebook_namespace() -> dict:
             response.raise_for_status()
             return await response.text()
 
-    return {
-        "asyncio": asyncio,
-        "aiohttp": aiohttp,
-        "contextlib": contextlib,
-        "fetch": fetch,
-        "ATTEMPTS": ATTEMPTS,
-        "MAX_WAIT": MAX_WAIT,
-        "retry_after_s": retry_after_s,
-        "email": email,
-        "datetime": datetime,
-        "UTC": UTC,
-    }
+    return named(
+        asyncio,
+        aiohttp,
+        contextlib,
+        fetch,
+        retry_after_s,
+        email,
+        datetime,
+        ATTEMPTS=ATTEMPTS,
+        MAX_WAIT=MAX_WAIT,
+        UTC=UTC,
+    )
 
 
 _READ_CHUNKS = """

@@ -4,7 +4,7 @@ import asyncio
 import threading
 import time
 
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -26,15 +26,15 @@ def notebook_namespace() -> dict:
     def write_audit_line() -> None:
         time.sleep(0)
 
-    return {
-        "asyncio": asyncio,
-        "threading": threading,
-        "time": time,
-        "Account": Account,
-        "balance_lock": balance_lock,
-        "deposit_locked": deposit_locked,
-        "write_audit_line": write_audit_line,
-    }
+    return named(
+        asyncio,
+        threading,
+        time,
+        Account,
+        deposit_locked,
+        write_audit_line,
+        balance_lock=balance_lock,
+    )
 
 
 # In class a check waits longer for threads to meet or to finish; for the wrong answers, whose
