@@ -1,6 +1,7 @@
 """What 01-why-asyncio defines before its exercises, and named wrong answers to them."""
 
 import asyncio
+import textwrap
 import threading
 import time
 
@@ -37,6 +38,13 @@ def notebook_namespace() -> dict:
     )
 
 
+def deposit_audited(body: str) -> str:
+    """A deposit_audited written without type hints, running `body` once per deposit."""
+    return "def deposit_audited(account, times):\n    for _ in range(times):\n" + textwrap.indent(
+        textwrap.dedent(body), 8 * " "
+    )
+
+
 # In class a check waits longer for threads to meet or to finish; for the wrong answers, whose
 # outcome is known, shorter.
 SETTINGS = {"MEET_S": 0.5, "FINISH_S": 3.0}
@@ -44,48 +52,40 @@ SETTINGS = {"MEET_S": 0.5, "FINISH_S": 3.0}
 WRONG_ANSWERS = {
     "check_deposit_audited": {
         "no lock at all": WrongAnswer(
-            """
-def deposit_audited(account, times):
-    for _ in range(times):
-        write_audit_line()
-        account.balance += 1
-""",
+            deposit_audited("""
+                write_audit_line()
+                account.balance += 1
+            """),
             says=r"lost \d+ of 100 updates: \d threads were between reading",
             kind="luck",
         ),
         "lock held across the slow call": WrongAnswer(
-            """
-def deposit_audited(account, times):
-    for _ in range(times):
-        with balance_lock:
-            write_audit_line()
-            account.balance += 1
-""",
+            deposit_audited("""
+                with balance_lock:
+                    write_audit_line()
+                    account.balance += 1
+            """),
             says=r"ever inside write_audit_line\(\) at once: it is called while balance_lock",
             kind="structure",
         ),
         "lock released between the read and the write": WrongAnswer(
-            """
-def deposit_audited(account, times):
-    for _ in range(times):
-        with balance_lock:
-            balance = account.balance
-        write_audit_line()
-        with balance_lock:
-            account.balance = balance + 1
-""",
+            deposit_audited("""
+                with balance_lock:
+                    balance = account.balance
+                write_audit_line()
+                with balance_lock:
+                    account.balance = balance + 1
+            """),
             says=r"lost \d+ of 100 updates",
             kind="luck",
         ),
         "the lock taken twice": WrongAnswer(
-            """
-def deposit_audited(account, times):
-    for _ in range(times):
-        with balance_lock:
-            write_audit_line()
-            with balance_lock:
-                account.balance += 1
-""",
+            deposit_audited("""
+                with balance_lock:
+                    write_audit_line()
+                    with balance_lock:
+                        account.balance += 1
+            """),
             says=r"still running after 3 s: does a thread wait for a lock it already holds",
             kind="hang",
         ),
