@@ -3,6 +3,7 @@
 import asyncio
 import gc
 import inspect
+import textwrap
 import threading
 import warnings
 
@@ -33,15 +34,20 @@ def brew(first: str, second: str, prediction: str = "PREDICTED_S = 0.3\n") -> st
     return prediction + BREW.format(first=first, second=second)
 
 
-SAVES_ON_CANCELLATION = """
-async def main(log):
-    log.append("started")
+def main(body: str) -> str:
+    """A main written without type hints, logging "started", then running `body`."""
+    return 'async def main(log):\n    log.append("started")\n' + textwrap.indent(
+        textwrap.dedent(body), 4 * " "
+    )
+
+
+SAVES_ON_CANCELLATION = main("""
     try:
         await asyncio.sleep(3600)
     except asyncio.CancelledError:
         log.append("saved")
         raise
-"""
+""")
 
 
 WRONG_ANSWERS = {
@@ -172,12 +178,10 @@ def run_elsewhere(coroutine):
     },
     "check_main_saves": {
         "the save after the await": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    await asyncio.sleep(3600)
-    log.append("saved")
-""",
+            main("""
+                await asyncio.sleep(3600)
+                log.append("saved")
+            """),
             says=r"when the work raised, the log was \['started'\]: the lines after the await",
             kind="half",
         ),
@@ -187,30 +191,26 @@ async def main(log):
             kind="half",
         ),
         "except Exception misses the cancellation": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    try:
-        await asyncio.sleep(3600)
-        log.append("saved")
-    except Exception:
-        log.append("saved")
-        raise
-""",
+            main("""
+                try:
+                    await asyncio.sleep(3600)
+                    log.append("saved")
+                except Exception:
+                    log.append("saved")
+                    raise
+            """),
             says=r"when the work was cancelled, .* so `except Exception` misses it",
             kind="half",
         ),
         "the cancellation swallowed": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    try:
-        await asyncio.sleep(3600)
-    except asyncio.CancelledError:
-        pass  # Ctrl-C: stop quietly
-    finally:
-        log.append("saved")
-""",
+            main("""
+                try:
+                    await asyncio.sleep(3600)
+                except asyncio.CancelledError:
+                    pass  # Ctrl-C: stop quietly
+                finally:
+                    log.append("saved")
+            """),
             says=r"swallowed the CancelledError and returned: on Python 3.11\+ asyncio.run would",
             kind="other",
         ),
@@ -223,21 +223,15 @@ async def main(log):
             kind="half",
         ),
         "saves before the work": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    log.append("saved")
-    await asyncio.sleep(3600)
-""",
+            main("""
+                log.append("saved")
+                await asyncio.sleep(3600)
+            """),
             says=r"main saved before the work began \(the log was \['started', 'saved'\] when",
             kind="structure",
         ),
         "no work to cancel": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    log.append("saved")
-""",
+            main('log.append("saved")'),
             says=r"main never started the work \(log \['started', 'saved'\]\)",
             kind="other",
         ),
