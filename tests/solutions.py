@@ -46,6 +46,8 @@ The convention every notebook follows, and that tests/test_exercises.py enforces
      mistakes learners really make; `says` is a regular expression the `Mistake` message must
      match; `kind` is one of KINDS. `WrongAnswer.from_solution(old, new, says, kind)` is the
      shown solution with `old` replaced by `new` (`.also(old, new)` for a second change);
+     where several share code that is not the solution, `variant = template(code)` where a
+     line `...` stands for what differs, then `variant(body)` for each;
    - at least MIN_WRONG_ANSWERS (tests/test_exercises.py) per check, and every kind but
      "other" covered, or listed with the reason it does not apply:
      `NOT_APPLICABLE = {"check_name": {"hang": "nothing in it waits"}}`;
@@ -63,6 +65,7 @@ import dataclasses
 import importlib
 import inspect
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +186,19 @@ def solution(name: str, check: str) -> str:
     if code is None:
         raise ValueError(f"{name} shows no solution under {check}")
     return code
+
+
+def template(code: str) -> Callable[[str], str]:
+    """A function of a body: code with its `...` line replaced by the body, indented as it was."""
+    line = re.search(r"^( *)\.\.\.\n", code, re.MULTILINE)
+    if line is None:
+        raise ValueError("the template has no line `...` to fill")
+
+    def filled(body: str) -> str:
+        body = textwrap.indent(textwrap.dedent(body).strip("\n") + "\n", line.group(1))
+        return code[: line.start()] + body + code[line.end() :]
+
+    return filled
 
 
 def named(*things: Any, **others: Any) -> dict[str, Any]:

@@ -3,11 +3,10 @@
 import asyncio
 import gc
 import inspect
-import textwrap
 import threading
 import warnings
 
-from solutions import WrongAnswer, named
+from solutions import WrongAnswer, named, template
 
 
 def notebook_namespace() -> dict:
@@ -34,13 +33,12 @@ def brew(first: str, second: str, prediction: str = "PREDICTED_S = 0.3\n") -> st
     return prediction + BREW.format(first=first, second=second)
 
 
-def main(body: str) -> str:
-    """A main written without type hints, logging "started", then running `body`."""
-    return 'async def main(log):\n    log.append("started")\n' + textwrap.indent(
-        textwrap.dedent(body), 4 * " "
-    )
-
-
+# main as learners write it (no type hints): each wrong answer fills in what follows "started"
+main = template("""
+async def main(log):
+    log.append("started")
+    ...
+""")
 SAVES_ON_CANCELLATION = main("""
     try:
         await asyncio.sleep(3600)

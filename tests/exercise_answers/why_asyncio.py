@@ -1,11 +1,10 @@
 """What 01-why-asyncio defines before its exercises, and named wrong answers to them."""
 
 import asyncio
-import textwrap
 import threading
 import time
 
-from solutions import WrongAnswer, named
+from solutions import WrongAnswer, named, template
 
 
 def notebook_namespace() -> dict:
@@ -38,11 +37,12 @@ def notebook_namespace() -> dict:
     )
 
 
-def deposit_audited(body: str) -> str:
-    """A deposit_audited written without type hints, running `body` once per deposit."""
-    return "def deposit_audited(account, times):\n    for _ in range(times):\n" + textwrap.indent(
-        textwrap.dedent(body), 8 * " "
-    )
+# deposit_audited as learners write it (no type hints): each wrong answer fills in the loop
+deposit_audited = template("""
+def deposit_audited(account, times):
+    for _ in range(times):
+        ...
+""")
 
 
 # In class a check waits longer for threads to meet or to finish; for the wrong answers, whose
