@@ -47,7 +47,7 @@ The convention every notebook follows, and that tests/test_exercises.py enforces
      match; `kind` is one of KINDS. `WrongAnswer.from_solution(old, new, says, kind)` is the
      shown solution with `old` replaced by `new` (`.also(old, new)` for a second change);
      where several share code that is not the solution, `variant = template(code)` where a
-     line `...` stands for what differs, then `variant(body)` for each;
+     line `...` stands for what differs, then `variant(body)` for each (a body per `...`);
    - at least MIN_WRONG_ANSWERS (tests/test_exercises.py) per check, and every kind but
      "other" covered, or listed with the reason it does not apply:
      `NOT_APPLICABLE = {"check_name": {"hang": "nothing in it waits"}}`;
@@ -188,15 +188,21 @@ def solution(name: str, check: str) -> str:
     return code
 
 
-def template(code: str) -> Callable[[str], str]:
-    """A function of a body: code with its `...` line replaced by the body, indented as it was."""
-    line = re.search(r"^( *)\.\.\.\n", code, re.MULTILINE)
-    if line is None:
+def template(code: str) -> Callable[..., str]:
+    """A function of bodies: code with each `...` line replaced by the next, indented as it was."""
+    slots = list(re.finditer(r"^( *)\.\.\.\n", code, re.MULTILINE))
+    if not slots:
         raise ValueError("the template has no line `...` to fill")
 
-    def filled(body: str) -> str:
-        body = textwrap.indent(textwrap.dedent(body).strip("\n") + "\n", line.group(1))
-        return code[: line.start()] + body + code[line.end() :]
+    def filled(*bodies: str) -> str:
+        if len(bodies) != len(slots):
+            raise ValueError(f"the template has {len(slots)} lines `...`, given {len(bodies)}")
+        parts, end = [], 0
+        for slot, body in zip(slots, bodies, strict=True):
+            lines = textwrap.dedent(body).strip("\n") + "\n"
+            parts += [code[end : slot.start()], textwrap.indent(lines, slot.group(1))]
+            end = slot.end()
+        return "".join(parts) + code[end:]
 
     return filled
 

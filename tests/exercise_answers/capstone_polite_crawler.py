@@ -58,6 +58,14 @@ SETTINGS = {"CRAWL_PAGES": 20, "DEADLINE": 0.3}
 HANG_S = 10.0
 
 _WAIT = "backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1)"
+# a worker that sends its request itself, in place of fetch_with_retries
+FETCH_ITSELF = (
+    "answer, body = await fetch_with_retries(session, url, bucket, attempts, backoff)",
+    "await bucket.acquire()\n"
+    "            async with session.get(url) as response:\n"
+    "                answer = response.status\n"
+    "                body = await response.text()",
+)
 
 WRONG_ANSWERS = {
     "check_fetch_with_retries": {
@@ -177,11 +185,7 @@ async def finish(queue, workers, timeout):
     },
     "check_crawl_worker": {
         "dies of a broken connection": WrongAnswer.from_solution(
-            "answer, body = await fetch_with_retries(session, url, bucket, attempts, backoff)",
-            "await bucket.acquire()\n"
-            "            async with session.get(url) as response:\n"
-            "                answer = response.status\n"
-            "                body = await response.text()",
+            *FETCH_ITSELF,
             says=r"a worker stopped: it raised ClientConnectionError\(.*survives a failed request",
             kind="half",
         ),
@@ -201,13 +205,7 @@ async def finish(queue, workers, timeout):
             "        queue.task_done()\n",
             says=r"still waiting after .*call it in a finally",
             kind="hang",
-        ).also(
-            "answer, body = await fetch_with_retries(session, url, bucket, attempts, backoff)",
-            "await bucket.acquire()\n"
-            "            async with session.get(url) as response:\n"
-            "                answer = response.status\n"
-            "                body = await response.text()",
-        ),
+        ).also(*FETCH_ITSELF),
         "returns when the queue is empty for a moment": WrongAnswer.from_solution(
             "        url = await queue.get()\n",
             "        if queue.empty():\n            return\n        url = await queue.get()\n",
