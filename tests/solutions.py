@@ -13,14 +13,15 @@ The convention every notebook follows, and that tests/test_exercises.py enforces
    `<details><summary>Show a solution</summary>`, then one ```python fenced block, then
    `</details>`. Nothing runs it in the notebook; the tests run that very code.
 3. The learner's answer goes in the code cell right before the self-check (its comment says what
-   to define). A check finds the answer with `helpers.exercises.answer`. Untouched, the check
-   prints only "not attempted yet: define ..." and returns None, so the cell shows that line
-   and no `False` (a bare False reads as "wrong"); right, it prints a ✓ line and returns True
-   (stored as the cell's result; no trailing `;`, which nbval would not honour anyway); wrong,
-   it raises `Mistake`, whose message names the mistake and the fix. Every check wears
-   `@self_check` (helpers.exercises): an exception the learner's code raised, which the check
-   let through, becomes a Mistake naming it and the learner's line it came through, not a bare
-   traceback (a check that expects an error catches it itself).
+   to define). A check finds the answer with `helpers.exercises.answer`, which ends the check
+   while there is none: untouched, the check prints only "not attempted yet: define ..." and
+   returns None (@self_check does), so the cell shows that line and no `False` (a bare False
+   reads as "wrong"); right, it prints a ✓ line and returns True (stored as the cell's result;
+   no trailing `;`, which nbval would not honour anyway); wrong, it raises `Mistake`, whose
+   message names the mistake and the fix. Every check wears `@self_check` (helpers.exercises):
+   an exception the learner's code raised, which the check let through, becomes a Mistake
+   naming it and the learner's line it came through, not a bare traceback (a check that
+   expects an error catches it itself).
 4. A check grades the structure the exercise teaches with instruments, not one lucky outcome:
    counts, ordering, overlap, or a lower bound that contention cannot break (never a tight
    wall-clock threshold); it puts back any name it swaps in the namespace. `grade` runs an
@@ -34,7 +35,7 @@ The convention every notebook follows, and that tests/test_exercises.py enforces
      `refuse_references(function, ["module.attr"], advice)`, where the exercise asks the
      learner to write what a library function or course helper already does.
    - `helpers.exercises.predictions`: for "predict, then measure", `prediction(namespace,
-     "PREDICTED_S")` before measuring (None: not attempted, and no answer shown), then
+     "PREDICTED_S")` before measuring (with none, not attempted: no answer shown), then
      `compare(predicted, measured, tolerance)` before printing the answer. Never a Mistake.
 5. `tests/exercise_answers/<slug>.py` holds the data that tests the notebook's checks; the tests
    themselves are written once, in tests/test_exercises.py. It defines:
