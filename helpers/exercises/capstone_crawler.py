@@ -18,6 +18,9 @@ from typing import Any
 from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.exercises.bypass import refuse_references
 from helpers.exercises.crawlcheck import (
+    EARLY,
+    SEED,
+    WRITE_IT,
     FaultyConnections,
     expected_crawl,
     left_behind,
@@ -27,11 +30,8 @@ from helpers.exercises.crawlcheck import (
 from helpers.lessons import crawler
 from helpers.server.process import SlowServer
 
-SEED = 9
-EARLY = 0.02  # seconds a timer may fire early (Windows' clock ticked every 15.6 ms before 3.13)
 TICK_S = 0.005  # the heartbeat's period beside the callers of acquire()
 MIN_TICKS_PER_WAIT = 3  # a free loop ticks about 20 times while a caller waits 0.1 s for a token
-WRITE_IT = "the exercise asks you to write it"
 
 SAMPLE_PAGE = "http://127.0.0.1:8000/site/7"
 SAMPLE = (

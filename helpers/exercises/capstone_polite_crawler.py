@@ -24,6 +24,9 @@ import aiohttp
 from helpers.exercises import Mistake, answer, crawlcheck, passed, self_check, watchdog
 from helpers.exercises.bypass import refuse_references
 from helpers.exercises.crawlcheck import (
+    EARLY,
+    SEED,
+    WRITE_IT,
     BucketRecorder,
     CountingBucket,
     FaultyConnections,
@@ -40,9 +43,6 @@ from helpers.exercises.crawljudge import crawl_once, judge_crawl, judge_partial,
 from helpers.lessons.crawler import CRAWL_BURST, CrawlResult, TokenBucket
 from helpers.server.process import SlowServer
 
-SEED = 9
-EARLY = 0.02  # seconds a timer may fire early (Windows' clock ticked every 15.6 ms before 3.13)
-WRITE_IT = "the exercise asks you to write it"
 STALL_S = 0.3  # the request timeout the retries check sets, for a request nothing answers
 CRAWL_PAGES = 200  # the site the crawler check crawls; the tests of wrong answers use fewer
 DEADLINE = 1.0  # seconds: the crawl with a deadline meets a server that answers one page only
