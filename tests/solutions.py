@@ -89,6 +89,10 @@ KINDS = {
 }
 
 
+# a data module's NOT_APPLICABLE: for each check, the kinds no wrong answer covers, and why not
+NotApplicable = dict[str, dict[str, str]]
+
+
 @dataclass(frozen=True)
 class Exercise:
     """One coding exercise: its notebook, the check its self-check cell calls, and its solution."""

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 
 import aiohttp
-from solutions import WrongAnswer, named
+from solutions import NotApplicable, WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -150,7 +150,7 @@ SETTINGS = {"SQUARES_LATENCY": 0.02}
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_sum_squares": {
         "bypass": "no library function or course helper sums the documents; a helper that "
         "downloads on a session of its own is the new-session mistake, caught as structure",

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 
 from aiohttp import web
-from solutions import WrongAnswer, named
+from solutions import NotApplicable, WrongAnswer, named
 
 from helpers.cpu.pools import default_context
 from helpers.cpu.workloads import sum_of_squares
@@ -143,7 +143,7 @@ async def sums_in(pool, numbers):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_sums_in": {
         "half": "sums_in has one path: no error, cancellation or timeout is part of the exercise",
         "hang": "it waits only for the pool's futures, which always complete; an answer that "

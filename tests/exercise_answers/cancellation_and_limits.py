@@ -5,7 +5,7 @@ import contextvars
 import io
 import logging
 
-from solutions import WrongAnswer, named
+from solutions import NotApplicable, WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -197,7 +197,7 @@ async def serve(request_ids):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_gather_limited": {
         "bypass": "asyncio has no bounded gather and the course offers none: there is nothing "
         "to call in place of writing it",

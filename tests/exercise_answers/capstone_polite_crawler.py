@@ -6,7 +6,7 @@ import time
 from urllib.parse import urldefrag
 
 import aiohttp
-from solutions import WrongAnswer, named, solution
+from solutions import NotApplicable, WrongAnswer, named, solution
 
 from helpers.exercises.crawlcheck import (
     RequestLog,
@@ -285,4 +285,4 @@ async def crawl(session, start_url, *, workers, rate, attempts, backoff, timeout
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {}
+NOT_APPLICABLE: NotApplicable = {}

@@ -4,7 +4,7 @@ import hashlib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
-from solutions import WrongAnswer, named
+from solutions import NotApplicable, WrongAnswer, named
 
 from helpers.cpu.vectorised import sum_of_squares_exact, sum_of_squares_int64
 from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed
@@ -138,7 +138,7 @@ def exact_sum_of_squares_of(values):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_digest_all": {
         "bypass": "no library or course function hashes a list of buffers on threads",
         "half": "digest_all has one path: no error, cancellation or timeout is in the exercise",

@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from solutions import WrongAnswer, named
+from solutions import NotApplicable, WrongAnswer, named
 
 from helpers.lessons.toyloop import Readable, Sleep, ToyLoop
 from helpers.measure.timeline import Timeline
@@ -127,7 +127,7 @@ async def future_sleep(seconds, result=None):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_countdown": {
         "bypass": "no library function or course helper writes a task for the toy loop",
         "half": "a countdown has one path: no error or cancel path to leave out",

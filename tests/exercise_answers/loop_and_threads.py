@@ -5,7 +5,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from solutions import WrongAnswer, named
+from solutions import NotApplicable, WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -211,7 +211,7 @@ async def save_stoppable(parts, saved):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_lookup_all": {
         "bypass": "no library function or course helper runs a batch in a pool of its own; "
         "to_thread, the default pool, is the case the exercise starts from, named above",

@@ -4,7 +4,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import shared_memory
 
 import numpy as np
-from solutions import WrongAnswer, named, template
+from solutions import NotApplicable, WrongAnswer, named, template
 
 from helpers.cpu.transfer import shared_array_sum
 
@@ -77,7 +77,7 @@ def shared_sum(pool, array):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_shared_sum": {
         "luck": "the array is a million random integers, whose sum no answer that skips the "
         "copy or sums the wrong data can hit by chance",

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from solutions import WrongAnswer, named, template
+from solutions import NotApplicable, WrongAnswer, named, template
 
 
 def notebook_namespace() -> dict:
@@ -203,7 +203,7 @@ async def fetch_site(root):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_fastest": {
         "bypass": "the exercise asks for asyncio.wait or as_completed by name: calling them is "
         "the answer, and no course helper races mirrors",

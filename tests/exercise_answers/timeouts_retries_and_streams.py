@@ -6,7 +6,7 @@ import email.utils
 from datetime import UTC, datetime
 
 import aiohttp
-from solutions import WrongAnswer, named, template
+from solutions import NotApplicable, WrongAnswer, named, template
 
 HANG_S = 6.0  # get_when_allowed's checks make many requests: 2 s is too short beside other tests
 ATTEMPTS = 4
@@ -242,4 +242,4 @@ async def head(session, url, n):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {}
+NOT_APPLICABLE: NotApplicable = {}
