@@ -13,14 +13,15 @@ The convention every notebook follows, and that tests/test_exercises.py enforces
    `<details><summary>Show a solution</summary>`, then one ```python fenced block, then
    `</details>`. Nothing runs it in the notebook; the tests run that very code.
 3. The learner's answer goes in the code cell right before the self-check (its comment says what
-   to define). A check finds the answer with `helpers.exercises.answer`. Untouched, the check
-   prints only "not attempted yet: define ..." and returns None, so the cell shows that line
-   and no `False` (a bare False reads as "wrong"); right, it prints a ✓ line and returns True
-   (stored as the cell's result; no trailing `;`, which nbval would not honour anyway); wrong,
-   it raises `Mistake`, whose message names the mistake and the fix. Every check wears
-   `@self_check` (helpers.exercises): an exception the learner's code raised, which the check
-   let through, becomes a Mistake naming it and the learner's line it came through, not a bare
-   traceback (a check that expects an error catches it itself).
+   to define). A check finds the answer with `helpers.exercises.answer`, which ends the check
+   while there is none: untouched, the check prints only "not attempted yet: define ..." and
+   returns None (@self_check does), so the cell shows that line and no `False` (a bare False
+   reads as "wrong"); right, it prints a ✓ line and returns True (stored as the cell's result;
+   no trailing `;`, which nbval would not honour anyway); wrong, it raises `Mistake`, whose
+   message names the mistake and the fix. Every check wears `@self_check` (helpers.exercises):
+   an exception the learner's code raised, which the check let through, becomes a Mistake
+   naming it and the learner's line it came through, not a bare traceback (a check that
+   expects an error catches it itself).
 4. A check grades the structure the exercise teaches with instruments, not one lucky outcome:
    counts, ordering, overlap, or a lower bound that contention cannot break (never a tight
    wall-clock threshold); it puts back any name it swaps in the namespace. `grade` runs an
@@ -34,17 +35,20 @@ The convention every notebook follows, and that tests/test_exercises.py enforces
      `refuse_references(function, ["module.attr"], advice)`, where the exercise asks the
      learner to write what a library function or course helper already does.
    - `helpers.exercises.predictions`: for "predict, then measure", `prediction(namespace,
-     "PREDICTED_S")` before measuring (None: not attempted, and no answer shown), then
+     "PREDICTED_S")` before measuring (with none, not attempted: no answer shown), then
      `compare(predicted, measured, tolerance)` before printing the answer. Never a Mistake.
 5. `tests/exercise_answers/<slug>.py` holds the data that tests the notebook's checks; the tests
    themselves are written once, in tests/test_exercises.py. It defines:
    - `notebook_namespace()`: a fresh dict with what the notebook defines before its exercises
-     (imports and the names the exercises use; an earlier exercise's answer, if a later one
-     builds on it: `exec(solution(slug, check), namespace)`), kept faithful to the notebook;
+     (imports and the names the exercises use, `named(asyncio, fetch, np=numpy)`; an earlier
+     exercise's answer, if a later one builds on it: `exec(solution(slug, check), namespace)`),
+     kept faithful to the notebook;
    - `WRONG_ANSWERS = {"check_name": {"the mistake, named": WrongAnswer(code, says, kind)}}`:
      mistakes learners really make; `says` is a regular expression the `Mistake` message must
      match; `kind` is one of KINDS. `WrongAnswer.from_solution(old, new, says, kind)` is the
      shown solution with `old` replaced by `new` (`.also(old, new)` for a second change);
+     where several share code that is not the solution, `variant = template(code)` where a
+     line `...` stands for what differs, then `variant(body)` for each (a body per `...`);
    - at least MIN_WRONG_ANSWERS (tests/test_exercises.py) per check, and every kind but
      "other" covered, or listed with the reason it does not apply:
      `NOT_APPLICABLE = {"check_name": {"hang": "nothing in it waits"}}`;
@@ -62,6 +66,7 @@ import dataclasses
 import importlib
 import inspect
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +87,10 @@ KINDS = {
     "hang": "an answer that hangs",
     "other": "another mistake learners make",
 }
+
+
+# a data module's NOT_APPLICABLE: for each check, the kinds no wrong answer covers, and why not
+NotApplicable = dict[str, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -182,6 +191,30 @@ def solution(name: str, check: str) -> str:
     if code is None:
         raise ValueError(f"{name} shows no solution under {check}")
     return code
+
+
+def template(code: str) -> Callable[..., str]:
+    """A function of bodies: code with each `...` line replaced by the next, indented as it was."""
+    slots = list(re.finditer(r"^( *)\.\.\.\n", code, re.MULTILINE))
+    if not slots:
+        raise ValueError("the template has no line `...` to fill")
+
+    def filled(*bodies: str) -> str:
+        if len(bodies) != len(slots):
+            raise ValueError(f"the template has {len(slots)} lines `...`, given {len(bodies)}")
+        parts, end = [], 0
+        for slot, body in zip(slots, bodies, strict=True):
+            lines = textwrap.dedent(body).strip("\n") + "\n"
+            parts += [code[end : slot.start()], textwrap.indent(lines, slot.group(1))]
+            end = slot.end()
+        return "".join(parts) + code[end:]
+
+    return filled
+
+
+def named(*things: Any, **others: Any) -> dict[str, Any]:
+    """A namespace: modules, classes and functions under their own names, then `others`."""
+    return {thing.__name__.rpartition(".")[2]: thing for thing in things} | others
 
 
 def defined_names(code: str) -> set[str]:

@@ -239,25 +239,6 @@ def test_cli_exits_1_when_a_result_is_wrong(monkeypatch, capsys):
     assert "WRONG results from: broken" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--numbers", "0"], "argument --numbers: must be at least 1, got 0"),
-        (["--start", "-1"], "argument --start: must be at least 0, got -1"),
-        (["--workers", "0"], "argument --workers: must be at least 1, got 0"),
-        (["--repeat", "0"], "argument --repeat: must be at least 1, got 0"),
-        (["--repeat", "two"], "argument --repeat: must be an integer, got 'two'"),
-        (["--start-method", "thread"], "argument --start-method: invalid choice"),
-        (["--strategy", "gpu"], "argument --strategy: invalid choice: 'gpu'"),
-    ],
-)
-def test_cli_rejects_bad_arguments_at_once(args, message, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["cpu", *args])
-    assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
-
-
 def test_harness_runs_the_strategies_in_rounds():
     calls = []
 

@@ -337,24 +337,3 @@ def test_cli_exits_1_when_a_body_is_wrong(monkeypatch, capsys):
     args = [*SMALL_ARGS[:-2], "--sequential", "0", "--model", "aiohttp asyncio"]
     assert main(["io", *args]) == 1
     assert "WRONG bodies from: liar 4" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["--requests", "0"], "argument --requests: must be at least 1, got 0"),
-        (["--requests", "ten"], "argument --requests: must be an integer, got 'ten'"),
-        (["--latency", "-0.1"], "argument --latency: must be at least 0.0, got -0.1"),
-        (["--latency", "0.1,slow"], "argument --latency: must be a number, got 'slow'"),
-        (["--latency", "nan"], "argument --latency: must be at least 0.0, got nan"),
-        (["--concurrency", "10,0"], "argument --concurrency: must be at least 1, got 0"),
-        (["--model", "gevent"], "argument --model: invalid choice: 'gevent'"),
-        (["--repeat", "0"], "argument --repeat: must be at least 1, got 0"),
-        (["--sequential", "-1"], "argument --sequential: must be at least 0, got -1"),
-    ],
-)
-def test_cli_rejects_bad_arguments_at_once(args, message, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["io", *args])
-    assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from helpers.bench.__main__ import main
 from helpers.bench.commands import at_least, run_coroutine
 
 
@@ -25,6 +26,34 @@ def test_at_least_parses_integers_and_floats():
 def test_at_least_names_what_is_wrong(parse, text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message):
         parse(text)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["cpu", "--numbers", "0"], "argument --numbers: must be at least 1, got 0"),
+        (["cpu", "--start", "-1"], "argument --start: must be at least 0, got -1"),
+        (["cpu", "--workers", "0"], "argument --workers: must be at least 1, got 0"),
+        (["cpu", "--repeat", "0"], "argument --repeat: must be at least 1, got 0"),
+        (["cpu", "--repeat", "two"], "argument --repeat: must be an integer, got 'two'"),
+        (["cpu", "--start-method", "thread"], "argument --start-method: invalid choice"),
+        (["cpu", "--strategy", "gpu"], "argument --strategy: invalid choice: 'gpu'"),
+        (["io", "--requests", "0"], "argument --requests: must be at least 1, got 0"),
+        (["io", "--requests", "ten"], "argument --requests: must be an integer, got 'ten'"),
+        (["io", "--latency", "-0.1"], "argument --latency: must be at least 0.0, got -0.1"),
+        (["io", "--latency", "0.1,slow"], "argument --latency: must be a number, got 'slow'"),
+        (["io", "--latency", "nan"], "argument --latency: must be at least 0.0, got nan"),
+        (["io", "--concurrency", "10,0"], "argument --concurrency: must be at least 1, got 0"),
+        (["io", "--model", "gevent"], "argument --model: invalid choice: 'gevent'"),
+        (["io", "--repeat", "0"], "argument --repeat: must be at least 1, got 0"),
+        (["io", "--sequential", "-1"], "argument --sequential: must be at least 0, got -1"),
+    ],
+)
+def test_cli_rejects_bad_arguments_at_once(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 async def _where() -> str:

@@ -8,13 +8,22 @@ from hashlib import sha256
 
 import pytest
 
-from helpers.exercises import NOT_ATTEMPTED, Mistake, answer, passed, self_check
+from helpers.exercises import NOT_ATTEMPTED, Mistake, NotAttempted, answer, passed, self_check
 from helpers.exercises.bypass import referenced_names, refuse_references, tripwire
 from helpers.exercises.predictions import compare, prediction
 
 
-def test_answer_missing_says_what_to_define(capsys):
-    assert answer({}, "fetch_all", "async def fetch_all(latencies)") is None
+@self_check
+def check_fetch_all(namespace: dict) -> bool:
+    answer(namespace, "fetch_all", "async def fetch_all(latencies)")
+    return passed("fetch_all is defined")
+
+
+def test_answer_missing_ends_the_check_saying_what_to_define(capsys):
+    with pytest.raises(NotAttempted, match="define async def fetch_all"):
+        answer({}, "fetch_all", "async def fetch_all(latencies)")
+    assert capsys.readouterr().out == ""
+    assert check_fetch_all({}) is None
     assert capsys.readouterr().out == (
         f"{NOT_ATTEMPTED}: define async def fetch_all(latencies) in the cell above, "
         "then run this check again\n"
@@ -81,7 +90,7 @@ def test_a_mistake_and_the_checks_own_errors_go_through_unchanged():
 
 
 def test_a_missing_prediction_is_not_attempted_and_shows_no_answer(capsys):
-    assert prediction({}, "PREDICTED_S") is None
+    assert self_check(lambda namespace: prediction(namespace, "PREDICTED_S"))({}) is None
     assert capsys.readouterr().out == (
         f"{NOT_ATTEMPTED}: write your prediction in PREDICTED_S first, then run this check again\n"
     )

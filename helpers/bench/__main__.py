@@ -9,10 +9,10 @@ import argparse
 import json
 import multiprocessing
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TextIO
 
-from helpers.bench.commands import add_benchmark, add_number, at_least
+from helpers.bench.commands import add_benchmark, add_number
 from helpers.bench.cpu import (
     CPU_STRATEGIES,
     cpu_report,
@@ -134,34 +134,14 @@ IO_DESCRIPTION = (
 )
 
 
-def numbers(kind: Callable[[str], float], minimum: float) -> Callable[[str], tuple[float, ...]]:
-    """An argparse type: a comma-separated list of numbers, each at least minimum."""
-    parse = at_least(minimum, kind)
-
-    def parse_all(text: str) -> tuple[float, ...]:
-        return tuple(parse(part) for part in text.split(","))
-
-    return parse_all
-
-
 def add_io_command(commands: argparse._SubParsersAction) -> None:
     """Register `python -m helpers.bench io` and its options."""
     io = add_benchmark(commands, "io", IO_SUMMARY, IO_DESCRIPTION, _io_main)
     add_number(io, "--requests", "N", f"requests per run (default {REQUESTS:,})", REQUESTS)
-    io.add_argument(
-        "--latency",
-        type=numbers(float, 0.0),
-        default=LATENCIES,
-        metavar="S[,S...]",
-        help=f"the server's wait before each answer, in seconds (default {LATENCIES[0]:g})",
-    )
-    io.add_argument(
-        "--concurrency",
-        type=numbers(int, 1),
-        default=CONCURRENCY,
-        metavar="C[,C...]",
-        help=f"requests in flight: threads, tasks or connections (default {CONCURRENCY[0]})",
-    )
+    latency = f"the server's wait before each answer, in seconds (default {LATENCIES[0]:g})"
+    add_number(io, "--latency", "S", latency, LATENCIES, 0.0, many=True)
+    in_flight = f"requests in flight: threads, tasks or connections (default {CONCURRENCY[0]})"
+    add_number(io, "--concurrency", "C", in_flight, CONCURRENCY, many=True)
     io.add_argument(
         "--model",
         action="append",

@@ -34,12 +34,21 @@ def add_number(
     flag: str,
     metavar: str,
     help: str,
-    default: float | None = None,
+    default: object = None,
     minimum: float = 1,
+    many: bool = False,
 ) -> None:
-    """Add an option taking a number no smaller than minimum, a float if it is one."""
-    parse = at_least(minimum, float) if isinstance(minimum, float) else at_least(int(minimum))
-    parser.add_argument(flag, type=parse, default=default, metavar=metavar, help=help)
+    """Add an option taking a number no smaller than minimum (a float if it is one), or many."""
+    one = at_least(minimum, float) if isinstance(minimum, float) else at_least(int(minimum))
+
+    def parse_all(text: str) -> tuple[float, ...]:
+        return tuple(one(part) for part in text.split(","))
+
+    if many:  # a comma-separated list of them
+        metavar = f"{metavar}[,{metavar}...]"
+    parser.add_argument(
+        flag, type=parse_all if many else one, default=default, metavar=metavar, help=help
+    )
 
 
 def add_benchmark(

@@ -4,8 +4,9 @@ A notebook's checks live in the module named for the notebook without its number
 (`01-why-asyncio` → `helpers.exercises.why_asyncio`). A self-check cell calls its check with the
 notebook's namespace, for example `check_deposit_audited(globals())` (or
 `await check_fetch_all(globals())` for a coroutine). The check finds the learner's answer by
-name. If it is not defined yet, the check prints "not attempted yet" and what to define, and
-returns None, so that the cell shows that line alone and Run All carries on. A wrong answer
+name. If it is not defined yet, `answer` ends the check (NotAttempted), which prints "not attempted
+yet" and what to define, and returns None, so that the cell shows that line alone and Run All
+carries on. A wrong answer
 raises `Mistake`, whose message names the mistake; a right one prints a line with ✓ and returns
 True. Every check wears `@self_check`: an exception that the learner's code raised and the check
 let through becomes a Mistake naming it and the line it came from, not a bare traceback. The
@@ -25,7 +26,7 @@ import sysconfig
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 
 NOT_ATTEMPTED = "not attempted yet"
 # Folders whose code is not the learner's: the course's helpers, and Python's own libraries.
@@ -43,13 +44,17 @@ class Mistake(AssertionError):
     """A learner's answer is wrong; the message says what is wrong and how to fix it."""
 
 
-def not_attempted(what: str) -> None:
-    """Say that the exercise is not attempted yet, and what to do first; return None."""
-    print(f"{NOT_ATTEMPTED}: {what}, then run this check again")
+class NotAttempted(Exception):
+    """What a check needs is not defined yet; the message says what to do first."""
 
 
-def answer(namespace: Mapping[str, Any], name: str, what: str) -> Any | None:
-    """The learner's definition of `name`, or None after saying what to define."""
+def not_attempted(what: str) -> NoReturn:
+    """End the check: @self_check says the exercise is not attempted yet, and returns None."""
+    raise NotAttempted(what)
+
+
+def answer(namespace: Mapping[str, Any], name: str, what: str) -> Any:
+    """The learner's definition of `name`; until there is one, the check ends not attempted."""
     value = namespace.get(name)
     if value is None:
         not_attempted(f"define {what} in the cell above")
@@ -90,9 +95,11 @@ def stray_error(error: BaseException) -> Mistake | None:
 
 
 @contextmanager
-def _naming_stray_errors() -> Iterator[None]:
+def _checking() -> Iterator[None]:
     try:
         yield
+    except NotAttempted as missing:  # the check ends here, and returns None
+        print(f"{NOT_ATTEMPTED}: {missing}, then run this check again")
     except Mistake:
         raise
     except Exception as error:
@@ -103,19 +110,19 @@ def _naming_stray_errors() -> Iterator[None]:
 
 
 def self_check(check: Check) -> Check:
-    """Make a check turn an error of the learner's code that it let through into a Mistake."""
+    """Make a check return None if not attempted, and name an error of the learner's code."""
     if inspect.iscoroutinefunction(check):
 
         @functools.wraps(check)
         async def awaited(namespace: Any) -> Any:
-            with _naming_stray_errors():
+            with _checking():
                 return await check(namespace)
 
         return cast(Check, awaited)
 
     @functools.wraps(check)
     def called(namespace: Any) -> Any:
-        with _naming_stray_errors():
+        with _checking():
             return check(namespace)
 
     return cast(Check, called)

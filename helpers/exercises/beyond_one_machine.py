@@ -78,8 +78,6 @@ async def check_sums_in(namespace: Mapping[str, Any]) -> bool | None:
     keeps ticking); written, not borrowed from the course's benchmark (gather_in_executor).
     """
     sums_in = answer(namespace, "sums_in", "async def sums_in(pool, numbers)")
-    if sums_in is None:
-        return None
     bypass.refuse_references(
         sums_in, ["helpers.bench.cpu.gather_in_executor"], f"write it yourself: {SOLUTION}"
     )
@@ -306,8 +304,6 @@ async def check_process_pool(namespace: dict[str, Any]) -> bool | None:
     longest gap between a heartbeat's ticks).
     """
     process_pool = answer(namespace, "process_pool", "async def process_pool(app)")
-    if process_pool is None:
-        return None
     if not inspect.isasyncgenfunction(process_pool):
         raise Mistake(
             "process_pool is not an async generator, so aiohttp cannot run it as a cleanup "

@@ -79,8 +79,6 @@ async def check_gather_limited(namespace: dict[str, Any]) -> bool | None:
     """
     what = "async def gather_limited(coroutines, limit)"
     gather_limited = answer(namespace, "gather_limited", what)
-    if gather_limited is None:
-        return None
     items = _Items(SECONDS)
     try:
         results = await watchdog.finishes(
@@ -204,8 +202,6 @@ async def check_serve(namespace: dict[str, Any]) -> bool | None:
     request_id is what it was before; no hang (a hang is a Mistake).
     """
     serve = answer(namespace, "serve", "async def serve(request_ids)")
-    if serve is None:
-        return None
     request_id = namespace["request_id"]
     original = namespace["respond"]
     seen: dict[int, set[str]] = {}  # one entry per respond() call: the ids its lines carried

@@ -18,6 +18,9 @@ from typing import Any
 from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.exercises.bypass import refuse_references
 from helpers.exercises.crawlcheck import (
+    EARLY,
+    SEED,
+    WRITE_IT,
     FaultyConnections,
     expected_crawl,
     left_behind,
@@ -27,11 +30,8 @@ from helpers.exercises.crawlcheck import (
 from helpers.lessons import crawler
 from helpers.server.process import SlowServer
 
-SEED = 9
-EARLY = 0.02  # seconds a timer may fire early (Windows' clock ticked every 15.6 ms before 3.13)
 TICK_S = 0.005  # the heartbeat's period beside the callers of acquire()
 MIN_TICKS_PER_WAIT = 3  # a free loop ticks about 20 times while a caller waits 0.1 s for a token
-WRITE_IT = "the exercise asks you to write it"
 
 SAMPLE_PAGE = "http://127.0.0.1:8000/site/7"
 SAMPLE = (
@@ -87,8 +87,6 @@ def check_page_links(namespace: Mapping[str, Any]) -> bool | None:
     page's own host and port; read as HTML (any quotes, any case), written, not the course's.
     """
     page_links = answer(namespace, "page_links", "page_links(html, page_url)")
-    if page_links is None:
-        return None
     advice = "the course's page_links is what exercise 1 asks you to write"
     if page_links is crawler.page_links:
         raise Mistake(f"page_links is the course's own: {advice}")
@@ -144,8 +142,6 @@ async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool | None:
     crawl_concurrently = answer(
         namespace, "crawl_concurrently", "async def crawl_concurrently(session, start_url, workers)"
     )
-    if crawl_concurrently is None:
-        return None
     refuse_references(crawl_concurrently, ["helpers.lessons.crawler.crawl"], WRITE_IT)
     workers, pages = 8, 60
     async with SlowServer(latency=0.05, jitter=0.05, seed=SEED, pages=pages) as server:
@@ -270,8 +266,6 @@ async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
     never more than `burst`; written, not the course's TokenBucket.
     """
     token_bucket = answer(namespace, "TokenBucket", "class TokenBucket(rate, burst=1)")
-    if token_bucket is None:
-        return None
     if isinstance(token_bucket, type) and issubclass(token_bucket, crawler.TokenBucket):
         raise Mistake(f"TokenBucket is (or extends) the course's own: {WRITE_IT}")
     for method in vars(token_bucket).values() if isinstance(token_bucket, type) else ():

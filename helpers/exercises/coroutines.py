@@ -70,11 +70,7 @@ async def check_brew_tea(namespace: dict[str, Any]) -> bool | None:
     and lasts their sum (the steps one after the other); it finishes (the watchdog).
     """
     brew_tea = answer(namespace, "brew_tea", "async def brew_tea()")
-    if brew_tea is None:
-        return None
     predicted = prediction(namespace, "PREDICTED_S")
-    if predicted is None:
-        return None
     if not inspect.iscoroutinefunction(brew_tea):
         raise Mistake("brew_tea is a plain function: define it with `async def`")
     timeline = Timeline()
@@ -183,8 +179,6 @@ async def check_run_elsewhere(namespace: dict[str, Any]) -> bool | None:
     reaches the caller as it was raised.
     """
     run_elsewhere = answer(namespace, "run_elsewhere", "run_elsewhere(coroutine)")
-    if run_elsewhere is None:
-        return None
     if hasattr(type(asyncio.get_running_loop()), "_nest_patched"):
         raise Mistake(
             "the kernel's event loop is patched by nest_asyncio: this exercise needs no patch "
@@ -283,8 +277,6 @@ async def check_main_saves(namespace: dict[str, Any]) -> bool | None:
     cancellation together.
     """
     main = answer(namespace, "main", "async def main(log)")
-    if main is None:
-        return None
     if not inspect.iscoroutinefunction(main):
         raise Mistake("main is a plain function: define it with `async def`")
     code_file = main.__code__.co_filename

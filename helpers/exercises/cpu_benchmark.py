@@ -88,8 +88,6 @@ def check_in_rounds(namespace: Mapping[str, Any]) -> bool | None:
     written, not borrowed from helpers.measure.timing.
     """
     in_rounds = answer(namespace, "in_rounds", "in_rounds(funcs, repeats)")
-    if in_rounds is None:
-        return None
     refuse_references(
         in_rounds,
         ["helpers.measure.timing.in_rounds", "helpers.measure.timing.repeat_in_rounds"],

@@ -70,12 +70,11 @@ def _run_countdowns(countdown: Any, counts: dict[str, int]) -> tuple[list[str], 
     return log, requests
 
 
-def _prediction(namespace: dict[str, Any]) -> list[str] | None:
-    """The order the learner predicted in PREDICTED_ORDER, or None after asking for it."""
+def _prediction(namespace: dict[str, Any]) -> list[str]:
+    """The order the learner predicted in PREDICTED_ORDER; until there is one, the check ends."""
     predicted = namespace.get("PREDICTED_ORDER")
     if predicted is None:
         not_attempted("write the order you predict in PREDICTED_ORDER first")
-        return None
     if not isinstance(predicted, list) or not all(isinstance(line, str) for line in predicted):
         raise Mistake(
             f"PREDICTED_ORDER = {predicted!r}: write your prediction as a list of the lines, "
@@ -96,11 +95,7 @@ def check_countdown(namespace: dict[str, Any]) -> bool | None:
     with a wrong prediction ends on a ✓ line that says so, and returns None, not True.
     """
     countdown = answer(namespace, "countdown", "countdown(name, n, log)")
-    if countdown is None:
-        return None
     predicted = _prediction(namespace)
-    if predicted is None:
-        return None
     log, requests = _run_countdowns(countdown, {"a": 3, "b": 3})
     verdict = "the same" if predicted == log else "not the same"
     print(f"you predicted {predicted}\nthe toy loop logged {log}: {verdict}")
@@ -164,8 +159,6 @@ async def check_future_sleep(namespace: dict[str, Any]) -> bool | None:
     the loop raise nothing (the timer must skip a Future that is already done).
     """
     future_sleep = answer(namespace, "future_sleep", "async def future_sleep(seconds, result=None)")
-    if future_sleep is None:
-        return None
     if not inspect.iscoroutinefunction(future_sleep):
         raise Mistake("future_sleep is a plain function: define it with `async def`")
     bypass.refuse_references(future_sleep, ["asyncio.sleep"], BYPASS)

@@ -62,11 +62,7 @@ async def check_lookup_all(namespace: dict[str, Any]) -> bool | None:
     lookups run; and that shuts its pool down before it returns.
     """
     lookup_all = answer(namespace, "lookup_all", "async def lookup_all(keys)")
-    if lookup_all is None:
-        return None
     predicted = predictions.prediction(namespace, "PREDICTED_S")
-    if predicted is None:
-        return None
     if not inspect.iscoroutinefunction(lookup_all):
         raise Mistake("lookup_all is a plain function: define it with `async def`")
     measured, threads = await _default_pool_time()
@@ -169,8 +165,6 @@ async def check_convert_all(namespace: dict[str, Any]) -> bool | None:
     marker the loop's side waits for.
     """
     convert_all = answer(namespace, "convert_all", "convert_all(files, progress, loop)")
-    if convert_all is None:
-        return None
     if inspect.iscoroutinefunction(convert_all):
         raise Mistake(
             "convert_all is an `async def`: it runs in a worker thread, which cannot await. Make "
@@ -308,8 +302,6 @@ async def check_save_stoppable(namespace: dict[str, Any]) -> bool | None:
     goes on); and that never blocks the loop's thread while it does so.
     """
     save_stoppable = answer(namespace, "save_stoppable", "async def save_stoppable(parts, saved)")
-    if save_stoppable is None:
-        return None
     if not inspect.iscoroutinefunction(save_stoppable):
         raise Mistake("save_stoppable is a plain function: define it with `async def`")
     save_parts_until = namespace["save_parts_until"]

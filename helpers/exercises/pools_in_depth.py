@@ -112,8 +112,6 @@ def check_fixed_script(namespace: Mapping[str, Any]) -> bool | None:
     goes unseen).
     """
     script = answer(namespace, "FIXED_SCRIPT", "FIXED_SCRIPT (the fixed script's text)")
-    if script is None:
-        return None
     _read(script)
     methods = _methods()
     with tempfile.TemporaryDirectory() as folder:

@@ -75,8 +75,6 @@ async def check_fastest(namespace: dict[str, Any]) -> bool | None:
     it cancelled; and it never blocks the event loop (a hang is a Mistake).
     """
     fastest = answer(namespace, "fastest", "async def fastest(mirrors)")
-    if fastest is None:
-        return None
     original = namespace["answer"]
     asked: list[str] = []
     outcome: dict[str, str] = {}  # mirror -> answered or cancelled, once its answer() ended
@@ -212,8 +210,6 @@ async def check_fetch_site(namespace: dict[str, Any]) -> bool | None:
     comes out (in an ExceptionGroup, nested or not); no hang (a hang is a Mistake).
     """
     fetch_site = answer(namespace, "fetch_site", "async def fetch_site(root)")
-    if fetch_site is None:
-        return None
     original = namespace.get("fetch_links")
     try:
         site = _Site(SITE)

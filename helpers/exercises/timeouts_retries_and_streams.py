@@ -101,8 +101,6 @@ async def check_get_when_allowed(namespace: Mapping[str, Any]) -> bool | None:
     get_when_allowed = answer(
         namespace, "get_when_allowed", "async def get_when_allowed(session, url, sleep)"
     )
-    if get_when_allowed is None:
-        return None
     cap = float(namespace.get("MAX_WAIT", MAX_WAIT))
     real, two, hour, lost = (Sleeps(real) for real in (True, False, False, False))
     what = "get_when_allowed(session, url, sleep)"
@@ -214,11 +212,7 @@ async def check_head(namespace: dict[str, Any]) -> bool | None:
     read_chunks = answer(
         namespace, "read_chunks", "the async generator read_chunks(session, url, size)"
     )
-    if read_chunks is None:
-        return None
     head = answer(namespace, "head", "async def head(session, url, n)")
-    if head is None:
-        return None
     if not inspect.isasyncgenfunction(read_chunks):
         raise Mistake(
             "read_chunks is not an async generator: an `async def` that yields each chunk "

@@ -107,8 +107,6 @@ def check_deposit_audited(namespace: dict[str, Any]) -> bool | None:
     outside the lock); the threads finish (a lock taken twice is a Mistake, after FINISH_S).
     """
     deposit_audited = answer(namespace, "deposit_audited", "deposit_audited(account, times)")
-    if deposit_audited is None:
-        return None
     account, audit_lines = _WatchedAccount(), _AuditLines()
     original = namespace.get("write_audit_line")
     namespace["write_audit_line"] = audit_lines  # the answer looks it up when it calls it
@@ -150,11 +148,7 @@ async def check_fetch_all(namespace: dict[str, Any]) -> bool | None:
     their sum); it finishes (a hang is a Mistake, by the watchdog).
     """
     fetch_all = answer(namespace, "fetch_all", "async def fetch_all(latencies)")
-    if fetch_all is None:
-        return None
     predicted = prediction(namespace, "PREDICTED_S")
-    if predicted is None:
-        return None
     loop = asyncio.get_running_loop()
     longest, total = max(LATENCIES), sum(LATENCIES)
     beats = [loop.time()]

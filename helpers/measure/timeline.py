@@ -29,7 +29,7 @@ from collections.abc import Callable, Coroutine, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypedDict, TypeVar, Unpack, get_args
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -41,6 +41,16 @@ Outcome = Literal["ok", "error", "cancelled"]
 
 STATES: tuple[State, ...] = get_args(State)
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+
+
+class ChartOptions(TypedDict, total=False):
+    """What Timeline.plot passes on to helpers.measure.gantt.gantt, which has the defaults."""
+
+    labels: Mapping[State, str] | None
+    counts: bool
+    max_labels: int
+    until: float | None
+
 
 _WALL_ANCHOR = time.time()
 _PERF_ANCHOR = time.perf_counter()
@@ -299,16 +309,7 @@ class Timeline:
         events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
         return max(itertools.accumulate(change for _, change in events), default=0)
 
-    def plot(
-        self,
-        title: str,
-        *,
-        ylabel: str,
-        labels: Mapping[State, str] | None = None,
-        counts: bool = False,
-        max_labels: int = 30,
-        until: float | None = None,
-    ) -> Figure:
+    def plot(self, title: str, *, ylabel: str, **options: Unpack[ChartOptions]) -> Figure:
         """Draw a Gantt chart, one row per task, in the chart's own words; return the Figure.
 
         ylabel says what a row is ("request", "worker"); labels says what each state means in
@@ -317,6 +318,7 @@ class Timeline:
         """
         if not isinstance(ylabel, str) or not ylabel.strip():
             raise ValueError(f"ylabel must say what a row is (request, worker...), got {ylabel!r}")
+        labels, until = options.get("labels"), options.get("until")
         words = labels or {}
         if set(words) - set(STATES) or not all(isinstance(w, str) and w for w in words.values()):
             raise ValueError(f"labels must map states of {STATES} to words, got {labels!r}")
@@ -328,12 +330,4 @@ class Timeline:
         # Imported here, not at the top: process-pool workers import this module; keep them fast.
         from helpers.measure.gantt import gantt
 
-        return gantt(
-            records,
-            title,
-            ylabel=ylabel,
-            labels=labels,
-            counts=counts,
-            max_labels=max_labels,
-            until=until,
-        )
+        return gantt(records, title, ylabel=ylabel, **options)

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 
 import aiohttp
-from solutions import WrongAnswer
+from solutions import NotApplicable, WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -15,20 +15,34 @@ def notebook_namespace() -> dict:
             response.raise_for_status()
             return await response.text()
 
-    return {"asyncio": asyncio, "aiohttp": aiohttp, "contextlib": contextlib, "fetch": fetch}
+    return named(asyncio, aiohttp, contextlib, fetch)
 
+
+# The shown solutions as learners write them, without type hints, comments or status checks:
+# most wrong answers are one of them with one change.
+SQUARES = """
+async def sum_squares(session, base_url, count):
+    async def square(n):
+        async with session.get(f"{base_url}/json/{n}") as response:
+            return (await response.json())["square"]
+
+    return sum(await asyncio.gather(*(square(n) for n in range(count))))
+"""
+GATED = """
+async def fetch_politely(session, urls, at_once):
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(url):
+        async with gate:
+            return await fetch(session, url)
+
+    return await asyncio.gather(*(one(url) for url in urls))
+"""
 
 WRONG_ANSWERS = {
     "check_sum_squares": {
         "a new session per request": WrongAnswer(
-            """
-async def sum_squares(session, base_url, count):
-    async def square(n):
-        async with aiohttp.ClientSession() as own, own.get(f"{base_url}/json/{n}") as response:
-            return (await response.json())["square"]
-
-    return sum(await asyncio.gather(*(square(n) for n in range(count))))
-""",
+            SQUARES.replace("session.get(", "aiohttp.ClientSession() as own, own.get("),
             says=r"only 0 of the server's 30 requests went through the session you were given: "
             r"a new ClientSession per request",
             kind="structure",
@@ -46,14 +60,7 @@ async def sum_squares(session, base_url, count):
             kind="structure",
         ),
         "documents 1 to count": WrongAnswer(
-            """
-async def sum_squares(session, base_url, count):
-    async def square(n):
-        async with session.get(f"{base_url}/json/{n}") as response:
-            return (await response.json())["square"]
-
-    return sum(await asyncio.gather(*(square(n) for n in range(1, count + 1))))
-""",
+            SQUARES.replace("range(count)", "range(1, count + 1)"),
             says=r"you fetched /json/1 to /json/30: the documents are 0 to count - 1",
             kind="other",
         ),
@@ -93,43 +100,25 @@ async def fetch_politely(session, urls, at_once):
             kind="bypass",
         ),
         "a semaphore per request": WrongAnswer(
-            """
-async def fetch_politely(session, urls, at_once):
-    async def one(url):
-        async with asyncio.Semaphore(at_once):
-            return await fetch(session, url)
-
-    return await asyncio.gather(*(one(url) for url in urls))
-""",
+            GATED.replace("    gate = asyncio.Semaphore(at_once)\n\n", "").replace(
+                "async with gate:", "async with asyncio.Semaphore(at_once):"
+            ),
             says=r"held \d+ requests at once, more than at_once=7.* a semaphore per request",
             kind="structure",
         ),
         "the semaphore released before the request is sent": WrongAnswer(
-            """
-async def fetch_politely(session, urls, at_once):
-    gate = asyncio.Semaphore(at_once)
-
-    async def one(url):
-        async with gate:
-            request = fetch(session, url)
-        return await request
-
-    return await asyncio.gather(*(one(url) for url in urls))
-""",
+            GATED.replace(
+                "return await fetch(session, url)",
+                "request = fetch(session, url)\n        return await request",
+            ),
             says=r"more than at_once=7.*released before the request is sent",
             kind="structure",
         ),
         "bodies in the order they finish": WrongAnswer(
-            """
-async def fetch_politely(session, urls, at_once):
-    gate = asyncio.Semaphore(at_once)
-
-    async def one(url):
-        async with gate:
-            return await fetch(session, url)
-
-    return [await body for body in asyncio.as_completed([one(url) for url in urls])]
-""",
+            GATED.replace(
+                "await asyncio.gather(*(one(url) for url in urls))",
+                "[await body for body in asyncio.as_completed([one(url) for url in urls])]",
+            ),
             says=r"return every body in the order of the URLs \(gather keeps it; as_completed",
             kind="luck",
         ),
@@ -146,16 +135,9 @@ async def fetch_politely(session, urls, at_once):
             kind="structure",
         ),
         "the semaphore acquired, never released": WrongAnswer(
-            """
-async def fetch_politely(session, urls, at_once):
-    gate = asyncio.Semaphore(at_once)
-
-    async def one(url):
-        await gate.acquire()
-        return await fetch(session, url)
-
-    return await asyncio.gather(*(one(url) for url in urls))
-""",
+            GATED.replace(
+                "async with gate:\n            return", "await gate.acquire()\n        return"
+            ),
             says=r"was still waiting after 2 s, with the loop free: .*acquired and never released",
             kind="hang",
         ),
@@ -168,7 +150,7 @@ SETTINGS = {"SQUARES_LATENCY": 0.02}
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_sum_squares": {
         "bypass": "no library function or course helper sums the documents; a helper that "
         "downloads on a session of its own is the new-session mistake, caught as structure",

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 
 from aiohttp import web
-from solutions import WrongAnswer
+from solutions import NotApplicable, WrongAnswer, named
 
 from helpers.cpu.pools import default_context
 from helpers.cpu.workloads import sum_of_squares
@@ -14,16 +14,25 @@ from helpers.exercises.beyond_one_machine import POOL
 
 def notebook_namespace() -> dict:
     """What 12-beyond-one-machine defines before its exercises, as the exercises use it."""
-    return {
-        "asyncio": asyncio,
-        "AsyncIterator": AsyncIterator,
-        "ProcessPoolExecutor": ProcessPoolExecutor,
-        "default_context": default_context,
-        "sum_of_squares": sum_of_squares,
-        "web": web,
-        "POOL": POOL,
-    }
+    return named(
+        asyncio, AsyncIterator, ProcessPoolExecutor, default_context, sum_of_squares, web, POOL=POOL
+    )
 
+
+# The shown solutions as learners write them (no type hints or comments): wrong answers change them.
+SUMS = """
+async def sums_in(pool, numbers):
+    loop = asyncio.get_running_loop()
+    futures = [loop.run_in_executor(pool, sum_of_squares, n) for n in numbers]
+    return list(await asyncio.gather(*futures))
+"""
+PROCESS_POOL = "ProcessPoolExecutor(2, mp_context=default_context())"
+POOLED = f"""
+async def process_pool(app):
+    app[POOL] = {PROCESS_POOL}
+    yield
+    await asyncio.to_thread(app[POOL].shutdown)
+"""
 
 WRONG_ANSWERS = {
     "check_sums_in": {
@@ -59,21 +68,19 @@ async def sums_in(pool, numbers):
             kind="structure",
         ),
         "each sum awaited before the next is sent": WrongAnswer(
-            """
-async def sums_in(pool, numbers):
-    loop = asyncio.get_running_loop()
-    return [await loop.run_in_executor(pool, sum_of_squares, n) for n in numbers]
-""",
+            SUMS.replace(
+                "    futures = [loop.run_in_executor(pool, sum_of_squares, n) for n in numbers]\n"
+                "    return list(await asyncio.gather(*futures))",
+                "    return [await loop.run_in_executor(pool, sum_of_squares, n) for n in numbers]",
+            ),
             says=r"the pool never had more than 1 sum at a time, with 2 workers: each was awaited",
             kind="structure",
         ),
         "the sums in the order they finished": WrongAnswer(
-            """
-async def sums_in(pool, numbers):
-    loop = asyncio.get_running_loop()
-    futures = [loop.run_in_executor(pool, sum_of_squares, n) for n in numbers]
-    return [await future for future in asyncio.as_completed(futures)]
-""",
+            SUMS.replace(
+                "list(await asyncio.gather(*futures))",
+                "[await future for future in asyncio.as_completed(futures)]",
+            ),
             says=r"the right sums in another order \(the order they finished\)",
             kind="luck",
         ),
@@ -109,41 +116,25 @@ async def sums_in(pool, numbers):
             kind="half",
         ),
         "a thread pool": WrongAnswer(
-            """
-from concurrent.futures import ThreadPoolExecutor
-
-async def process_pool(app):
-    app[POOL] = ThreadPoolExecutor(2)
-    yield
-    await asyncio.to_thread(app[POOL].shutdown)
-""",
+            "from concurrent.futures import ThreadPoolExecutor\n"
+            + POOLED.replace(PROCESS_POOL, "ThreadPoolExecutor(2)"),
             says=r"the sums ran in this process: a ThreadPoolExecutor's threads",
             kind="structure",
         ),
         "one pool, made once, for every app": WrongAnswer(
-            """
-SHARED_POOL = ProcessPoolExecutor(2, mp_context=default_context())
-
-async def process_pool(app):
-    app[POOL] = SHARED_POOL
-    yield
-    await asyncio.to_thread(app[POOL].shutdown)
-""",
+            f"SHARED_POOL = {PROCESS_POOL}\n" + POOLED.replace(PROCESS_POOL, "SHARED_POOL"),
             says=r"GET /compute was answered 500: the pool at app\[POOL\] refused the sum",
             kind="structure",
         ),
         "no mp_context: the platform's default start method": WrongAnswer.from_solution(
-            "ProcessPoolExecutor(2, mp_context=default_context())",
+            PROCESS_POOL,
             "ProcessPoolExecutor(2)",
             says=r"app\[POOL\] starts its workers with the platform's default start method \(\w+ "
             r"here\).*ProcessPoolExecutor\(2, mp_context=default_context\(\)\)",
             kind="structure",
         ),
         "a coroutine, not an async generator": WrongAnswer(
-            """
-async def process_pool(app):
-    app[POOL] = ProcessPoolExecutor(2, mp_context=default_context())
-""",
+            POOLED.replace("    yield\n    await asyncio.to_thread(app[POOL].shutdown)\n", ""),
             says=r"process_pool is not an async generator",
             kind="other",
         ),
@@ -152,7 +143,7 @@ async def process_pool(app):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_sums_in": {
         "half": "sums_in has one path: no error, cancellation or timeout is part of the exercise",
         "hang": "it waits only for the pool's futures, which always complete; an answer that "

@@ -5,7 +5,7 @@ import contextvars
 import io
 import logging
 
-from solutions import WrongAnswer
+from solutions import NotApplicable, WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -31,17 +31,21 @@ def notebook_namespace() -> dict:
         await asyncio.sleep(0.01)
         log.info("answered")
 
-    return {
-        "asyncio": asyncio,
-        "contextvars": contextvars,
-        "logging": logging,
-        "request_id": request_id,
-        "RequestIdFilter": RequestIdFilter,
-        "handler": handler,
-        "log": log,
-        "respond": respond,
-    }
+    return named(
+        asyncio,
+        contextvars,
+        logging,
+        RequestIdFilter,
+        respond,
+        request_id=request_id,
+        handler=handler,
+        log=log,
+    )
 
+
+# the shown solution's use of its permit, and its signature as learners write it (no type hints)
+PERMIT = "        async with permits:\n            return await coroutine"
+PLAIN_SIGNATURE = ("limit: int) -> list:", "limit):")
 
 WRONG_ANSWERS = {
     "check_gather_limited": {
@@ -85,22 +89,15 @@ async def gather_limited(coroutines, limit):
             says=r"the results came back in the order they finished",
             kind="luck",
         ),
-        "a permit not given back when the coroutine fails": WrongAnswer(
-            """
-async def gather_limited(coroutines, limit):
-    permits = asyncio.Semaphore(limit)
-
-    async def run(coroutine):
-        await permits.acquire()
-        result = await coroutine
-        permits.release()
-        return result
-
-    return await asyncio.gather(*(run(coroutine) for coroutine in coroutines))
-""",
+        "a permit not given back when the coroutine fails": WrongAnswer.from_solution(
+            PERMIT,
+            "        await permits.acquire()\n"
+            "        result = await coroutine\n"
+            "        permits.release()\n"
+            "        return result",
             says=r"after 2 coroutines failed, 3 coroutines still waited for a place",
             kind="half",
-        ),
+        ).also(*PLAIN_SIGNATURE),
         "workers that end on an error, taking their place with them": WrongAnswer(
             """
 async def gather_limited(coroutines, limit):
@@ -128,20 +125,12 @@ async def gather_limited(coroutines, limit):
             r"their turn",
             kind="half",
         ),
-        "a permit taken and never given back": WrongAnswer(
-            """
-async def gather_limited(coroutines, limit):
-    permits = asyncio.Semaphore(limit)
-
-    async def run(coroutine):
-        await permits.acquire()
-        return await coroutine
-
-    return await asyncio.gather(*(run(coroutine) for coroutine in coroutines))
-""",
+        "a permit taken and never given back": WrongAnswer.from_solution(
+            PERMIT,
+            "        await permits.acquire()\n        return await coroutine",
             says=r"gather_limited\(coroutines, 2\) was still waiting after 2 s.*never given back",
             kind="hang",
-        ),
+        ).also(*PLAIN_SIGNATURE),
     },
     "check_serve": {
         "a module global instead of the ContextVar": WrongAnswer(
@@ -208,7 +197,7 @@ async def serve(request_ids):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_gather_limited": {
         "bypass": "asyncio has no bounded gather and the course offers none: there is nothing "
         "to call in place of writing it",

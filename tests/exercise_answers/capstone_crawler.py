@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import aiohttp
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named, template
 
 from helpers.exercises.crawlcheck import RequestLog, expected_crawl, loopback_session, server_stats
 from helpers.lessons.backpressure import ToyCrawl, pipeline, toy_crawl, toy_links
@@ -28,39 +28,30 @@ HANG_S = 6.0
 
 def notebook_namespace() -> dict:
     """What 15-capstone-crawler's setup defines, and exercise 1's answer for exercise 2."""
-    modules = (asyncio, aiohttp, linecache, re, statistics, time)
-    return {
-        **{module.__name__: module for module in modules},
-        "deque": deque,
-        "HTMLParser": HTMLParser,
-        "urldefrag": urldefrag,
-        "urljoin": urljoin,
-        "urlsplit": urlsplit,
-        "RequestLog": RequestLog,
-        "expected_crawl": expected_crawl,
-        "loopback_session": loopback_session,
-        "server_stats": server_stats,
-        "ToyCrawl": ToyCrawl,
-        "pipeline": pipeline,
-        "toy_crawl": toy_crawl,
-        "toy_links": toy_links,
-        "QUEUE_SHUT_DOWN": QUEUE_SHUT_DOWN,
-        "end_workers": end_workers,
-        "reference_crawl": reference_crawl,
-        "reference_page_links": page_links,
-        "show_source": show_source,
-        "Stopwatch": Stopwatch,
-        "SlowServer": SlowServer,
+    return named(
+        *(asyncio, aiohttp, linecache, re, statistics, time),
+        *(deque, HTMLParser, urldefrag, urljoin, urlsplit),
+        *(RequestLog, expected_crawl, loopback_session, server_stats),
+        *(
+            ToyCrawl,
+            pipeline,
+            toy_crawl,
+            toy_links,
+            end_workers,
+            show_source,
+            Stopwatch,
+            SlowServer,
+        ),
+        page_links,  # exercise 1's answer, which exercise 2 uses
+        QUEUE_SHUT_DOWN=QUEUE_SHUT_DOWN,
+        reference_crawl=reference_crawl,
+        reference_page_links=page_links,
         **{"SEED": 9, "PAGES": 200, "LATENCY": 0.05, "JITTER": 0.05, "WORKERS": 20, "RATE": 100},
-        "page_links": page_links,  # exercise 1's answer, which exercise 2 uses
-    }
+    )
 
 
 _LINKS = "    links = {urldefrag(urljoin(page_url, href)).url for href in parser.hrefs}\n"
-_DEQUEUE = (
-    "            try:\n                url = await queue.get()\n"
-    "            except QUEUE_SHUT_DOWN:\n                return\n"
-)
+# the shown solution's worker, once it has a URL
 _WORKER_BODY = """            try:
                 async with session.get(url) as response:
                     statuses[url] = response.status
@@ -74,6 +65,33 @@ _WORKER_BODY = """            try:
             finally:
                 queue.task_done()
 """
+# crawl_concurrently with workers that wait in queue.get() for ever, as learners write it (no
+# type hints): each wrong answer fills in what a worker does with a URL, then how the crawl ends
+crawling = template("""
+async def crawl_concurrently(session, start_url, workers):
+    statuses, seen = {}, {start_url}
+    queue = asyncio.Queue()
+    queue.put_nowait(start_url)
+
+    async def worker():
+        while True:
+            url = await queue.get()
+            ...
+
+    tasks = [asyncio.create_task(worker()) for _ in range(workers)]
+    ...
+    return statuses
+""")
+# TokenBucket's constructor as learners write it: each wrong answer fills in the rest
+bucket = template("""
+class TokenBucket:
+    def __init__(self, rate, burst=1):
+        self.rate, self.burst = rate, burst
+        self._tokens, self._updated = float(burst), time.monotonic()
+        self._lock = asyncio.Lock()
+
+    ...
+""")
 
 WRONG_ANSWERS = {
     "check_page_links": {
@@ -160,33 +178,26 @@ async def crawl_concurrently(session, start_url, workers):
             kind="structure",
         ),
         "no try/finally around task_done: a failed request stops join()": WrongAnswer(
-            """
-async def crawl_concurrently(session, start_url, workers):
-    statuses, seen = {}, {start_url}
-    queue = asyncio.Queue()
-    queue.put_nowait(start_url)
-
-    async def worker():
-        while True:
-            url = await queue.get()
-            async with session.get(url) as response:
-                statuses[url] = response.status
-                if response.status == 200:
-                    for link in sorted(page_links(await response.text(), url)):
-                        if link not in seen:
-                            seen.add(link)
-                            queue.put_nowait(link)
-            queue.task_done()
-
-    tasks = [asyncio.create_task(worker()) for _ in range(workers)]
-    try:
-        await queue.join()
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    return statuses
-""",
+            crawling(
+                """
+                async with session.get(url) as response:
+                    statuses[url] = response.status
+                    if response.status == 200:
+                        for link in sorted(page_links(await response.text(), url)):
+                            if link not in seen:
+                                seen.add(link)
+                                queue.put_nowait(link)
+                queue.task_done()
+                """,
+                """
+                try:
+                    await queue.join()
+                finally:
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+                """,
+            ),
             says=r"still waiting after .*without calling queue\.task_done\(\) \(call it in a "
             r"finally\)",
             kind="hang",
@@ -205,16 +216,7 @@ async def crawl_concurrently(session, start_url, workers):
             kind="hang",
         ),
         "the workers left waiting in queue.get()": WrongAnswer(
-            "async def crawl_concurrently(session, start_url, workers):\n"
-            "    statuses, seen = {}, {start_url}\n"
-            "    queue = asyncio.Queue()\n"
-            "    queue.put_nowait(start_url)\n\n"
-            "    async def worker():\n"
-            "        while True:\n"
-            "            url = await queue.get()\n" + _WORKER_BODY + "\n"
-            "    tasks = [asyncio.create_task(worker()) for _ in range(workers)]\n"
-            "    await queue.join()\n"
-            "    return statuses\n",
+            crawling(_WORKER_BODY, "await queue.join()"),
             says=r"\d+ tasks still running after crawl_concurrently returned",
             kind="half",
         ),
@@ -242,13 +244,7 @@ async def crawl_concurrently(session, start_url, workers):
             kind="luck",
         ),
         "the lock released before the sleep": WrongAnswer(
-            """
-class TokenBucket:
-    def __init__(self, rate, burst=1):
-        self.rate, self.burst = rate, burst
-        self._tokens, self._updated = float(burst), time.monotonic()
-        self._lock = asyncio.Lock()
-
+            bucket("""
     def _refill(self):
         now = time.monotonic()
         self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
@@ -262,7 +258,7 @@ class TokenBucket:
         async with self._lock:
             self._refill()
             self._tokens -= 1
-""",
+            """),
             says=r"serve them one at a time with an asyncio\.Lock held across the sleep",
             kind="structure",
         ),
@@ -297,13 +293,7 @@ class TokenBucket:
             kind="structure",
         ),
         "a lock taken twice": WrongAnswer(
-            """
-class TokenBucket:
-    def __init__(self, rate, burst=1):
-        self.rate, self.burst = rate, burst
-        self._tokens, self._updated = float(burst), time.monotonic()
-        self._lock = asyncio.Lock()
-
+            bucket("""
     async def _refill(self):
         async with self._lock:
             now = time.monotonic()
@@ -317,7 +307,7 @@ class TokenBucket:
                 await asyncio.sleep((1 - self._tokens) / self.rate)
                 await self._refill()
             self._tokens -= 1
-""",
+            """),
             says=r"acquire\(\) was still waiting after .*Is a lock taken twice",
             kind="hang",
         ),

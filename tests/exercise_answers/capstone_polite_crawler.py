@@ -6,7 +6,7 @@ import time
 from urllib.parse import urldefrag
 
 import aiohttp
-from solutions import WrongAnswer, solution
+from solutions import NotApplicable, WrongAnswer, named, solution
 
 from helpers.exercises.crawlcheck import (
     RequestLog,
@@ -33,25 +33,17 @@ def notebook_namespace() -> dict:
     The later steps use the learner's own answers to the earlier ones, which look up the
     notebook's names (REQUEST_TIMEOUT...) when they run: the solutions shown, run here.
     """
-    namespace = {
-        **{module.__name__: module for module in (asyncio, aiohttp, random, time)},
-        "urldefrag": urldefrag,
-        "RequestLog": RequestLog,
-        "check_crawl": check_crawl,
-        "expected_crawl": expected_crawl,
-        "loopback_session": loopback_session,
-        "server_stats": server_stats,
-        "CRAWL_BURST": CRAWL_BURST,
-        "REQUEST_TIMEOUT": REQUEST_TIMEOUT,
-        "RETRY_STATUSES": RETRY_STATUSES,
-        "CrawlResult": CrawlResult,
-        "TokenBucket": TokenBucket,
-        "page_links": page_links,
-        "reference_crawl": reference_crawl,
-        "SlowServer": SlowServer,
+    namespace = named(
+        *(asyncio, aiohttp, random, time, urldefrag),
+        *(RequestLog, check_crawl, expected_crawl, loopback_session, server_stats),
+        *(CrawlResult, TokenBucket, page_links, SlowServer),
+        CRAWL_BURST=CRAWL_BURST,
+        REQUEST_TIMEOUT=REQUEST_TIMEOUT,
+        RETRY_STATUSES=RETRY_STATUSES,
+        reference_crawl=reference_crawl,
         **{"SEED": 9, "PAGES": 200, "LATENCY": 0.05, "JITTER": 0.05, "ERROR_RATE": 0.1},
         **{"WORKERS": 20, "RATE": 100, "ATTEMPTS": 4, "BACKOFF": 0.05},
-    }
+    )
     for check in ("check_fetch_with_retries", "check_finish", "check_crawl_worker"):
         exec(solution("capstone_polite_crawler", check), namespace)
     return namespace
@@ -66,6 +58,14 @@ SETTINGS = {"CRAWL_PAGES": 20, "DEADLINE": 0.3}
 HANG_S = 10.0
 
 _WAIT = "backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1)"
+# a worker that sends its request itself, in place of fetch_with_retries
+FETCH_ITSELF = (
+    "answer, body = await fetch_with_retries(session, url, bucket, attempts, backoff)",
+    "await bucket.acquire()\n"
+    "            async with session.get(url) as response:\n"
+    "                answer = response.status\n"
+    "                body = await response.text()",
+)
 
 WRONG_ANSWERS = {
     "check_fetch_with_retries": {
@@ -194,11 +194,7 @@ async def finish(queue, workers, timeout):
     },
     "check_crawl_worker": {
         "dies of a broken connection": WrongAnswer.from_solution(
-            "answer, body = await fetch_with_retries(session, url, bucket, attempts, backoff)",
-            "await bucket.acquire()\n"
-            "            async with session.get(url) as response:\n"
-            "                answer = response.status\n"
-            "                body = await response.text()",
+            *FETCH_ITSELF,
             says=r"a worker stopped: it raised ClientConnectionError\(.*survives a failed request",
             kind="half",
         ),
@@ -218,13 +214,7 @@ async def finish(queue, workers, timeout):
             "        queue.task_done()\n",
             says=r"still waiting after .*call it in a finally",
             kind="hang",
-        ).also(
-            "answer, body = await fetch_with_retries(session, url, bucket, attempts, backoff)",
-            "await bucket.acquire()\n"
-            "            async with session.get(url) as response:\n"
-            "                answer = response.status\n"
-            "                body = await response.text()",
-        ),
+        ).also(*FETCH_ITSELF),
         "task_done after the work, not in a finally": WrongAnswer(
             """
 async def crawl_worker(session, queue, bucket, result, attempts, backoff, progress=None):
@@ -325,4 +315,4 @@ async def crawl(session, start_url, *, workers, rate, attempts, backoff, timeout
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {}
+NOT_APPLICABLE: NotApplicable = {}

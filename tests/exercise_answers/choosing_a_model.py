@@ -1,6 +1,6 @@
 """What 09-choosing-a-model defines before its exercises, and named wrong answers to them."""
 
-from solutions import WrongAnswer, solution
+from solutions import NotApplicable, WrongAnswer, named, solution
 
 from helpers.lessons.choose import choose_model
 from helpers.server.process import SlowServer
@@ -11,7 +11,7 @@ def notebook_namespace() -> dict:
 
     Exercise 2's check uses the learner's measure_requests from exercise 1: the shown one here.
     """
-    namespace = {"choose_model": choose_model, "SlowServer": SlowServer}
+    namespace = named(choose_model, SlowServer)
     exec(solution("choosing_a_model", "check_measure_requests"), namespace)
     return namespace
 
@@ -157,7 +157,7 @@ def judge(wall_s, cpu_s):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     MEASURE: {
         "bypass": "no library function or course helper returns a request's wall-clock and CPU "
         "time: the measurement is the exercise",

@@ -6,7 +6,7 @@ import inspect
 import threading
 import warnings
 
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named, template
 
 
 def notebook_namespace() -> dict:
@@ -15,14 +15,7 @@ def notebook_namespace() -> dict:
     async def add(a: int, b: int) -> int:
         return a + b
 
-    return {
-        "asyncio": asyncio,
-        "gc": gc,
-        "inspect": inspect,
-        "threading": threading,
-        "warnings": warnings,
-        "add": add,
-    }
+    return named(asyncio, gc, inspect, threading, warnings, add)
 
 
 BREW = """
@@ -40,15 +33,19 @@ def brew(first: str, second: str, prediction: str = "PREDICTED_S = 0.3\n") -> st
     return prediction + BREW.format(first=first, second=second)
 
 
-SAVES_ON_CANCELLATION = """
+# main as learners write it (no type hints): each wrong answer fills in what follows "started"
+main = template("""
 async def main(log):
     log.append("started")
+    ...
+""")
+SAVES_ON_CANCELLATION = main("""
     try:
         await asyncio.sleep(3600)
     except asyncio.CancelledError:
         log.append("saved")
         raise
-"""
+""")
 
 
 WRONG_ANSWERS = {
@@ -184,12 +181,10 @@ def run_elsewhere(coroutine):
     },
     "check_main_saves": {
         "the save after the await": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    await asyncio.sleep(3600)
-    log.append("saved")
-""",
+            main("""
+                await asyncio.sleep(3600)
+                log.append("saved")
+            """),
             says=r"when the work raised, the log was \['started'\]: the lines after the await",
             kind="half",
         ),
@@ -199,30 +194,26 @@ async def main(log):
             kind="half",
         ),
         "except Exception misses the cancellation": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    try:
-        await asyncio.sleep(3600)
-        log.append("saved")
-    except Exception:
-        log.append("saved")
-        raise
-""",
+            main("""
+                try:
+                    await asyncio.sleep(3600)
+                    log.append("saved")
+                except Exception:
+                    log.append("saved")
+                    raise
+            """),
             says=r"when the work was cancelled, .* so `except Exception` misses it",
             kind="half",
         ),
         "the cancellation swallowed": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    try:
-        await asyncio.sleep(3600)
-    except asyncio.CancelledError:
-        pass  # Ctrl-C: stop quietly
-    finally:
-        log.append("saved")
-""",
+            main("""
+                try:
+                    await asyncio.sleep(3600)
+                except asyncio.CancelledError:
+                    pass  # Ctrl-C: stop quietly
+                finally:
+                    log.append("saved")
+            """),
             says=r"swallowed the CancelledError and returned: on Python 3.11\+ asyncio.run would",
             kind="other",
         ),
@@ -235,21 +226,15 @@ async def main(log):
             kind="half",
         ),
         "saves before the work": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    log.append("saved")
-    await asyncio.sleep(3600)
-""",
+            main("""
+                log.append("saved")
+                await asyncio.sleep(3600)
+            """),
             says=r"main saved before the work began \(the log was \['started', 'saved'\] when",
             kind="structure",
         ),
         "no work to cancel": WrongAnswer(
-            """
-async def main(log):
-    log.append("started")
-    log.append("saved")
-""",
+            main('log.append("saved")'),
             says=r"main never started the work \(log \['started', 'saved'\]\)",
             kind="other",
         ),

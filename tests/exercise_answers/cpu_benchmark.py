@@ -51,16 +51,9 @@ def in_rounds(funcs, repeats):
             r"exercise asks you to write",
             kind="bypass",
         ),
-        "a while loop that never counts the rounds": WrongAnswer(
-            """
-def in_rounds(funcs, repeats):
-    results = {name: [] for name in funcs}
-    done = 0
-    while done < repeats:
-        for name, func in funcs.items():
-            results[name].append(func())
-    return results
-""",
+        "a while loop that never counts the rounds": WrongAnswer.from_solution(
+            "    for _ in range(repeats):  # a round: every function once\n",
+            "    done = 0\n    while done < repeats:\n",
             says=r"called more than 100 times for a handful of rounds: does your loop ever end",
             kind="hang",
         ),

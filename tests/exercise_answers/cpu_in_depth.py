@@ -4,7 +4,7 @@ import hashlib
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
-from solutions import WrongAnswer
+from solutions import NotApplicable, WrongAnswer, named
 
 from helpers.cpu.vectorised import sum_of_squares_exact, sum_of_squares_int64
 from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed
@@ -12,17 +12,30 @@ from helpers.cpu.workloads import sum_of_squares, sum_of_squares_closed
 
 def notebook_namespace() -> dict:
     """What 13-cpu-in-depth defines before its exercises, as the exercises use it."""
-    return {
-        "hashlib": hashlib,
-        "np": np,
-        "ProcessPoolExecutor": ProcessPoolExecutor,
-        "ThreadPoolExecutor": ThreadPoolExecutor,
-        "sum_of_squares": sum_of_squares,
-        "sum_of_squares_closed": sum_of_squares_closed,
-        "sum_of_squares_exact": sum_of_squares_exact,
-        "sum_of_squares_int64": sum_of_squares_int64,
-    }
+    return named(
+        hashlib,
+        ProcessPoolExecutor,
+        ThreadPoolExecutor,
+        sum_of_squares,
+        sum_of_squares_closed,
+        sum_of_squares_exact,
+        sum_of_squares_int64,
+        np=np,
+    )
 
+
+# the shown digest_all as learners write it (no type hints), which most wrong answers change, and
+# a sum of squares in floating point
+DIGESTS = """
+def digest_all(buffers, threads):
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda b: hashlib.sha256(b).hexdigest(), buffers))
+"""
+FLOATS = """
+def exact_sum_of_squares_of(values):
+    floats = values.astype(np.float64)
+    return int((floats * floats).sum())
+"""
 
 WRONG_ANSWERS = {
     "check_digest_all": {
@@ -47,40 +60,25 @@ def digest_all(buffers, threads):
             kind="luck",
         ),
         "the threads argument ignored": WrongAnswer(
-            """
-def digest_all(buffers, threads):
-    with ThreadPoolExecutor(8) as pool:
-        return list(pool.map(lambda b: hashlib.sha256(b).hexdigest(), buffers))
-""",
+            DIGESTS.replace("ThreadPoolExecutor(threads)", "ThreadPoolExecutor(8)"),
             says=r"with threads=1, \d+ hashes were in progress at once",
             kind="other",
         ),
         "sha256 imported by name, out of the check's sight": WrongAnswer(
-            """
-from hashlib import sha256
-
-def digest_all(buffers, threads):
-    with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(lambda b: sha256(b).hexdigest(), buffers))
-""",
+            "from hashlib import sha256\n" + DIGESTS.replace("hashlib.sha256", "sha256"),
             says=r"hashlib.sha256 was not called through the name hashlib",
             kind="other",
         ),
         "pool.map's iterator, not a list": WrongAnswer(
-            """
-def digest_all(buffers, threads):
-    with ThreadPoolExecutor(threads) as pool:
-        return pool.map(lambda b: hashlib.sha256(b).hexdigest(), buffers)
-""",
+            DIGESTS.replace(
+                "return list(pool.map(lambda b: hashlib.sha256(b).hexdigest(), buffers))",
+                "return pool.map(lambda b: hashlib.sha256(b).hexdigest(), buffers)",
+            ),
             says=r"digest_all returned a generator, not a list",
             kind="other",
         ),
         "raw digests, not hex": WrongAnswer(
-            """
-def digest_all(buffers, threads):
-    with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(lambda b: hashlib.sha256(b).digest(), buffers))
-""",
+            DIGESTS.replace(".hexdigest()", ".digest()"),
             says=r"return a list of hashlib.sha256\(buffer\).hexdigest\(\)",
             kind="other",
         ),
@@ -103,20 +101,12 @@ def exact_sum_of_squares_of(values):
             kind="luck",
         ),
         "floating point": WrongAnswer(
-            """
-def exact_sum_of_squares_of(values):
-    floats = values.astype(np.float64)
-    return int((floats * floats).sum())
-""",
+            FLOATS,
             says=r"returned [\d,]+, not [\d,]+",
             kind="luck",
         ),
         "a float returned": WrongAnswer(
-            """
-def exact_sum_of_squares_of(values):
-    floats = values.astype(np.float64)
-    return (floats * floats).sum()
-""",
+            FLOATS.replace("return int((floats * floats).sum())", "return (floats * floats).sum()"),
             says=r"returned a float(64)?: return an int",
             kind="other",
         ),
@@ -148,7 +138,7 @@ def exact_sum_of_squares_of(values):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_digest_all": {
         "bypass": "no library or course function hashes a list of buffers on threads",
         "half": "digest_all has one path: no error, cancellation or timeout is in the exercise",

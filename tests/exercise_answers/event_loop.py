@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from solutions import WrongAnswer
+from solutions import NotApplicable, WrongAnswer, named
 
 from helpers.lessons.toyloop import Readable, Sleep, ToyLoop
 from helpers.measure.timeline import Timeline
@@ -11,15 +11,12 @@ from helpers.measure.timeline import Timeline
 
 def notebook_namespace() -> dict:
     """What 03-event-loop defines before its exercises, as the exercises use it."""
-    return {
-        "asyncio": asyncio,
-        "time": time,
-        "Readable": Readable,
-        "Sleep": Sleep,
-        "ToyLoop": ToyLoop,
-        "Timeline": Timeline,
-    }
+    return named(asyncio, time, Readable, Sleep, ToyLoop, Timeline)
 
+
+# the shown solution's prediction and signature (a wrong answer written without type hints)
+PREDICTED = '["a 3", "b 3", "a 2", "b 2", "a 1", "b 1"]'
+COUNTDOWN = "def countdown(name: str, n: int, log: list[str]):"
 
 WRONG_ANSWERS = {
     "check_countdown": {
@@ -41,58 +38,38 @@ WRONG_ANSWERS = {
             says=r"logged \['a 1', 'a 2', 'a 3'\]: count from n down to 1",
             kind="other",
         ),
-        "asyncio.sleep on the toy loop": WrongAnswer(
-            """
-PREDICTED_ORDER = ["a 3", "a 2", "a 1", "b 3", "b 2", "b 1"]
-
-
-async def countdown(name, n, log):
-    for i in range(n, 0, -1):
-        log.append(f"{name} {i}")
-        await asyncio.sleep(0.05)
-""",
+        "asyncio.sleep on the toy loop": WrongAnswer.from_solution(
+            PREDICTED,
+            '["a 3", "a 2", "a 1", "b 3", "b 2", "b 1"]',
             says=r"The toy loop understands only its own requests",
             kind="other",
-        ),
+        )
+        .also(COUNTDOWN, "async def countdown(name, n, log):")
+        .also("yield Sleep(0.05)", "await asyncio.sleep(0.05)"),
         "always from 3": WrongAnswer.from_solution(
             "range(n, 0, -1)",
             "(3, 2, 1)",
             says=r"countdown\('a', 4, log\) and countdown\('b', 2, log\) logged .*: count from n",
             kind="luck",
         ),
-        "i never decreases": WrongAnswer(
-            """
-PREDICTED_ORDER = ["a 3", "b 3", "a 2", "b 2", "a 1", "b 1"]
-
-
-def countdown(name, n, log):
-    i = n
-    while i > 0:
-        log.append(f"{name} {i}")
-        yield Sleep(0.05)
-""",
+        "i never decreases": WrongAnswer.from_solution(
+            "    for i in range(n, 0, -1):",
+            "    i = n\n    while i > 0:",
             says=r"were still running after 1 s, with \d+ lines logged: does your loop ever end",
             kind="hang",
-        ),
+        ).also(COUNTDOWN, "def countdown(name, n, log):"),
         "one pause, after the whole count": WrongAnswer.from_solution(
             '        log.append(f"{name} {i}")\n        yield Sleep(0.05)',
             '        log.append(f"{name} {i}")\n    yield Sleep(0.05)',
             says=r"the countdowns did not take turns: \['a 3', 'a 2', 'a 1', 'b 3'",
             kind="structure",
         ),
-        "the prediction not a list": WrongAnswer(
-            """
-PREDICTED_ORDER = "a 3, b 3, a 2, b 2, a 1, b 1"
-
-
-def countdown(name, n, log):
-    for i in range(n, 0, -1):
-        log.append(f"{name} {i}")
-        yield Sleep(0.05)
-""",
+        "the prediction not a list": WrongAnswer.from_solution(
+            PREDICTED,
+            '"a 3, b 3, a 2, b 2, a 1, b 1"',
             says=r"write your prediction as a list of the lines",
             kind="other",
-        ),
+        ).also(COUNTDOWN, "def countdown(name, n, log):"),
     },
     "check_future_sleep": {
         "the timer is not cancelled": WrongAnswer.from_solution(
@@ -150,7 +127,7 @@ async def future_sleep(seconds, result=None):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_countdown": {
         "bypass": "no library function or course helper writes a task for the toy loop",
         "half": "a countdown has one path: no error or cancel path to leave out",

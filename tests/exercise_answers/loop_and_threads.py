@@ -5,7 +5,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from solutions import WrongAnswer
+from solutions import NotApplicable, WrongAnswer, named
 
 
 def notebook_namespace() -> dict:
@@ -26,19 +26,31 @@ def notebook_namespace() -> dict:
             time.sleep(0.02)
             saved.append(part)
 
-    return {
-        "asyncio": asyncio,
-        "threading": threading,
-        "time": time,
-        "ThreadPoolExecutor": ThreadPoolExecutor,
-        "slow_lookup": slow_lookup,
-        "KEYS": [f"key {i}" for i in range(20)],
-        "convert": convert,
-        "save_parts_until": save_parts_until,
-    }
+    return named(
+        asyncio,
+        threading,
+        time,
+        ThreadPoolExecutor,
+        slow_lookup,
+        convert,
+        save_parts_until,
+        KEYS=[f"key {i}" for i in range(20)],
+    )
 
 
 SETTINGS = {"LOOKUP_S": 0.1, "CONVERT_S": 0.02}  # shorter waits for the wrong answers
+
+# lines of the shown solutions, which wrong answers change
+PREDICTION = "PREDICTED_S = 1.2  # on 2 CPUs: 6 threads, so 4 rounds of 0.3 s"
+POOL = "    with ThreadPoolExecutor(max_workers=len(keys)) as pool:\n"
+CALLS = (
+    "        calls = [loop.run_in_executor(pool, slow_lookup, key) for key in keys]\n"
+    "        return await asyncio.gather(*calls)"
+)
+CONVERT = "        results.append(convert(name))\n"
+PUT = '        loop.call_soon_threadsafe(progress.put_nowait, f"{name} done")\n'
+END = "    loop.call_soon_threadsafe(progress.put_nowait, None)"
+THE_END = "  # the end: nothing more will come"
 
 WRONG_ANSWERS = {
     "check_lookup_all": {
@@ -54,33 +66,18 @@ WRONG_ANSWERS = {
             says=r"at most \d+ of 36 lookups ran at once: a pool made without max_workers",
             kind="luck",
         ),
-        "one lookup after another": WrongAnswer(
-            """
-PREDICTED_S = 0.3
-
-
-async def lookup_all(keys):
-    loop = asyncio.get_running_loop()
-    with ThreadPoolExecutor(max_workers=len(keys)) as pool:
-        return [await loop.run_in_executor(pool, slow_lookup, key) for key in keys]
-""",
+        "one lookup after another": WrongAnswer.from_solution(
+            CALLS,
+            "        return [await loop.run_in_executor(pool, slow_lookup, key) for key in keys]",
             says=r"at most 1 of 36 lookups ran at once",
             kind="structure",
-        ),
-        "answers in the order they finish": WrongAnswer(
-            """
-PREDICTED_S = 1.2
-
-
-async def lookup_all(keys):
-    loop = asyncio.get_running_loop()
-    with ThreadPoolExecutor(max_workers=len(keys)) as pool:
-        calls = [loop.run_in_executor(pool, slow_lookup, key) for key in keys]
-        return [await call for call in asyncio.as_completed(calls)]
-""",
+        ).also(PREDICTION, "PREDICTED_S = 0.3"),
+        "answers in the order they finish": WrongAnswer.from_solution(
+            "return await asyncio.gather(*calls)",
+            "return [await call for call in asyncio.as_completed(calls)]",
             says=r"must come in the order of the keys",
             kind="luck",
-        ),
+        ).also(PREDICTION, "PREDICTED_S = 1.2"),
         "the pool's with block ends before the await": WrongAnswer.from_solution(
             "        return await asyncio.gather(*calls)",
             "    return await asyncio.gather(*calls)",
@@ -88,33 +85,25 @@ async def lookup_all(keys):
             kind="structure",
         ),
         "pool.map on the loop's thread": WrongAnswer.from_solution(
-            "        calls = [loop.run_in_executor(pool, slow_lookup, key) for key in keys]\n"
-            "        return await asyncio.gather(*calls)",
+            CALLS,
             "        return list(pool.map(slow_lookup, keys))",
             says=r"the loop was blocked while the lookups ran.*pool.map",
             kind="structure",
         ),
         "the pool never shut down": WrongAnswer.from_solution(
-            "    with ThreadPoolExecutor(max_workers=len(keys)) as pool:\n"
-            "        calls = [loop.run_in_executor(pool, slow_lookup, key) for key in keys]\n"
-            "        return await asyncio.gather(*calls)",
+            POOL + CALLS,
             "    pool = ThreadPoolExecutor(max_workers=len(keys))\n"
             "    calls = [loop.run_in_executor(pool, slow_lookup, key) for key in keys]\n"
             "    return await asyncio.gather(*calls)",
             says=r"lookup_all returned without shutting its pool down",
             kind="half",
         ),
-        "slow_lookup called on the loop": WrongAnswer(
-            """
-PREDICTED_S = 1.2
-
-
-async def lookup_all(keys):
-    return [slow_lookup(key) for key in keys]
-""",
+        "slow_lookup called on the loop": WrongAnswer.from_solution(
+            "    loop = asyncio.get_running_loop()\n" + POOL + CALLS,
+            "    return [slow_lookup(key) for key in keys]",
             says=r"slow_lookup ran on the event loop's thread and blocked it",
             kind="structure",
-        ),
+        ).also(PREDICTION, "PREDICTED_S = 1.2"),
         "the prediction as text": WrongAnswer.from_solution(
             "PREDICTED_S = 1.2",
             'PREDICTED_S = "about a second"',
@@ -135,41 +124,29 @@ async def lookup_all(keys):
             says=r"RuntimeError in the worker: Non-thread-safe operation",
             kind="luck",
         ),
-        "all lines at the end": WrongAnswer(
-            """
-def convert_all(files, progress, loop):
-    results = [convert(name) for name in files]
-    for name in files:
-        loop.call_soon_threadsafe(progress.put_nowait, f"{name} done")
-    loop.call_soon_threadsafe(progress.put_nowait, None)
-    return results
-""",
+        "all lines at the end": WrongAnswer.from_solution(
+            "    results = []\n",
+            "    results = [convert(name) for name in files]\n",
             says=r"every line reached the loop only after the last file was converted",
             kind="structure",
-        ),
-        "each line put before its file is converted": WrongAnswer(
-            """
-def convert_all(files, progress, loop):
-    results = []
-    for name in files:
-        loop.call_soon_threadsafe(progress.put_nowait, f"{name} done")
-        results.append(convert(name))
-    loop.call_soon_threadsafe(progress.put_nowait, None)
-    return results
-""",
+        )
+        .also(CONVERT, "")
+        .also(THE_END, ""),
+        "each line put before its file is converted": WrongAnswer.from_solution(
+            CONVERT + PUT,
+            PUT + CONVERT,
             says=r"'intro done' reached the loop before convert\('intro'\) had returned: put "
             r"each line after its file is converted",
             kind="structure",
-        ),
+        ).also(THE_END, ""),
         "no end marker": WrongAnswer.from_solution(
-            "    loop.call_soon_threadsafe(progress.put_nowait, None)"
-            "  # the end: nothing more will come\n",
+            END + THE_END + "\n",
             "",
             says=r"never put the end marker None.*would wait for ever",
             kind="hang",
         ),
         "the end marker put from the worker": WrongAnswer.from_solution(
-            "    loop.call_soon_threadsafe(progress.put_nowait, None)",
+            END,
             "    progress.put_nowait(None)",
             says=r"progress.put_nowait\(None\) ran on the worker thread",
             kind="half",
@@ -180,19 +157,18 @@ def convert_all(files, progress, loop):
             says=r"ran on the worker thread: asyncio.Queue is not thread-safe",
             kind="other",
         ),
-        "an async def": WrongAnswer(
-            """
-async def convert_all(files, progress, loop):
-    results = []
-    for name in files:
-        results.append(await asyncio.to_thread(convert, name))
-        await progress.put(f"{name} done")
-    await progress.put(None)
-    return results
-""",
+        "an async def": WrongAnswer.from_solution(
+            "def convert_all",
+            "async def convert_all",
             says=r"convert_all is an `async def`: it runs in a worker thread",
             kind="other",
-        ),
+        )
+        .also(
+            CONVERT + PUT,
+            "        results.append(await asyncio.to_thread(convert, name))\n"
+            '        await progress.put(f"{name} done")\n',
+        )
+        .also(END + THE_END, "    await progress.put(None)"),
     },
     "check_save_stoppable": {
         "the thread not told to stop": WrongAnswer(
@@ -235,7 +211,7 @@ async def save_stoppable(parts, saved):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_lookup_all": {
         "bypass": "no library function or course helper runs a batch in a pool of its own; "
         "to_thread, the default pool, is the case the exercise starts from, named above",

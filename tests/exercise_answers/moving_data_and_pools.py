@@ -4,20 +4,31 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import shared_memory
 
 import numpy as np
-from solutions import WrongAnswer
+from solutions import NotApplicable, WrongAnswer, named, template
 
 from helpers.cpu.transfer import shared_array_sum
 
 
 def notebook_namespace() -> dict:
     """What 14-moving-data-and-pools defines before its exercises, as the exercises use it."""
-    return {
-        "np": np,
-        "ProcessPoolExecutor": ProcessPoolExecutor,
-        "shared_memory": shared_memory,
-        "shared_array_sum": shared_array_sum,
-    }
+    return named(ProcessPoolExecutor, shared_memory, shared_array_sum, np=np)
 
+
+# shared_sum as learners write it (no type hints): a block, then what each wrong answer does with
+# it: copies the array in or not, submits the sum, cleans up
+sharing = template("""
+def shared_sum(pool, array):
+    block = shared_memory.SharedMemory(create=True, size=array.nbytes)
+    ...
+    ...
+    ...
+""")
+COPY_IN = """
+view = np.ndarray(array.shape, dtype=array.dtype, buffer=block.buf)
+view[:] = array
+del view
+"""
+SUM = "pool.submit(shared_array_sum, block.name, array.shape, array.dtype.str).result()"
 
 WRONG_ANSWERS = {
     "check_shared_sum": {
@@ -38,31 +49,12 @@ def shared_sum(pool, array):
             kind="structure",
         ),
         "the block never unlinked": WrongAnswer(
-            """
-def shared_sum(pool, array):
-    block = shared_memory.SharedMemory(create=True, size=array.nbytes)
-    view = np.ndarray(array.shape, dtype=array.dtype, buffer=block.buf)
-    view[:] = array
-    del view
-    total = pool.submit(shared_array_sum, block.name, array.shape, array.dtype.str).result()
-    block.close()
-    return total
-""",
+            sharing(COPY_IN, "total = " + SUM, "block.close()\nreturn total"),
             says=r"a shared-memory block outlived shared_sum: call block.unlink\(\)",
             kind="half",
         ),
         "the block unlinked, never closed": WrongAnswer(
-            """
-def shared_sum(pool, array):
-    block = shared_memory.SharedMemory(create=True, size=array.nbytes)
-    view = np.ndarray(array.shape, dtype=array.dtype, buffer=block.buf)
-    view[:] = array
-    del view
-    try:
-        return pool.submit(shared_array_sum, block.name, array.shape, array.dtype.str).result()
-    finally:
-        block.unlink()
-""",
+            sharing(COPY_IN, f"try:\n    return {SUM}", "finally:\n    block.unlink()"),
             says=r"the block was unlinked but never closed",
             kind="half",
         ),
@@ -74,15 +66,9 @@ def shared_sum(pool, array):
             kind="other",
         ),
         "the data never copied in": WrongAnswer(
-            """
-def shared_sum(pool, array):
-    block = shared_memory.SharedMemory(create=True, size=array.nbytes)
-    try:
-        return pool.submit(shared_array_sum, block.name, array.shape, array.dtype.str).result()
-    finally:
-        block.close()
-        block.unlink()
-""",
+            sharing(
+                "", f"try:\n    return {SUM}", "finally:\n    block.close()\n    block.unlink()"
+            ),
             says=r"shared_sum returned 0, the array sums to [\d,]+: copy the array into the block",
             kind="other",
         ),
@@ -91,7 +77,7 @@ def shared_sum(pool, array):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_shared_sum": {
         "luck": "the array is a million random integers, whose sum no answer that skips the "
         "copy or sums the wrong data can hit by chance",

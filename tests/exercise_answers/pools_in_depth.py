@@ -1,5 +1,7 @@
 """What 11-pools-in-depth defines before its exercises, and named wrong answers to them."""
 
+import textwrap
+
 from solutions import WrongAnswer
 
 
@@ -12,26 +14,18 @@ def notebook_namespace() -> dict:
 # is known, less (only the hanging one waits for it).
 SETTINGS = {"SCRIPT_S": 4.0}
 
-UNGUARDED = '''
-FIXED_SCRIPT = """
-import multiprocessing
-import sys
-from concurrent.futures import ProcessPoolExecutor
-
-
-def cube(n):
-    return n * n * n
-
-
-context = multiprocessing.get_context(sys.argv[1])
-with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-    print(list(pool.map(cube, range(int(sys.argv[2])))))
+# the shown script's guarded block, and the same lines unguarded, which a worker runs on import
+GUARDED = """if __name__ == "__main__":
+    context = multiprocessing.get_context(sys.argv[1])
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        print(list(pool.map(cube, range(int(sys.argv[2])))))
 """
-'''
+UNGUARDED = textwrap.dedent(GUARDED.removeprefix('if __name__ == "__main__":\n'))
 
 WRONG_ANSWERS = {
     "check_fixed_script": {
-        "the script left unguarded": WrongAnswer(
+        "the script left unguarded": WrongAnswer.from_solution(
+            GUARDED,
             UNGUARDED,
             says=r"python cubes\.py spawn 6 printed nothing, not \[0, 1, 8, 27, 64, 125\]: a "
             r"worker \(or 3\.14's fork server\) imported the script, and the import started a "
@@ -78,47 +72,21 @@ if __name__ == "__main__":
             r"worker \(or 3\.14's fork server\) imported the script",
             kind="half",
         ),
-        "the guard only around the print, the pool made on import": WrongAnswer(
-            '''
-FIXED_SCRIPT = """
-import multiprocessing
-import sys
-from concurrent.futures import ProcessPoolExecutor
-
-
-def cube(n):
-    return n * n * n
-
-
-context = multiprocessing.get_context(sys.argv[1])
-with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-    if __name__ == "__main__":
-        print(list(pool.map(cube, range(int(sys.argv[2])))))
-"""
-''',
+        "the guard only around the print, the pool made on import": WrongAnswer.from_solution(
+            GUARDED,
+            UNGUARDED.replace("    print(", '    if __name__ == "__main__":\n        print('),
             says=r"imported as a worker imports it \(__name__ is '__mp_main__'\), the script makes "
             r"a ProcessPoolExecutor: it works only because",
             kind="structure",
         ),
-        "multiprocessing.Pool, still unguarded": WrongAnswer(
-            '''
-FIXED_SCRIPT = """
-import multiprocessing
-import sys
-
-
-def cube(n):
-    return n * n * n
-
-
-context = multiprocessing.get_context(sys.argv[1])
-with context.Pool(2) as pool:
-    print(pool.map(cube, range(int(sys.argv[2]))))
-"""
-''',
+        "multiprocessing.Pool, still unguarded": WrongAnswer.from_solution(
+            GUARDED,
+            "context = multiprocessing.get_context(sys.argv[1])\n"
+            "with context.Pool(2) as pool:\n"
+            "    print(pool.map(cube, range(int(sys.argv[2]))))\n",
             says=r"python cubes\.py spawn 6 was still running after 4 s: a multiprocessing\.Pool "
             r"whose workers die",
             kind="hang",
-        ),
+        ).also("from concurrent.futures import ProcessPoolExecutor\n", ""),
     },
 }

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from solutions import WrongAnswer
+from solutions import NotApplicable, WrongAnswer, named, template
 
 
 def notebook_namespace() -> dict:
@@ -26,14 +26,23 @@ def notebook_namespace() -> dict:
         await asyncio.sleep(seconds)
         return links
 
-    return {
-        "asyncio": asyncio,
-        "MIRRORS": {"mirror A": 0.3, "mirror B": 0.1, "mirror C": 0.2},
-        "answer": answer,
-        "SITE": site,
-        "fetch_links": fetch_links,
-    }
+    mirrors = {"mirror A": 0.3, "mirror B": 0.1, "mirror C": 0.2}
+    return named(asyncio, answer, fetch_links, SITE=site, MIRRORS=mirrors)
 
+
+# fetch_site loading each page in visit(url), awaited from the root: each wrong answer fills in
+# what visit does with the page's links
+visiting = template("""
+async def fetch_site(root):
+    pages = {}
+
+    async def visit(url):
+        pages[url] = await fetch_links(url)
+        ...
+
+    await visit(root)
+    return pages
+""")
 
 WRONG_ANSWERS = {
     "check_fastest": {
@@ -124,49 +133,25 @@ async def fetch_site(root):
             kind="structure",
         ),
         "one page at a time": WrongAnswer(
-            """
-async def fetch_site(root):
-    pages = {}
-
-    async def visit(url):
-        pages[url] = await fetch_links(url)
-        for link in pages[url]:
-            await visit(link)
-
-    await visit(root)
-    return pages
-""",
+            visiting("""
+                for link in pages[url]:
+                    await visit(link)
+            """),
             says=r"fetch_site loaded one page at a time",
             kind="structure",
         ),
         "a gather in each page: the others run on after the failure": WrongAnswer(
-            """
-async def fetch_site(root):
-    pages = {}
-
-    async def visit(url):
-        pages[url] = await fetch_links(url)
-        await asyncio.gather(*(visit(link) for link in pages[url]))
-
-    await visit(root)
-    return pages
-""",
+            visiting("""
+                await asyncio.gather(*(visit(link) for link in pages[url]))
+            """),
             says=r"fetch_links was still running for /fast/a, /slow when fetch_site raised",
             kind="half",
         ),
         "create_task outside the group: returns before the pages load": WrongAnswer(
-            """
-async def fetch_site(root):
-    pages = {}
-
-    async def visit(url):
-        pages[url] = await fetch_links(url)
-        for link in pages[url]:
-            asyncio.create_task(visit(link))
-
-    await visit(root)
-    return pages
-""",
+            visiting("""
+                for link in pages[url]:
+                    asyncio.create_task(visit(link))
+            """),
             says=r"when fetch_site returned, /slow, /fast, .* had not loaded: wait for every page",
             kind="half",
         ),
@@ -218,7 +203,7 @@ async def fetch_site(root):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {
+NOT_APPLICABLE: NotApplicable = {
     "check_fastest": {
         "bypass": "the exercise asks for asyncio.wait or as_completed by name: calling them is "
         "the answer, and no course helper races mirrors",

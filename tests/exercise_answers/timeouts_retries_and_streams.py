@@ -6,7 +6,7 @@ import email.utils
 from datetime import UTC, datetime
 
 import aiohttp
-from solutions import WrongAnswer
+from solutions import NotApplicable, WrongAnswer, named, template
 
 HANG_S = 6.0  # get_when_allowed's checks make many requests: 2 s is too short beside other tests
 ATTEMPTS = 4
@@ -34,25 +34,45 @@ def notebook_namespace() -> dict:
             response.raise_for_status()
             return await response.text()
 
-    return {
-        "asyncio": asyncio,
-        "aiohttp": aiohttp,
-        "contextlib": contextlib,
-        "fetch": fetch,
-        "ATTEMPTS": ATTEMPTS,
-        "MAX_WAIT": MAX_WAIT,
-        "retry_after_s": retry_after_s,
-        "email": email,
-        "datetime": datetime,
-        "UTC": UTC,
-    }
+    return named(
+        asyncio,
+        aiohttp,
+        contextlib,
+        fetch,
+        retry_after_s,
+        email,
+        datetime,
+        ATTEMPTS=ATTEMPTS,
+        MAX_WAIT=MAX_WAIT,
+        UTC=UTC,
+    )
 
 
+# read_chunks as learners write it (no type hints or status check), and a head after it: each
+# wrong answer fills in how head reads
 _READ_CHUNKS = """
 async def read_chunks(session, url, size):
     async with session.get(url) as response:
         async for chunk in response.content.iter_chunked(size):
             yield chunk
+"""
+head_reading = template(
+    _READ_CHUNKS
+    + """
+
+async def head(session, url, n):
+    ...
+"""
+)
+# a head that reads the chunks until it has n bytes, then breaks out of the loop
+BREAKING = """
+parts, have = [], 0
+async for chunk in read_chunks(session, url, 2**16):
+    parts.append(chunk)
+    have += len(chunk)
+    if have >= n:
+        break
+return b"".join(parts)[:n]
 """
 
 WRONG_ANSWERS = {
@@ -145,88 +165,54 @@ async def get_when_allowed(session, url, sleep):
     },
     "check_head": {
         "the whole body read, then sliced": WrongAnswer(
-            _READ_CHUNKS
-            + """
-
-async def head(session, url, n):
-    async with session.get(url) as response:
-        return (await response.read())[:n]
-""",
+            head_reading("""
+                async with session.get(url) as response:
+                    return (await response.read())[:n]
+            """),
             says=r"head took \d+ MiB to return 100,000 bytes of a 32 MiB body: it read the whole",
             kind="structure",
         ),
         "every chunk collected, then sliced": WrongAnswer(
-            _READ_CHUNKS
-            + """
-
-async def head(session, url, n):
-    return b"".join([chunk async for chunk in read_chunks(session, url, 2**16)])[:n]
-""",
+            head_reading("""
+                return b"".join([chunk async for chunk in read_chunks(session, url, 2**16)])[:n]
+            """),
             says=r"head took \d+ MiB .* it read the whole body",
             kind="structure",
         ),
         "break, the generator left to refcounting": WrongAnswer(
-            _READ_CHUNKS
-            + """
-
-async def head(session, url, n):
-    parts, have = [], 0
-    async for chunk in read_chunks(session, url, 2**16):
-        parts.append(chunk)
-        have += len(chunk)
-        if have >= n:
-            break
-    return b"".join(parts)[:n]
-""",
+            head_reading(BREAKING),
             says=r"when head returned, the generator was still suspended at its yield",
             kind="luck",
         ),
         "break, the generator kept in a variable": WrongAnswer(
-            _READ_CHUNKS
-            + """
-
-async def head(session, url, n):
-    parts, have = [], 0
-    chunks = read_chunks(session, url, 2**16)
-    async for chunk in chunks:
-        parts.append(chunk)
-        have += len(chunk)
-        if have >= n:
-            break
-    return b"".join(parts)[:n]
-""",
+            head_reading(
+                BREAKING.replace(
+                    "async for chunk in read_chunks(session, url, 2**16):",
+                    "chunks = read_chunks(session, url, 2**16)\nasync for chunk in chunks:",
+                )
+            ),
             says=r"when head returned, the generator was still suspended at its yield",
             kind="half",
         ),
         "head reads the response itself": WrongAnswer(
-            _READ_CHUNKS
-            + """
-
-async def head(session, url, n):
-    async with session.get(url) as response:
-        return await response.content.readexactly(n)
-""",
+            head_reading("""
+                async with session.get(url) as response:
+                    return await response.content.readexactly(n)
+            """),
             says=r"head never called read_chunks",
             kind="bypass",
         ),
         "the chunk size ignored": WrongAnswer(
-            """
-async def read_chunks(session, url, size):
-    async with session.get(url) as response:
-        async for chunk in response.content.iter_any():
-            yield chunk
-
-
-async def head(session, url, n):
-    parts, have = [], 0
-    async with contextlib.aclosing(read_chunks(session, url, 2**16)) as chunks:
-        async for chunk in chunks:
-            parts.append(chunk)
-            have += len(chunk)
-            if have >= n:
-                break
-    return b"".join(parts)[:n]
-""",
+            head_reading("""
+                parts, have = [], 0
+                async with contextlib.aclosing(read_chunks(session, url, 2**16)) as chunks:
+                    async for chunk in chunks:
+                        parts.append(chunk)
+                        have += len(chunk)
+                        if have >= n:
+                            break
+                return b"".join(parts)[:n]
+            """).replace("iter_chunked(size)", "iter_any()"),
             says=r"read_chunks\(session, url, 1000\) yielded \d+ chunks, 32,768 bytes, the largest",
             kind="other",
         ),
@@ -256,4 +242,4 @@ async def head(session, url, n):
 
 
 # Kinds that no wrong answer here covers, with the reason they do not apply (issue 23).
-NOT_APPLICABLE: dict[str, dict[str, str]] = {}
+NOT_APPLICABLE: NotApplicable = {}

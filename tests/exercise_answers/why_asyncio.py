@@ -4,7 +4,7 @@ import asyncio
 import threading
 import time
 
-from solutions import WrongAnswer
+from solutions import WrongAnswer, named, template
 
 
 def notebook_namespace() -> dict:
@@ -26,15 +26,23 @@ def notebook_namespace() -> dict:
     def write_audit_line() -> None:
         time.sleep(0)
 
-    return {
-        "asyncio": asyncio,
-        "threading": threading,
-        "time": time,
-        "Account": Account,
-        "balance_lock": balance_lock,
-        "deposit_locked": deposit_locked,
-        "write_audit_line": write_audit_line,
-    }
+    return named(
+        asyncio,
+        threading,
+        time,
+        Account,
+        deposit_locked,
+        write_audit_line,
+        balance_lock=balance_lock,
+    )
+
+
+# deposit_audited as learners write it (no type hints): each wrong answer fills in the loop
+deposit_audited = template("""
+def deposit_audited(account, times):
+    for _ in range(times):
+        ...
+""")
 
 
 # In class a check waits longer for threads to meet or to finish; for the wrong answers, whose
@@ -44,48 +52,40 @@ SETTINGS = {"MEET_S": 0.5, "FINISH_S": 3.0}
 WRONG_ANSWERS = {
     "check_deposit_audited": {
         "no lock at all": WrongAnswer(
-            """
-def deposit_audited(account, times):
-    for _ in range(times):
-        write_audit_line()
-        account.balance += 1
-""",
+            deposit_audited("""
+                write_audit_line()
+                account.balance += 1
+            """),
             says=r"lost \d+ of 100 updates: \d threads were between reading",
             kind="luck",
         ),
         "lock held across the slow call": WrongAnswer(
-            """
-def deposit_audited(account, times):
-    for _ in range(times):
-        with balance_lock:
-            write_audit_line()
-            account.balance += 1
-""",
+            deposit_audited("""
+                with balance_lock:
+                    write_audit_line()
+                    account.balance += 1
+            """),
             says=r"ever inside write_audit_line\(\) at once: it is called while balance_lock",
             kind="structure",
         ),
         "lock released between the read and the write": WrongAnswer(
-            """
-def deposit_audited(account, times):
-    for _ in range(times):
-        with balance_lock:
-            balance = account.balance
-        write_audit_line()
-        with balance_lock:
-            account.balance = balance + 1
-""",
+            deposit_audited("""
+                with balance_lock:
+                    balance = account.balance
+                write_audit_line()
+                with balance_lock:
+                    account.balance = balance + 1
+            """),
             says=r"lost \d+ of 100 updates",
             kind="luck",
         ),
         "the lock taken twice": WrongAnswer(
-            """
-def deposit_audited(account, times):
-    for _ in range(times):
-        with balance_lock:
-            write_audit_line()
-            with balance_lock:
-                account.balance += 1
-""",
+            deposit_audited("""
+                with balance_lock:
+                    write_audit_line()
+                    with balance_lock:
+                        account.balance += 1
+            """),
             says=r"still running after 3 s: does a thread wait for a lock it already holds",
             kind="hang",
         ),
