@@ -44,6 +44,10 @@ def test_bar_timings_draws_median_with_min_max_whiskers():
     assert ax.get_title() == "asyncio wins"
     assert ax.get_ylabel() == "time for 3 requests (s)"
     assert [t.get_text() for t in ax.texts] == ["3.00 s", "1.00 s"]
+    (whiskers,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    spans = [sorted(y for _, y in segment) for segment in whiskers.get_segments()]
+    assert spans == [[2.0, 4.0], [1.0, 1.0]]  # the fastest to the slowest run
+    assert ax.get_xlabel() == "bar: the median run; whiskers: the fastest to the slowest run"
 
 
 def test_bar_timings_panels_draw_each_workload_on_its_own_scale_under_one_title():
@@ -61,6 +65,7 @@ def test_bar_timings_panels_draw_each_workload_on_its_own_scale_under_one_title(
     assert (small.get_title(), large.get_title()) == ("small", "large")
     assert fig._suptitle.get_text() == "the pool halves both"
     assert small.get_ylabel() == large.get_ylabel() == "time (s)"
+    assert small.get_xlabel() == large.get_xlabel() != ""  # what the whiskers are, in each
     with pytest.raises(ValueError, match="at least one panel"):
         bar_timings_panels({"empty": {}}, title="t", ylabel="y")
 

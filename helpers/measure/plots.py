@@ -47,13 +47,17 @@ def bar_timings_panels(
     return detached(fig)
 
 
+WHISKERS = "bar: the median run; whiskers: the fastest to the slowest run"
+
+
 def _timing_bars(ax: Axes, timings: Mapping[str, Timing]) -> None:
-    """Draw a bar per label at its median, whiskers from min to max, the median above."""
+    """Draw a bar per label at its median, whiskers from min to max, and say so under the axis."""
     values = list(timings.values())
     medians = [t.median for t in values]
     whiskers = [[t.median - t.min for t in values], [t.max - t.median for t in values]]
     bars = ax.bar(list(timings), medians, yerr=whiskers, capsize=8, color="tab:blue")
     ax.bar_label(bars, labels=[_seconds(m) for m in medians], padding=6)  # above the whisker
+    ax.set_xlabel(WHISKERS)
 
 
 def bar_values(values: Mapping[str, float], title: str, *, ylabel: str) -> Figure:
