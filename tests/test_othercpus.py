@@ -136,3 +136,14 @@ def test_steal_is_measured_as_cpus():
     with OtherCpus() as others:
         time.sleep(0.05)
     assert others.steal >= 0 and others.cpus >= 0
+
+
+def test_a_reason_the_caller_found_leaves_the_claim_not_checked(monkeypatch, capsys):
+    monkeypatch.delenv(CLAIMS_LOG, raising=False)
+    others = OtherCpus()
+    others.cpus = others.steal = 0.0
+    assert others.allows("chunks of 7 idle longer", why_not="the workers never kept pace") is False
+    assert (
+        capsys.readouterr().out
+        == "not checked: chunks of 7 idle longer (the workers never kept pace)\n"
+    )

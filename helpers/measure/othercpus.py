@@ -114,17 +114,19 @@ class OtherCpus:
         """Why the machine was too busy for a claim that needs the CPUs, or None."""
         return busy_reason(self.cpus, self.steal)
 
-    def allows(self, claim: str, *, cpus_needed: int = 1) -> bool:
+    def allows(self, claim: str, *, cpus_needed: int = 1, why_not: str | None = None) -> bool:
         """Whether the block's measurement can check `claim`; prints and logs which it was.
 
-        Not checked when other programs or the host took BUSY_CPUS or more, or when this
-        machine has fewer than `cpus_needed` CPUs. The line printed is "checked: CLAIM" or
-        "not checked: CLAIM (why)"; with COURSE_CLAIMS_LOG set, it is also logged there.
+        Not checked when other programs or the host took BUSY_CPUS or more, when this machine
+        has fewer than `cpus_needed` CPUs, or for `why_not`, a reason the caller found itself.
+        The line printed is "checked: CLAIM" or "not checked: CLAIM (why)"; with
+        COURSE_CLAIMS_LOG set, it is also logged there.
         """
         cpus = usable_cpus()
         why = self.busy_reason
         if cpus < cpus_needed:
             why = f"this machine has {cpus} CPU(s); the claim needs {cpus_needed}"
+        why = why_not or why
         print(f"checked: {claim}" if why is None else f"not checked: {claim} ({why})")
         log = os.environ.get(CLAIMS_LOG)
         if log:
