@@ -30,13 +30,13 @@ from helpers.exercises.crawlcheck import (
     HeldRequests,
     ProgressRecorder,
     RequestLog,
-    SleepRecorder,
     expected_crawl,
     left_behind,
     loopback_session,
     server_stats,
 )
 from helpers.exercises.crawljudge import crawl_once, judge_crawl, judge_partial, swapped
+from helpers.exercises.recorders import SleepRecorder
 from helpers.lessons.crawler import CRAWL_BURST, CrawlResult, TokenBucket
 from helpers.server.process import SlowServer
 
