@@ -222,3 +222,29 @@ def test_an_error_in_the_answer_is_a_mistake_that_quotes_its_cells_line(kernel):
         r"`results\[name\]\.append\(func\(\)\)`\)\. Fix that error, then run this check again",
         message,
     ), message
+
+
+# 11-pools-in-depth
+
+
+def test_fixed_script_accepts_set_start_method_under_the_guard(capsys):
+    """The start method taken from the command line another way, with multiprocessing.Pool."""
+    code = '''
+FIXED_SCRIPT = """
+import multiprocessing
+import sys
+
+
+def cube(n):
+    return n * n * n
+
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method(sys.argv[1])
+    with multiprocessing.Pool(2) as pool:
+        print(pool.map(cube, range(int(sys.argv[2]))))
+"""
+'''
+    notebook = notebook_path("pools_in_depth")
+    assert grade(notebook, "check_fixed_script", code, {}) is True
+    assert capsys.readouterr().out.startswith("✓")
