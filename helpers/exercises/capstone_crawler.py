@@ -31,6 +31,7 @@ SEED = 9
 EARLY = 0.02  # seconds a timer may fire early (Windows' clock ticked every 15.6 ms before 3.13)
 TICK_S = 0.005  # the heartbeat's period beside the callers of acquire()
 MIN_TICKS_PER_WAIT = 3  # a free loop ticks about 20 times while a caller waits 0.1 s for a token
+LATE = 1.5  # tokens' worth of time a callback holds the loop for, so that a waiter's timer is late
 WRITE_IT = "the exercise asks you to write it"
 
 SAMPLE_PAGE = "http://127.0.0.1:8000/site/7"
@@ -260,6 +261,28 @@ def _judge_bucket(times: list[float], rate: float, burst: int, after_pause: bool
     )
 
 
+async def _order_when_late(bucket: Any, burst: int, rate: float) -> list[str]:
+    """Who of two callers gets a token first: one waiting for it, or one that comes when it is
+    due but before the waiter's timer has fired (late, for a callback held the loop)."""
+    order: list[str] = []
+
+    async def take(who: str) -> None:
+        await bucket.acquire()
+        order.append(who)
+
+    def busy() -> None:
+        time.sleep(LATE / rate)  # the loop held, as a slow callback holds it: the token is due
+        callers.append(asyncio.create_task(take("the newcomer")))  # runs before the waiter wakes
+
+    for _ in range(burst):
+        await bucket.acquire()  # the bucket empty: the next token comes in 1 / rate seconds
+    callers = [asyncio.create_task(take("the waiter"))]
+    asyncio.get_running_loop().call_soon(busy)  # after the waiter's first step: it waits
+    await asyncio.sleep(0)
+    await asyncio.gather(*callers)
+    return order
+
+
 @self_check
 async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
     """15-capstone-crawler, exercise 3: TokenBucket(rate, burst=1) with a coroutine acquire().
@@ -267,7 +290,9 @@ async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
     Requires: a new bucket lets `burst` callers go at once; then no more than `rate` a second,
     even for callers who wait together (a lock held across the sleep); the loop free while
     they wait (a heartbeat keeps ticking: no time.sleep); idle time earns tokens back, but
-    never more than `burst`; written, not the course's TokenBucket.
+    never more than `burst`; callers served in order: one that comes when the next token is
+    due, while the loop is too busy to wake the caller waiting for it, does not take it first;
+    written, not the course's TokenBucket.
     """
     token_bucket = answer(namespace, "TokenBucket", "class TokenBucket(rate, burst=1)")
     if token_bucket is None:
@@ -294,8 +319,20 @@ async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
     )
     _judge_bucket(rested, rate, burst, after_pause=True)
     _judge_loop_free(rested, ticks, burst, when="after a pause, ")
+    order = await watchdog.finishes(
+        _order_when_late(token_bucket(rate, burst), burst, rate), "acquire()", advice=advice
+    )
+    if order[0] != "the waiter":
+        raise Mistake(
+            "a caller that came while another waited for the next token got it first: acquire() "
+            "lets go of the lock while it sleeps, so when the waiter's timer is late (a busy "
+            "loop), a newcomer takes the token it waited for, and callers are served out of "
+            "order. Hold the asyncio.Lock across the sleep: callers then queue on it, first come, "
+            "first served"
+        )
     span = times[-1] - times[0]
     return passed(
         f"{callers} tokens in {span:.2f} s: {burst} at once, then {rate} a second, the loop "
-        f"free while they waited; after a pause, {burst} at once again and no more"
+        f"free while they waited; after a pause, {burst} at once again and no more; a waiter "
+        "served before a newcomer"
     )

@@ -266,6 +266,35 @@ class TokenBucket:
             says=r"serve them one at a time with an asyncio\.Lock held across the sleep",
             kind="structure",
         ),
+        "the lock let go during the sleep, then a retry": WrongAnswer(
+            """
+class TokenBucket:
+    def __init__(self, rate, burst=1):
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    def _refill(self):
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    async def acquire(self):
+        while True:
+            async with self._lock:
+                self._refill()
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                wait = (1 - self._tokens) / self.rate
+            await asyncio.sleep(wait)
+""",
+            says=r"a caller that came while another waited for the next token got it first: "
+            r"acquire\(\) lets go of the lock while it sleeps",
+            kind="structure",
+        ),
         "tokens never earned back while idle": WrongAnswer(
             """
 class TokenBucket:
