@@ -15,6 +15,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
+
 from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.exercises.bypass import refuse_references
 from helpers.exercises.crawlcheck import (
@@ -24,6 +26,7 @@ from helpers.exercises.crawlcheck import (
     loopback_session,
     server_stats,
 )
+from helpers.exercises.recorders import TaskRecorder
 from helpers.lessons import crawler
 from helpers.server.process import SlowServer
 
@@ -101,9 +104,15 @@ def check_page_links(namespace: Mapping[str, Any]) -> bool | None:
 
 
 def _judge_statuses(
-    statuses: object, stats: dict[str, Any], expected: Any, broken: str, workers: int
+    statuses: object,
+    stats: dict[str, Any],
+    expected: Any,
+    broken: str,
+    workers: int,
+    quit_early: int = 0,
 ) -> None:
-    """Raise the Mistake that explains what is wrong with a crawl's {url: status}."""
+    """Raise the Mistake that explains what is wrong with a crawl's {url: status}, given how
+    many of the answer's tasks ended while the others still fetched (`quit_early`)."""
     if not isinstance(statuses, dict):
         raise Mistake(f"return the dictionary {{url: status}}, not a {type(statuses).__name__}")
     urls = expected.pages | expected.dead
@@ -127,6 +136,14 @@ def _judge_statuses(
         raise Mistake(
             f"{stats['max_in_flight']} requests in flight with {workers} workers: each worker "
             "fetches one URL at a time, and there are exactly `workers` of them"
+        )
+    if stats["max_in_flight"] < 2 and quit_early:
+        raise Mistake(
+            f"never two requests at once: {quit_early} of your worker tasks ended while the "
+            "crawl went on. A worker that stops when the queue is empty (`while not "
+            "queue.empty()`) quits at the start, when the queue holds the start URL alone: "
+            "loop forever on `await queue.get()`, which waits for the next URL, and end the "
+            "workers after queue.join()"
         )
     if stats["max_in_flight"] < 2:
         raise Mistake("never two requests at once: start `workers` worker tasks, not one")
@@ -153,18 +170,27 @@ async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool | None:
         expected = expected_crawl(server.url, SEED, pages)
         broken = min(expected.dead)  # a dead link whose connection breaks instead
         faults = FaultyConnections(broken=[broken])
-        async with loopback_session(trace_configs=[faults.trace]) as session:
+        tasks = TaskRecorder(crawl_concurrently)
+        alive: list[int] = []  # how many of the answer's tasks ran at each request
+
+        async def count(*_: Any) -> None:
+            alive.append(sum(not task.done() for task in tasks.tasks))
+
+        watch = aiohttp.TraceConfig()
+        watch.on_request_start.append(count)
+        async with loopback_session(trace_configs=[faults.trace, watch]) as session:
             before = asyncio.all_tasks()
             try:
-                statuses = await watchdog.finishes(
-                    crawl_concurrently(session, f"{server.url}/site/0", workers),
-                    f"crawl_concurrently(session, start_url, {workers})",
-                    advice="did a worker stop on the failed request without calling "
-                    "queue.task_done() (call it in a finally)? Or do the workers still wait in "
-                    "queue.get() after join() returned (end them: queue.shutdown() on 3.13+, "
-                    "else cancel them)?",
-                    function=crawl_concurrently,
-                )
+                with tasks.installed():
+                    statuses = await watchdog.finishes(
+                        crawl_concurrently(session, f"{server.url}/site/0", workers),
+                        f"crawl_concurrently(session, start_url, {workers})",
+                        advice="did a worker stop on the failed request without calling "
+                        "queue.task_done() (call it in a finally)? Or do the workers still wait in "
+                        "queue.get() after join() returned (end them: queue.shutdown() on 3.13+, "
+                        "else cancel them)?",
+                        function=crawl_concurrently,
+                    )
             except Exception as exc:  # the answer's own error, or the watchdog's
                 stats = await server_stats(server.url)
                 if stats["requests"] > len(expected.pages | expected.dead) - 1:
@@ -183,7 +209,8 @@ async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool | None:
             f"{len(left)} tasks still running after crawl_concurrently returned: the workers wait "
             "in queue.get() forever. End them: queue.shutdown() (3.13+) or cancel them"
         )
-    _judge_statuses(statuses, stats, expected, broken, workers)
+    quit_early = len(tasks.tasks) - min(alive, default=0)
+    _judge_statuses(statuses, stats, expected, broken, workers, quit_early)
     return passed(
         f"{len(statuses)} URLs, each fetched once, up to {stats['max_in_flight']} at once with "
         f"{workers} workers; a broken connection recorded; no task left behind"

@@ -74,10 +74,11 @@ class TaskRecorder:
         previous = loop.get_task_factory()
 
         def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> Any:
-            if previous is not None:
-                task = previous(loop, coro, **kwargs)
-            else:
-                task = asyncio.Task(coro, loop=loop, **kwargs)
+            task: Any = (
+                previous(loop, coro, **kwargs)
+                if previous is not None
+                else asyncio.Task(coro, loop=loop, **kwargs)
+            )
             code = getattr(coro, "cr_code", None)
             if code is not None and code.co_filename == self.filename:
                 self.tasks.append(task)

@@ -218,6 +218,15 @@ async def crawl_concurrently(session, start_url, workers):
             says=r"\d+ tasks still running after crawl_concurrently returned",
             kind="half",
         ),
+        "workers that stop when the queue is empty for a moment": WrongAnswer.from_solution(
+            "        while True:\n"
+            "            try:\n                url = await queue.get()\n"
+            "            except QUEUE_SHUT_DOWN:\n                return\n",
+            "        while not queue.empty():\n            url = await queue.get()\n",
+            says=r"never two requests at once: \d+ of your worker tasks ended while the crawl went "
+            r"on\. A worker that stops when the queue is empty",
+            kind="luck",
+        ),
         "the course's crawler, reshaped": WrongAnswer(
             """
 async def crawl_concurrently(session, start_url, workers):
