@@ -29,6 +29,7 @@ from helpers.exercises.crawlcheck import (
     FaultyConnections,
     HeldRequests,
     ProgressRecorder,
+    Refetches,
     RequestLog,
     expected_crawl,
     left_behind,
@@ -240,10 +241,12 @@ async def check_finish(namespace: Mapping[str, Any]) -> bool | None:
 
 async def _run_workers(
     crawl_worker: Any, server: SlowServer, broken: set[str], workers: int
-) -> tuple[CrawlResult, list[tuple[int, int]], set[asyncio.Task[Any]], asyncio.Task[Any]]:
-    """Run the learner's workers on one queue until it finishes or a worker stops."""
+) -> tuple[CrawlResult, list[tuple[int, int]], set[asyncio.Task[Any]], str | None]:
+    """Run the learner's workers on one queue until it finishes, a worker stops or a URL is asked
+    for again: the result, the progress calls, the workers that stopped, the URL asked again."""
     faults = FaultyConnections(broken=broken)  # every dead link: a connection that breaks
-    async with loopback_session(trace_configs=[faults.trace]) as session:
+    refetches = Refetches()  # a crawl that fetches pages again may never end: stop it then
+    async with loopback_session(trace_configs=[faults.trace, refetches.trace]) as session:
         start = f"{server.url}/site/0"
         result, queue = CrawlResult(found={start}), asyncio.Queue[str]()
         queue.put_nowait(start)
@@ -254,19 +257,20 @@ async def _run_workers(
             for _ in range(workers)
         ]
         joined = asyncio.create_task(queue.join())
+        again = asyncio.create_task(refetches.noticed.wait())
         try:
             done, _ = await watchdog.finishes(
-                asyncio.wait([joined, *tasks], return_when=asyncio.FIRST_COMPLETED),
+                asyncio.wait([joined, again, *tasks], return_when=asyncio.FIRST_COMPLETED),
                 "your workers' crawl",
                 advice="queue.join() waits for a task_done() for every queue.get(): call it in "
                 "a finally, so that a failed URL is counted done too",
                 function=crawl_worker,
             )
         finally:
-            for task in (joined, *tasks):
+            for task in (joined, again, *tasks):
                 task.cancel()
-            await asyncio.gather(joined, *tasks, return_exceptions=True)
-    return result, progress.calls, done, joined
+            await asyncio.gather(joined, again, *tasks, return_exceptions=True)
+    return result, progress.calls, done - {joined, again}, refetches.again
 
 
 @self_check
@@ -289,11 +293,17 @@ async def check_crawl_worker(namespace: Mapping[str, Any]) -> bool | None:
     workers, pages = 3, 30
     async with SlowServer(latency=0.02, seed=SEED, pages=pages, start_timeout=START_S) as server:
         expected = expected_crawl(server.url, SEED, pages)
-        result, calls, done, joined = await _run_workers(
+        result, calls, stopped, again = await _run_workers(
             crawl_worker, server, set(expected.dead), workers
         )
         stats = await server_stats(server.url)
-    for task in done - {joined}:
+    if again is not None:
+        never = " (it still holds the start URL alone)" if len(result.found) == 1 else ""
+        raise Mistake(
+            f"{again} was requested again after it was answered: add each new link to "
+            f"result.found{never} when you queue it, and queue only links not in it"
+        )
+    for task in stopped:
         error = task.exception()
         raise Mistake(
             f"a worker stopped: it raised {error!r}. A worker loops forever and survives a failed "

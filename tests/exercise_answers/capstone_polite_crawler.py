@@ -200,8 +200,15 @@ async def finish(queue, workers, timeout):
             "                    if link not in result.fetched:\n"
             "                        result.found.add(link)\n"
             "                        queue.put_nowait(link)\n",
-            says=r"requests for \d+ pages: add each new link to result\.found when you queue it",
+            says=r"add each new link to result\.found when you queue it",
             kind="structure",
+        ),
+        "the seen-set read but never filled": WrongAnswer.from_solution(
+            "                        result.found.add(link)\n",
+            "",
+            says=r"/site/\d+ was requested again after it was answered: add each new link to "
+            r"result\.found \(it still holds the start URL alone\) when you queue it",
+            kind="other",
         ),
         "task_done skipped when a request fails": WrongAnswer.from_solution(
             "        finally:\n            queue.task_done()\n",
