@@ -40,17 +40,31 @@ async def crawl_once(
     **kwargs: Any,
 ) -> Any:
     """Await crawl(*args, **kwargs) under the watchdog, which `activity` (requests answered, say)
-    puts off while it moves; no task the crawl started may outlive it."""
+    puts off while it moves; it may not raise TimeoutError, and no task it started may outlive
+    it (one cancelled but not awaited is named as such)."""
     before = asyncio.all_tasks()
     try:
         result = await watchdog.finishes(
             crawl(*args, **kwargs), what, advice=advice, function=crawl, activity=activity
         )
+    except TimeoutError:
+        raise Mistake(
+            f"{what} raised TimeoutError: a deadline that raises loses everything the crawl had "
+            "fetched. End the crawl with finish(queue, tasks, timeout) from exercise 2, which "
+            "returns True at the deadline, and set result.timed_out from it"
+        ) from None
     finally:
         left = left_behind(before)
+        cancelled = sum(task.cancelling() > 0 for task in left)  # asked to stop, not awaited
         for task in left:
             task.cancel()
         await asyncio.gather(*left, return_exceptions=True)
+    if cancelled:
+        raise Mistake(
+            f"{len(left)} tasks still running after crawl returned, {cancelled} of them "
+            "cancelled: cancel() only asks a task to stop. Await them too, as finish(queue, "
+            "tasks, timeout) from exercise 2 does, so that they are done when crawl returns"
+        )
     if left:
         raise Mistake(f"{len(left)} tasks still running after crawl returned: cancel the workers")
     return result

@@ -268,6 +268,24 @@ async def crawl_worker(session, queue, bucket, result, attempts, backoff, progre
             says=r"with timeout=0\.3 the crawl returned timed_out=False, though it could not",
             kind="half",
         ),
+        "wait_for around join, the workers cancelled but not awaited": WrongAnswer.from_solution(
+            "        result.timed_out = await finish(queue, tasks, timeout)\n",
+            "        await asyncio.wait_for(queue.join(), timeout)\n"
+            "        for task in tasks:\n            task.cancel()\n",
+            says=r"\d+ tasks still running after crawl returned, \d+ of them cancelled: cancel\(\) "
+            r"only asks a task to stop\. Await them too, as finish",
+            kind="structure",
+        ),
+        "wait_for around join: the deadline raises": WrongAnswer.from_solution(
+            "        result.timed_out = await finish(queue, tasks, timeout)\n    finally:\n",
+            "        await asyncio.wait_for(queue.join(), timeout)\n"
+            "    finally:\n"
+            "        for task in tasks:\n            task.cancel()\n"
+            "        await asyncio.gather(*tasks, return_exceptions=True)\n",
+            says=r"crawl with timeout=0\.3 raised TimeoutError: a deadline that raises loses "
+            r"everything the crawl had fetched",
+            kind="half",
+        ),
         "progress not passed on to the workers": WrongAnswer.from_solution(
             "attempts, backoff, progress)",
             "attempts, backoff)",
