@@ -347,7 +347,10 @@ async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
     _judge_bucket(rested, rate, burst, after_pause=True)
     _judge_loop_free(rested, ticks, burst, when="after a pause, ")
     order = await watchdog.finishes(
-        _order_when_late(token_bucket(rate, burst), burst, rate), "acquire()", advice=advice
+        _order_when_late(token_bucket(rate, burst), burst, rate),
+        "acquire()",
+        advice=advice,
+        function=token_bucket,
     )
     if order[0] != "the waiter":
         raise Mistake(
