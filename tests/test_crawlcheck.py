@@ -13,7 +13,6 @@ from helpers.exercises.crawlcheck import (
     HeldRequests,
     LoggedRequest,
     RequestLog,
-    SleepRecorder,
     check_crawl,
     expected_crawl,
     loopback_session,
@@ -142,25 +141,6 @@ def test_bucket_recorder_sees_the_buckets_made_and_used_and_puts_the_class_back(
     assert all(isinstance(bucket, TokenBucket) for bucket in recorder.made)
     with BucketRecorder().installed({}):  # no TokenBucket to stand in for: nothing to do
         pass
-
-
-def test_sleep_recorder_records_only_the_cell_it_watches_and_puts_sleep_back():
-    namespace = {"sleep": asyncio.sleep}
-    real = asyncio.sleep
-
-    async def mine() -> None:
-        await asyncio.sleep(0.01)
-
-    async def main() -> None:
-        await asyncio.sleep(0)  # this file is mine's file too: recorded as well
-        await mine()
-
-    recorder = SleepRecorder(mine)
-    with recorder.installed(namespace):
-        assert asyncio.sleep is not real and namespace["sleep"] is asyncio.sleep
-        asyncio.run(main())
-    assert asyncio.sleep is real and namespace["sleep"] is real
-    assert [seconds for _, seconds in recorder.calls] == [0, 0.01]
 
 
 def test_expected_crawl_is_the_site_from_page_0():

@@ -9,7 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from exercise_answers import cancellation_and_limits, event_loop, tasks_and_gather, why_asyncio
+from exercise_answers import (
+    cancellation_and_limits,
+    capstone_crawler,
+    event_loop,
+    tasks_and_gather,
+    why_asyncio,
+)
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import start_new_kernel
 from solutions import check_module, exercises, grade, notebook_path, solution
@@ -222,3 +228,64 @@ def test_an_error_in_the_answer_is_a_mistake_that_quotes_its_cells_line(kernel):
         r"`results\[name\]\.append\(func\(\)\)`\)\. Fix that error, then run this check again",
         message,
     ), message
+
+
+# 11-pools-in-depth
+
+
+def test_fixed_script_accepts_set_start_method_under_the_guard(capsys):
+    """The start method taken from the command line another way, with multiprocessing.Pool."""
+    code = '''
+FIXED_SCRIPT = """
+import multiprocessing
+import sys
+
+
+def cube(n):
+    return n * n * n
+
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method(sys.argv[1])
+    with multiprocessing.Pool(2) as pool:
+        print(pool.map(cube, range(int(sys.argv[2]))))
+"""
+'''
+    notebook = notebook_path("pools_in_depth")
+    assert grade(notebook, "check_fixed_script", code, {}) is True
+    assert capsys.readouterr().out.startswith("✓")
+
+
+# 15-capstone-crawler
+
+
+def test_a_bucket_that_lets_go_of_its_lock_while_it_sleeps_is_caught_every_time():
+    """A newcomer overtakes the waiter whatever the timings: the waiter's timer is made late."""
+    notebook = notebook_path("capstone_crawler")
+    wrong = capstone_crawler.WRONG_ANSWERS["check_token_bucket"][
+        "the lock let go during the sleep, then a retry"
+    ]
+    for _ in range(3):
+        with pytest.raises(Mistake, match=wrong.says):
+            grade(notebook, "check_token_bucket", wrong.code, capstone_crawler.notebook_namespace())
+
+
+def test_token_bucket_accepts_a_bucket_that_books_each_callers_slot_without_a_lock(capsys):
+    """Each caller takes its token at once, into debt, and sleeps until it is paid: in order."""
+    code = """
+class TokenBucket:
+    def __init__(self, rate, burst=1):
+        self.rate, self.burst = rate, burst
+        self._tokens, self._updated = float(burst), time.monotonic()
+
+    async def acquire(self):
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+        self._tokens -= 1
+        if self._tokens < 0:
+            await asyncio.sleep(-self._tokens / self.rate)
+"""
+    namespace = capstone_crawler.notebook_namespace()
+    assert grade(notebook_path("capstone_crawler"), "check_token_bucket", code, namespace) is True
+    assert capsys.readouterr().out.startswith("✓")

@@ -15,6 +15,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
+
 from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.exercises.bypass import refuse_references
 from helpers.exercises.crawlcheck import (
@@ -27,11 +29,13 @@ from helpers.exercises.crawlcheck import (
     loopback_session,
     server_stats,
 )
+from helpers.exercises.recorders import TaskRecorder
 from helpers.lessons import crawler
 from helpers.server.process import SlowServer
 
 TICK_S = 0.005  # the heartbeat's period beside the callers of acquire()
 MIN_TICKS_PER_WAIT = 3  # a free loop ticks about 20 times while a caller waits 0.1 s for a token
+LATE = 1.5  # tokens' worth of time a callback holds the loop for, so that a waiter's timer is late
 
 SAMPLE_PAGE = "http://127.0.0.1:8000/site/7"
 SAMPLE = (
@@ -98,9 +102,15 @@ def check_page_links(namespace: Mapping[str, Any]) -> bool | None:
 
 
 def _judge_statuses(
-    statuses: object, stats: dict[str, Any], expected: Any, broken: str, workers: int
+    statuses: object,
+    stats: dict[str, Any],
+    expected: Any,
+    broken: str,
+    workers: int,
+    quit_early: int = 0,
 ) -> None:
-    """Raise the Mistake that explains what is wrong with a crawl's {url: status}."""
+    """Raise the Mistake that explains what is wrong with a crawl's {url: status}, given how
+    many of the answer's tasks ended while the others still fetched (`quit_early`)."""
     if not isinstance(statuses, dict):
         raise Mistake(f"return the dictionary {{url: status}}, not a {type(statuses).__name__}")
     urls = expected.pages | expected.dead
@@ -125,6 +135,14 @@ def _judge_statuses(
             f"{stats['max_in_flight']} requests in flight with {workers} workers: each worker "
             "fetches one URL at a time, and there are exactly `workers` of them"
         )
+    if stats["max_in_flight"] < 2 and quit_early:
+        raise Mistake(
+            f"never two requests at once: {quit_early} of your worker tasks ended while the "
+            "crawl went on. A worker that stops when the queue is empty (`while not "
+            "queue.empty()`) quits at the start, when the queue holds the start URL alone: "
+            "loop forever on `await queue.get()`, which waits for the next URL, and end the "
+            "workers after queue.join()"
+        )
     if stats["max_in_flight"] < 2:
         raise Mistake("never two requests at once: start `workers` worker tasks, not one")
 
@@ -148,18 +166,27 @@ async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool | None:
         expected = expected_crawl(server.url, SEED, pages)
         broken = min(expected.dead)  # a dead link whose connection breaks instead
         faults = FaultyConnections(broken=[broken])
-        async with loopback_session(trace_configs=[faults.trace]) as session:
+        tasks = TaskRecorder(crawl_concurrently)
+        alive: list[int] = []  # how many of the answer's tasks ran at each request
+
+        async def count(*_: Any) -> None:
+            alive.append(sum(not task.done() for task in tasks.tasks))
+
+        watch = aiohttp.TraceConfig()
+        watch.on_request_start.append(count)
+        async with loopback_session(trace_configs=[faults.trace, watch]) as session:
             before = asyncio.all_tasks()
             try:
-                statuses = await watchdog.finishes(
-                    crawl_concurrently(session, f"{server.url}/site/0", workers),
-                    f"crawl_concurrently(session, start_url, {workers})",
-                    advice="did a worker stop on the failed request without calling "
-                    "queue.task_done() (call it in a finally)? Or do the workers still wait in "
-                    "queue.get() after join() returned (end them: queue.shutdown() on 3.13+, "
-                    "else cancel them)?",
-                    function=crawl_concurrently,
-                )
+                with tasks.installed():
+                    statuses = await watchdog.finishes(
+                        crawl_concurrently(session, f"{server.url}/site/0", workers),
+                        f"crawl_concurrently(session, start_url, {workers})",
+                        advice="did a worker stop on the failed request without calling "
+                        "queue.task_done() (call it in a finally)? Or do the workers still wait in "
+                        "queue.get() after join() returned (end them: queue.shutdown() on 3.13+, "
+                        "else cancel them)?",
+                        function=crawl_concurrently,
+                    )
             except Exception as exc:  # the answer's own error, or the watchdog's
                 stats = await server_stats(server.url)
                 if stats["requests"] > len(expected.pages | expected.dead) - 1:
@@ -178,7 +205,8 @@ async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool | None:
             f"{len(left)} tasks still running after crawl_concurrently returned: the workers wait "
             "in queue.get() forever. End them: queue.shutdown() (3.13+) or cancel them"
         )
-    _judge_statuses(statuses, stats, expected, broken, workers)
+    quit_early = len(tasks.tasks) - min(alive, default=0)
+    _judge_statuses(statuses, stats, expected, broken, workers, quit_early)
     return passed(
         f"{len(statuses)} URLs, each fetched once, up to {stats['max_in_flight']} at once with "
         f"{workers} workers; a broken connection recorded; no task left behind"
@@ -256,6 +284,28 @@ def _judge_bucket(times: list[float], rate: float, burst: int, after_pause: bool
     )
 
 
+async def _order_when_late(bucket: Any, burst: int, rate: float) -> list[str]:
+    """Who of two callers gets a token first: one waiting for it, or one that comes when it is
+    due but before the waiter's timer has fired (late, for a callback held the loop)."""
+    order: list[str] = []
+
+    async def take(who: str) -> None:
+        await bucket.acquire()
+        order.append(who)
+
+    def busy() -> None:
+        time.sleep(LATE / rate)  # the loop held, as a slow callback holds it: the token is due
+        callers.append(asyncio.create_task(take("the newcomer")))  # runs before the waiter wakes
+
+    for _ in range(burst):
+        await bucket.acquire()  # the bucket empty: the next token comes in 1 / rate seconds
+    callers = [asyncio.create_task(take("the waiter"))]
+    asyncio.get_running_loop().call_soon(busy)  # after the waiter's first step: it waits
+    await asyncio.sleep(0)
+    await asyncio.gather(*callers)
+    return order
+
+
 @self_check
 async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
     """15-capstone-crawler, exercise 3: TokenBucket(rate, burst=1) with a coroutine acquire().
@@ -263,7 +313,9 @@ async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
     Requires: a new bucket lets `burst` callers go at once; then no more than `rate` a second,
     even for callers who wait together (a lock held across the sleep); the loop free while
     they wait (a heartbeat keeps ticking: no time.sleep); idle time earns tokens back, but
-    never more than `burst`; written, not the course's TokenBucket.
+    never more than `burst`; callers served in order: one that comes when the next token is
+    due, while the loop is too busy to wake the caller waiting for it, does not take it first;
+    written, not the course's TokenBucket.
     """
     token_bucket = answer(namespace, "TokenBucket", "class TokenBucket(rate, burst=1)")
     if isinstance(token_bucket, type) and issubclass(token_bucket, crawler.TokenBucket):
@@ -288,8 +340,23 @@ async def check_token_bucket(namespace: Mapping[str, Any]) -> bool | None:
     )
     _judge_bucket(rested, rate, burst, after_pause=True)
     _judge_loop_free(rested, ticks, burst, when="after a pause, ")
+    order = await watchdog.finishes(
+        _order_when_late(token_bucket(rate, burst), burst, rate),
+        "acquire()",
+        advice=advice,
+        function=token_bucket,
+    )
+    if order[0] != "the waiter":
+        raise Mistake(
+            "a caller that came while another waited for the next token got it first: acquire() "
+            "lets go of the lock while it sleeps, so when the waiter's timer is late (a busy "
+            "loop), a newcomer takes the token it waited for, and callers are served out of "
+            "order. Hold the asyncio.Lock across the sleep: callers then queue on it, first come, "
+            "first served"
+        )
     span = times[-1] - times[0]
     return passed(
         f"{callers} tokens in {span:.2f} s: {burst} at once, then {rate} a second, the loop "
-        f"free while they waited; after a pause, {burst} at once again and no more"
+        f"free while they waited; after a pause, {burst} at once again and no more; a waiter "
+        "served before a newcomer"
     )

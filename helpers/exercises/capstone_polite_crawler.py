@@ -33,14 +33,21 @@ from helpers.exercises.crawlcheck import (
     HeldRequests,
     ProgressRecorder,
     RequestLog,
-    SleepRecorder,
     expected_crawl,
     left_behind,
     loopback_session,
     server_stats,
 )
-from helpers.exercises.crawljudge import crawl_once, judge_crawl, judge_partial, swapped
-from helpers.lessons.crawler import CRAWL_BURST, CrawlResult, TokenBucket
+from helpers.exercises.crawljudge import (
+    crawl_once,
+    join_after_a_fault,
+    judge_crawl,
+    judge_partial,
+    run_workers,
+    swapped,
+)
+from helpers.exercises.recorders import SleepRecorder
+from helpers.lessons.crawler import CRAWL_BURST, TokenBucket
 from helpers.server.process import SlowServer
 
 STALL_S = 0.3  # the request timeout the retries check sets, for a request nothing answers
@@ -234,75 +241,6 @@ async def check_finish(namespace: Mapping[str, Any]) -> bool | None:
     )
 
 
-async def _run_workers(
-    crawl_worker: Any, server: SlowServer, broken: set[str], workers: int
-) -> tuple[CrawlResult, list[tuple[int, int]], set[asyncio.Task[Any]], asyncio.Task[Any]]:
-    """Run the learner's workers on one queue until it finishes or a worker stops."""
-    faults = FaultyConnections(broken=broken)  # every dead link: a connection that breaks
-    async with loopback_session(trace_configs=[faults.trace]) as session:
-        start = f"{server.url}/site/0"
-        result, queue = CrawlResult(found={start}), asyncio.Queue[str]()
-        queue.put_nowait(start)
-        progress = ProgressRecorder()
-        bucket = TokenBucket(1000, CRAWL_BURST)
-        tasks = [
-            asyncio.create_task(crawl_worker(session, queue, bucket, result, 2, 0.01, progress))
-            for _ in range(workers)
-        ]
-        joined = asyncio.create_task(queue.join())
-        try:
-            done, _ = await watchdog.finishes(
-                asyncio.wait([joined, *tasks], return_when=asyncio.FIRST_COMPLETED),
-                "your workers' crawl",
-                advice="queue.join() waits for a task_done() for every queue.get(): call it in "
-                "a finally, so that a failed URL is counted done too",
-                function=crawl_worker,
-            )
-        finally:
-            for task in (joined, *tasks):
-                task.cancel()
-            await asyncio.gather(joined, *tasks, return_exceptions=True)
-    return result, progress.calls, done, joined
-
-
-async def _survive_a_fault(
-    crawl_worker: Any, namespace: MutableMapping[str, Any], server: SlowServer, workers: int
-) -> None:
-    """Run the workers once more, with a fetch_with_retries that raises on the start page: the
-    worker that meets it may die, but queue.join() must still return (task_done in a finally)."""
-    start, fetch = f"{server.url}/site/0", namespace.get("fetch_with_retries")
-    if fetch is None:
-        return
-
-    async def faulty_fetch(session: Any, url: str, *args: Any, **kwargs: Any) -> Any:
-        if url == start:
-            raise RuntimeError("an error the worker did not expect")
-        return await fetch(session, url, *args, **kwargs)
-
-    async with loopback_session() as session:
-        result, queue = CrawlResult(found={start}), asyncio.Queue[str]()
-        queue.put_nowait(start)
-        bucket = TokenBucket(1000, CRAWL_BURST)
-        with swapped(namespace, "fetch_with_retries", faulty_fetch):
-            tasks = [
-                asyncio.create_task(crawl_worker(session, queue, bucket, result, 2, 0.01))
-                for _ in range(workers)
-            ]
-            try:
-                await watchdog.finishes(
-                    queue.join(),
-                    "queue.join(), after fetch_with_retries raised RuntimeError on the start page",
-                    advice="the worker that met the error never called task_done() for its URL: "
-                    "call queue.task_done() in a finally, so that a URL is counted done "
-                    "whatever happens to it",
-                    function=crawl_worker,
-                )
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-
-
 @self_check
 async def check_crawl_worker(namespace: MutableMapping[str, Any]) -> bool | None:
     """16-capstone-polite-crawler, exercise 3: crawl_worker(session, queue, bucket, result, ...).
@@ -322,13 +260,19 @@ async def check_crawl_worker(namespace: MutableMapping[str, Any]) -> bool | None
     workers, pages = 3, 30
     async with SlowServer(latency=0.02, seed=SEED, pages=pages, start_timeout=START_S) as server:
         expected = expected_crawl(server.url, SEED, pages)
-        result, calls, done, joined = await _run_workers(
+        result, calls, stopped, again = await run_workers(
             crawl_worker, server, set(expected.dead), workers
         )
         stats = await server_stats(server.url)
-        if not done - {joined}:  # the workers survived the faults that fetch_with_retries handles
-            await _survive_a_fault(crawl_worker, namespace, server, workers)
-    for task in done - {joined}:
+        if not stopped and again is None:  # the workers survived what fetch_with_retries handles
+            await join_after_a_fault(crawl_worker, namespace, server, workers)
+    if again is not None:
+        never = " (it still holds the start URL alone)" if len(result.found) == 1 else ""
+        raise Mistake(
+            f"{again} was requested again after it was answered: add each new link to "
+            f"result.found{never} when you queue it, and queue only links not in it"
+        )
+    for task in stopped:
         error = task.exception()
         raise Mistake(
             f"a worker stopped: it raised {error!r}. A worker loops forever and survives a failed "

@@ -4,10 +4,10 @@
 session sends, `server_stats` reads the slow server's own counts, and `check_crawl` compares a
 crawl's result with the pages the generated site is known to have (`expected_crawl`). For the
 self-checks: `FaultyConnections` breaks or stalls the requests to chosen URLs, `HeldRequests`
-holds back all but chosen ones for good, `SleepRecorder` records what the learner's code asked
-`asyncio.sleep` for, `BucketRecorder` the token buckets it made and used, `left_behind` finds
+holds back all but chosen ones for good, `Refetches` notes a URL asked for again once answered,
+`BucketRecorder` records the token buckets the learner's code made and used, `left_behind` finds
 the tasks an answer left running, and `judge_attempts` and `judge_backoff` grade a fetch's
-retries.
+retries. (The sleeps and tasks the learner's code makes: `recorders`.)
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from __future__ import annotations
 import asyncio
 import bisect
 import itertools
-import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from urllib.parse import urldefrag, urlsplit
 import aiohttp
 
 from helpers.exercises import Mistake
-from helpers.lessons.crawler import CrawlResult
+from helpers.lessons.crawler import RETRY_STATUSES, CrawlResult
 from helpers.measure.timeline import Outcome, Record, Timeline
 from helpers.server.site import site_paths
 
@@ -235,45 +234,30 @@ class HeldRequests:
             await asyncio.Event().wait()  # until the crawl cancels the task that sent it
 
 
-class SleepRecorder:
-    """Record each asyncio.sleep(seconds) that code from the learner's cell makes, by task.
+class Refetches:
+    """A TraceConfig that notes the first URL requested again after it was answered.
 
-    While `installed`, asyncio.sleep (and a `sleep` imported from asyncio into the namespace)
-    is a stand-in that notes (task, seconds) when its caller's code comes from the same file as
-    `function` (the learner's cell), then sleeps as asked.
+    A retry after no answer (a broken connection, a timeout) or after a server error is no
+    refetch; another request for a URL answered 200 or 404 is: `again` names it, `noticed` is set.
     """
 
-    def __init__(self, function: Callable[..., Any]) -> None:
-        self.filename = function.__code__.co_filename
-        self.calls: list[tuple[asyncio.Task[Any] | None, float]] = []
+    def __init__(self) -> None:
+        self.answered: set[str] = set()
+        self.again: str | None = None
+        self.noticed = asyncio.Event()
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_start.append(self._start)
+        self.trace.on_request_end.append(self._end)
 
-    def by_task(self) -> dict[asyncio.Task[Any] | None, list[float]]:
-        """The seconds each task asked for, in order."""
-        found: dict[asyncio.Task[Any] | None, list[float]] = {}
-        for task, seconds in self.calls:
-            found.setdefault(task, []).append(seconds)
-        return found
+    async def _start(self, session: Any, context: SimpleNamespace, params: Any) -> None:
+        url = str(params.url)
+        if url in self.answered and self.again is None:
+            self.again = url
+            self.noticed.set()
 
-    @contextmanager
-    def installed(self, namespace: MutableMapping[str, Any]) -> Iterator[None]:
-        """Record while the block runs; put asyncio.sleep (and the namespace's) back after."""
-        real = asyncio.sleep
-
-        def sleep(delay: float, result: Any = None) -> Awaitable[Any]:
-            if sys._getframe(1).f_code.co_filename == self.filename:
-                self.calls.append((asyncio.current_task(), delay))
-            return real(delay, result)
-
-        imported = namespace.get("sleep") is real
-        asyncio.sleep = sleep  # type: ignore[assignment]
-        if imported:
-            namespace["sleep"] = sleep
-        try:
-            yield
-        finally:
-            asyncio.sleep = real
-            if imported:
-                namespace["sleep"] = real
+    async def _end(self, session: Any, context: SimpleNamespace, params: Any) -> None:
+        if params.response.status not in RETRY_STATUSES:
+            self.answered.add(str(params.url))
 
 
 def left_behind(before: AbstractSet[asyncio.Task[Any]]) -> set[asyncio.Task[Any]]:

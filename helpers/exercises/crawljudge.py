@@ -1,4 +1,5 @@
-"""Run and judge a whole crawl of the learner's, for 16-capstone-polite-crawler's check_crawler.
+"""Run and judge the learner's crawls, for 16-capstone-polite-crawler's checks of the workers
+and of the whole crawler.
 
 The verdicts come from counts, never from how fast the crawl went: the server's own counts, the
 request log, the token buckets the crawl made (`BucketRecorder`) and its progress calls judge
@@ -6,7 +7,8 @@ the full crawl; the crawl with a deadline meets a server that answers its start 
 (`HeldRequests`), so that nothing but the deadline can end it, however fast or slow the machine.
 `crawl_once` runs one crawl under the watchdog (put off while the crawl makes progress: slow is
 not hung) and cancels any task it left running; `swapped` sets a name of the learner's namespace
-for a while (the requests' time limit, made patient).
+for a while (the requests' time limit, made patient). `run_workers` and `join_after_a_fault`
+run exercise 3's workers: on the whole site, and once more with an error they did not expect.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ from helpers.exercises import Mistake, watchdog
 from helpers.exercises.crawlcheck import (
     BucketRecorder,
     ExpectedCrawl,
+    FaultyConnections,
     HeldRequests,
     ProgressRecorder,
+    Refetches,
     RequestLog,
     check_crawl,
     left_behind,
+    loopback_session,
 )
-from helpers.lessons.crawler import CRAWL_BURST, CrawlResult
+from helpers.lessons.crawler import CRAWL_BURST, CrawlResult, TokenBucket
+from helpers.server.process import SlowServer
 
 AHEAD = 2  # requests the log may run ahead of a token bucket's line: it notes each one late
 
@@ -40,17 +46,31 @@ async def crawl_once(
     **kwargs: Any,
 ) -> Any:
     """Await crawl(*args, **kwargs) under the watchdog, which `activity` (requests answered, say)
-    puts off while it moves; no task the crawl started may outlive it."""
+    puts off while it moves; it may not raise TimeoutError, and no task it started may outlive
+    it (one cancelled but not awaited is named as such)."""
     before = asyncio.all_tasks()
     try:
         result = await watchdog.finishes(
             crawl(*args, **kwargs), what, advice=advice, function=crawl, activity=activity
         )
+    except TimeoutError:
+        raise Mistake(
+            f"{what} raised TimeoutError: a deadline that raises loses everything the crawl had "
+            "fetched. End the crawl with finish(queue, tasks, timeout) from exercise 2, which "
+            "returns True at the deadline, and set result.timed_out from it"
+        ) from None
     finally:
         left = left_behind(before)
+        cancelled = sum(task.cancelling() > 0 for task in left)  # asked to stop, not awaited
         for task in left:
             task.cancel()
         await asyncio.gather(*left, return_exceptions=True)
+    if cancelled:
+        raise Mistake(
+            f"{len(left)} tasks still running after crawl returned, {cancelled} of them "
+            "cancelled: cancel() only asks a task to stop. Await them too, as finish(queue, "
+            "tasks, timeout) from exercise 2 does, so that they are done when crawl returns"
+        )
     if left:
         raise Mistake(f"{len(left)} tasks still running after crawl returned: cancel the workers")
     return result
@@ -127,3 +147,75 @@ def judge_partial(partial: Any, held: HeldRequests, start: str, deadline: float)
             f"with timeout={deadline:g} the crawl returned {len(partial.fetched)} pages, though "
             "it had fetched the start page: keep what was fetched, in the result the workers fill"
         )
+
+
+async def run_workers(
+    crawl_worker: Any, server: SlowServer, broken: set[str], workers: int
+) -> tuple[CrawlResult, list[tuple[int, int]], set[asyncio.Task[Any]], str | None]:
+    """Run the learner's workers on one queue until it finishes, a worker stops or a URL is asked
+    for again: the result, the progress calls, the workers that stopped, the URL asked again."""
+    faults = FaultyConnections(broken=broken)  # every dead link: a connection that breaks
+    refetches = Refetches()  # a crawl that fetches pages again may never end: stop it then
+    async with loopback_session(trace_configs=[faults.trace, refetches.trace]) as session:
+        start = f"{server.url}/site/0"
+        result, queue = CrawlResult(found={start}), asyncio.Queue[str]()
+        queue.put_nowait(start)
+        progress = ProgressRecorder()
+        bucket = TokenBucket(1000, CRAWL_BURST)
+        tasks = [
+            asyncio.create_task(crawl_worker(session, queue, bucket, result, 2, 0.01, progress))
+            for _ in range(workers)
+        ]
+        joined = asyncio.create_task(queue.join())
+        again = asyncio.create_task(refetches.noticed.wait())
+        try:
+            done, _ = await watchdog.finishes(
+                asyncio.wait([joined, again, *tasks], return_when=asyncio.FIRST_COMPLETED),
+                "your workers' crawl",
+                advice="queue.join() waits for a task_done() for every queue.get(): call it in "
+                "a finally, so that a failed URL is counted done too",
+                function=crawl_worker,
+            )
+        finally:
+            for task in (joined, again, *tasks):
+                task.cancel()
+            await asyncio.gather(joined, again, *tasks, return_exceptions=True)
+    return result, progress.calls, done - {joined, again}, refetches.again
+
+
+async def join_after_a_fault(
+    crawl_worker: Any, namespace: MutableMapping[str, Any], server: SlowServer, workers: int
+) -> None:
+    """Run the workers once more, with a fetch_with_retries that raises on the start page: the
+    worker that meets it may die, but queue.join() must still return (task_done in a finally)."""
+    start, fetch = f"{server.url}/site/0", namespace.get("fetch_with_retries")
+    if fetch is None:
+        return
+
+    async def faulty_fetch(session: Any, url: str, *args: Any, **kwargs: Any) -> Any:
+        if url == start:
+            raise RuntimeError("an error the worker did not expect")
+        return await fetch(session, url, *args, **kwargs)
+
+    async with loopback_session() as session:
+        result, queue = CrawlResult(found={start}), asyncio.Queue[str]()
+        queue.put_nowait(start)
+        bucket = TokenBucket(1000, CRAWL_BURST)
+        with swapped(namespace, "fetch_with_retries", faulty_fetch):
+            tasks = [
+                asyncio.create_task(crawl_worker(session, queue, bucket, result, 2, 0.01))
+                for _ in range(workers)
+            ]
+            try:
+                await watchdog.finishes(
+                    queue.join(),
+                    "queue.join(), after fetch_with_retries raised RuntimeError on the start page",
+                    advice="the worker that met the error never called task_done() for its URL: "
+                    "call queue.task_done() in a finally, so that a URL is counted done "
+                    "whatever happens to it",
+                    function=crawl_worker,
+                )
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)

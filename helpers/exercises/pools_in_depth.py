@@ -31,6 +31,21 @@ multiprocessing.pool.Pool.__init__ = made
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__mp_main__")
 """
+STARTED = "a process started by:"
+# Run as `python -c OBSERVED FILE METHOD COUNT`: run the script as `python FILE METHOD COUNT`
+# does, but its first process says which start method starts it, and the script ends there.
+OBSERVED = f"""
+import multiprocessing, multiprocessing.process, os, runpy, sys
+
+def start(self):
+    method = getattr(self, "_start_method", None) or multiprocessing.get_start_method()
+    print({STARTED!r}, method, flush=True)
+    os._exit(0)
+
+multiprocessing.process.BaseProcess.start = start
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
 
 
 def _methods() -> list[str]:
@@ -39,7 +54,7 @@ def _methods() -> list[str]:
 
 
 def _read(script: str) -> ast.Module:
-    """The answer's syntax tree; a Mistake if it is not a script or bypasses the start method."""
+    """The answer's syntax tree; a Mistake if it is not a script or chooses fork."""
     if not isinstance(script, str):
         raise Mistake(f"FIXED_SCRIPT is a {type(script).__name__}: make it the script's text")
     try:
@@ -52,7 +67,7 @@ def _read(script: str) -> ast.Module:
         for n in ast.walk(tree)
         if isinstance(n, ast.Call)
     }
-    if "fork" in strings or "set_start_method" in called:
+    if "fork" in strings:
         raise Mistake(
             "the script chooses its own start method: fork would hide the problem on Linux, but "
             "there is no fork on Windows, and macOS and Python 3.14 default to others. Keep "
@@ -81,6 +96,12 @@ def _diagnose(stderr: str) -> str:
             "the workers could not find cube: they import the script as __mp_main__, where the "
             "guarded block does not run; define cube outside the guard"
         )
+    if "context has already been set" in stderr:
+        return (
+            "each worker imports the script (as __mp_main__) and calls set_start_method again, "
+            "which raises 'context has already been set': call it only under the guard, or "
+            "pass get_context(sys.argv[1]) to the pool"
+        )
     if "pickle" in stderr.lower():
         return "the pool could not pickle the function: a lambda or a nested function cannot go"
     errors = [line for line in stderr.splitlines() if re.match(r"^\w+(Error|Exception|Pool)", line)]
@@ -100,16 +121,33 @@ def _makes_no_pool_on_import(path: Path, method: str) -> None:
         )
 
 
+def _uses_the_method_given(path: Path, methods: list[str]) -> None:
+    """Raise the Mistake if the script starts its processes with another method than it is given."""
+    for method in methods:
+        try:
+            run = run_python(["-c", OBSERVED, str(path), method, str(COUNTS[0])], SCRIPT_S)
+        except TimeoutError:
+            continue  # it ran within SCRIPT_S before: no verdict from a starved machine
+        used = [line.split()[-1] for line in run.stdout.splitlines() if line.startswith(STARTED)]
+        if used and used[0] != method:
+            raise Mistake(
+                f"python cubes.py {method} {COUNTS[0]} started its workers with {used[0]}, not "
+                f"{method}: the script chooses its own start method. Keep taking it from the "
+                "command line, get_context(sys.argv[1]), so that it runs under every method"
+            )
+
+
 @self_check
 def check_fixed_script(namespace: Mapping[str, Any]) -> bool | None:
     """11-pools-in-depth, exercise 2: FIXED_SCRIPT runs its pool under spawn and forkserver.
 
     Requires: the script's text, run as a file with `python FILE METHOD COUNT`, prints the cubes
     of range(COUNT) under spawn and forkserver, for two counts; it still defines cube at its top
-    and starts a pool with the method it is given (no fork, no set_start_method); it ends within
-    SCRIPT_S seconds; imported as a worker imports it (as __mp_main__), it makes no pool at all
-    (a ProcessPoolExecutor starts no process until its first task, so one made in each worker
-    goes unseen).
+    and starts a pool; it never names fork, and its pool's processes start with the method it
+    is given on the command line (each method, seen as the first process starts); it ends
+    within SCRIPT_S seconds; imported as a worker imports it (as __mp_main__), it makes no pool
+    at all (a ProcessPoolExecutor starts no process until its first task, so one made in each
+    worker goes unseen).
     """
     script = answer(namespace, "FIXED_SCRIPT", "FIXED_SCRIPT (the fixed script's text)")
     _read(script)
@@ -137,6 +175,7 @@ def check_fixed_script(namespace: Mapping[str, Any]) -> bool | None:
                     raise Mistake(f"{run} printed {got}, not {want}: print the pool's results")
                 raise Mistake(f"{run} printed {got}, not {want}: {_diagnose(completed.stderr)}")
         _makes_no_pool_on_import(path, methods[0])
+        _uses_the_method_given(path, methods)
     return passed(
         f"the script prints the cubes under {' and '.join(methods)}, for {len(COUNTS)} counts: "
         "its workers import it, find cube and start no pool of their own"

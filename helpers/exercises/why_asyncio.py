@@ -12,6 +12,7 @@ from typing import Any
 
 from helpers.exercises import Mistake, answer, passed, self_check, watchdog
 from helpers.exercises.predictions import compare, prediction
+from helpers.exercises.recorders import SleepRecorder
 
 THREADS = 4
 DEPOSITS = 25  # per thread
@@ -144,8 +145,9 @@ async def check_fetch_all(namespace: dict[str, Any]) -> bool | None:
 
     Requires: PREDICTED_S recorded first; fetch_all is a coroutine function; it does not block
     the loop (a heartbeat keeps beating); it waits for every latency (it returns no sooner than
-    the longest, which is not the last of the unsorted list); the waits overlap (sooner than
-    their sum); it finishes (a hang is a Mistake, by the watchdog).
+    the longest, which is not the last of the unsorted list, and it asks asyncio.sleep for each
+    latency: a single wait of the longest has the right time, not the structure); the waits
+    overlap (sooner than their sum); it finishes (a hang is a Mistake, by the watchdog).
     """
     fetch_all = answer(namespace, "fetch_all", "async def fetch_all(latencies)")
     predicted = prediction(namespace, "PREDICTED_S")
@@ -161,13 +163,15 @@ async def check_fetch_all(namespace: dict[str, Any]) -> bool | None:
 
     beating = asyncio.create_task(heartbeat())
     await asyncio.sleep(0)  # the heartbeat starts before fetch_all does
+    sleeps = SleepRecorder(fetch_all)
     try:
-        start = loop.time()
-        waiting = fetch_all(list(LATENCIES))
-        if not inspect.isawaitable(waiting):
-            raise Mistake(f"fetch_all(...) returned {waiting!r}: define it with `async def`")
-        await watchdog.finishes(waiting, f"fetch_all({LATENCIES})", function=fetch_all)
-        elapsed = loop.time() - start
+        with sleeps.installed(namespace):
+            start = loop.time()
+            waiting = fetch_all(list(LATENCIES))
+            if not inspect.isawaitable(waiting):
+                raise Mistake(f"fetch_all(...) returned {waiting!r}: define it with `async def`")
+            await watchdog.finishes(waiting, f"fetch_all({LATENCIES})", function=fetch_all)
+            elapsed = loop.time() - start
     finally:
         beating.cancel()
         await asyncio.gather(beating, return_exceptions=True)
@@ -187,6 +191,15 @@ async def check_fetch_all(namespace: dict[str, Any]) -> bool | None:
         raise Mistake(
             f"fetch_all returned after {elapsed:.2f} s, before its longest wait ({longest} s) "
             "was over: await every wait before returning, not only the first or the last"
+        )
+    asked = [seconds for _, seconds in sleeps.calls]
+    missed = [latency for latency in LATENCIES if latency not in asked]
+    if missed:
+        raise Mistake(
+            f"fetch_all({LATENCIES}) took the right time, but it asked asyncio.sleep for "
+            f"{asked or 'nothing'}, never for {missed}: one wait as long as the longest only "
+            "looks like concurrency. Wait asyncio.sleep(latency) for every latency in the list, "
+            "all at once with asyncio.gather"
         )
     compare(predicted, elapsed, PREDICTION_TOLERANCE)
     return passed(

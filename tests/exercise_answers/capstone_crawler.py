@@ -220,6 +220,15 @@ async def crawl_concurrently(session, start_url, workers):
             says=r"\d+ tasks still running after crawl_concurrently returned",
             kind="half",
         ),
+        "workers that stop when the queue is empty for a moment": WrongAnswer.from_solution(
+            "        while True:\n"
+            "            try:\n                url = await queue.get()\n"
+            "            except QUEUE_SHUT_DOWN:\n                return\n",
+            "        while not queue.empty():\n            url = await queue.get()\n",
+            says=r"never two requests at once: \d+ of your worker tasks ended while the crawl went "
+            r"on\. A worker that stops when the queue is empty",
+            kind="luck",
+        ),
         "the course's crawler, reshaped": WrongAnswer(
             """
 async def crawl_concurrently(session, start_url, workers):
@@ -260,6 +269,35 @@ async def crawl_concurrently(session, start_url, workers):
             self._tokens -= 1
             """),
             says=r"serve them one at a time with an asyncio\.Lock held across the sleep",
+            kind="structure",
+        ),
+        "the lock let go during the sleep, then a retry": WrongAnswer(
+            """
+class TokenBucket:
+    def __init__(self, rate, burst=1):
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    def _refill(self):
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    async def acquire(self):
+        while True:
+            async with self._lock:
+                self._refill()
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                wait = (1 - self._tokens) / self.rate
+            await asyncio.sleep(wait)
+""",
+            says=r"a caller that came while another waited for the next token got it first: "
+            r"acquire\(\) lets go of the lock while it sleeps",
             kind="structure",
         ),
         "tokens never earned back while idle": WrongAnswer(

@@ -205,8 +205,15 @@ async def finish(queue, workers, timeout):
             "                    if link not in result.fetched:\n"
             "                        result.found.add(link)\n"
             "                        queue.put_nowait(link)\n",
-            says=r"requests for \d+ pages: add each new link to result\.found when you queue it",
+            says=r"add each new link to result\.found when you queue it",
             kind="structure",
+        ),
+        "the seen-set read but never filled": WrongAnswer.from_solution(
+            "                        result.found.add(link)\n",
+            "",
+            says=r"/site/\d+ was requested again after it was answered: add each new link to "
+            r"result\.found \(it still holds the start URL alone\) when you queue it",
+            kind="other",
         ),
         "task_done skipped when a request fails": WrongAnswer.from_solution(
             "        finally:\n            queue.task_done()\n",
@@ -279,6 +286,24 @@ async def crawl_worker(session, queue, bucket, result, attempts, backoff, progre
             "result.timed_out = await finish(queue, tasks, timeout)",
             "await finish(queue, tasks, timeout)",
             says=r"with timeout=0\.3 the crawl returned timed_out=False, though it could not",
+            kind="half",
+        ),
+        "wait_for around join, the workers cancelled but not awaited": WrongAnswer.from_solution(
+            "        result.timed_out = await finish(queue, tasks, timeout)\n",
+            "        await asyncio.wait_for(queue.join(), timeout)\n"
+            "        for task in tasks:\n            task.cancel()\n",
+            says=r"\d+ tasks still running after crawl returned, \d+ of them cancelled: cancel\(\) "
+            r"only asks a task to stop\. Await them too, as finish",
+            kind="structure",
+        ),
+        "wait_for around join: the deadline raises": WrongAnswer.from_solution(
+            "        result.timed_out = await finish(queue, tasks, timeout)\n    finally:\n",
+            "        await asyncio.wait_for(queue.join(), timeout)\n"
+            "    finally:\n"
+            "        for task in tasks:\n            task.cancel()\n"
+            "        await asyncio.gather(*tasks, return_exceptions=True)\n",
+            says=r"crawl with timeout=0\.3 raised TimeoutError: a deadline that raises loses "
+            r"everything the crawl had fetched",
             kind="half",
         ),
         "progress not passed on to the workers": WrongAnswer.from_solution(

@@ -58,6 +58,36 @@ if __name__ == "__main__":
             says=r"the script chooses its own start method: fork would hide the problem on Linux",
             kind="bypass",
         ),
+        "spawn chosen in the script": WrongAnswer.from_solution(
+            "multiprocessing.get_context(sys.argv[1])",
+            'multiprocessing.get_context("spawn")',
+            says=r"python cubes\.py forkserver 6 started its workers with spawn, not forkserver: "
+            r"the script chooses its own start method",
+            kind="luck",
+        ),
+        "set_start_method outside the guard": WrongAnswer(
+            '''
+FIXED_SCRIPT = """
+import multiprocessing
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+multiprocessing.set_start_method(sys.argv[1])
+
+
+def cube(n):
+    return n * n * n
+
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        print(list(pool.map(cube, range(int(sys.argv[2])))))
+"""
+''',
+            says=r"python cubes\.py spawn 6 printed nothing, not \[0, 1, 8, 27, 64, 125\]: each "
+            r"worker imports the script \(as __mp_main__\) and calls set_start_method again",
+            kind="other",
+        ),
         "the cubes printed by heart": WrongAnswer.from_solution(
             "print(list(pool.map(cube, range(int(sys.argv[2])))))",
             "list(pool.map(cube, range(int(sys.argv[2]))))\n        print([0, 1, 8, 27, 64, 125])",

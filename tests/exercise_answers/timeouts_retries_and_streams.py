@@ -75,6 +75,13 @@ async for chunk in read_chunks(session, url, 2**16):
 return b"".join(parts)[:n]
 """
 
+# Not a wrong answer: get_when_allowed retrying by recursion inside `async with session.get(url)`,
+# its sleep and next request made while the 429 is still open. aiohttp hands the connection back
+# to the pool as soon as a response's body has arrived in full, read or not (notebook 08 §5:
+# reading a body to its end is what lets a connection be reused), and a 429's few bytes arrive
+# with its headers: the next request gets the pool's one connection. It would hold it only while
+# a body is still on its way, a 429 of more than the read buffer or sent slowly, which neither
+# the check's server nor real ones send.
 WRONG_ANSWERS = {
     "check_get_when_allowed": {
         "raise_for_status before looking for 429": WrongAnswer.from_solution(

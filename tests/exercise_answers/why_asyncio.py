@@ -137,6 +137,13 @@ WRONG_ANSWERS = {
             says=r"blocked the event loop for [\d.]+ s \(nothing else could run\)",
             kind="hang",
         ),
+        "waits only the longest latency": WrongAnswer.from_solution(
+            "await asyncio.gather(*(asyncio.sleep(latency) for latency in latencies))",
+            "await asyncio.sleep(max(latencies))",
+            says=r"took the right time, but it asked asyncio\.sleep for \[0\.4\], never for "
+            r"\[0\.1, 0\.3, 0\.2\]: one wait as long as the longest only looks like concurrency",
+            kind="structure",
+        ),
         "no prediction, or not a number": WrongAnswer.from_solution(
             "PREDICTED_S = 0.4",
             'PREDICTED_S = "0.4 s"',
