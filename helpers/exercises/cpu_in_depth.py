@@ -157,8 +157,9 @@ def check_exact_squares(namespace: Mapping[str, Any]) -> bool | None:
             )
         if result != expected:
             hint = (
-                "an int64 sum wraps around past 2**63: sum chunks in int64, then add the chunk "
-                "sums as Python ints"
+                "an int64 sum wraps around past 2**63: sum chunks in int64, sized by the largest "
+                "square (below MAX_VALUE**2), not the typical one, then add the chunk sums as "
+                "Python ints"
                 if expected > np.iinfo(np.int64).max
                 else "compare with sum(int(v) ** 2 for v in values)"
             )
@@ -172,6 +173,8 @@ def check_exact_squares(namespace: Mapping[str, Any]) -> bool | None:
         np.array([7], dtype=np.int64),
         np.array([3, -4, 12], dtype=np.int64),
         _values(25_001, seed=1),  # not a multiple of any round chunk size
+        # every square near the bound: a chunk of more than 10,248 of them wraps around
+        np.resize(np.array([MAX_VALUE - 1, 1 - MAX_VALUE], dtype=np.int64), 50_000),
     ]
     for values in small:
         check(values)

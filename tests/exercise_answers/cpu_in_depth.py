@@ -116,6 +116,12 @@ def exact_sum_of_squares_of(values):
             says=r"returned [\d,]+, not [\d,]+",
             kind="other",
         ),
+        "chunks sized by the typical square, not the largest": WrongAnswer.from_solution(
+            "10_000",
+            "25_000",
+            says=r"sized by the largest square",
+            kind="luck",
+        ),
         "an array of Python ints, one object at a time": WrongAnswer(
             """
 def exact_sum_of_squares_of(values):
