@@ -116,6 +116,13 @@ WRONG_ANSWERS = {
             says=r"before its longest wait \(0.4 s\) was over: await every wait",
             kind="luck",
         ),
+        "awaits only the first task": WrongAnswer.from_solution(
+            "await asyncio.gather(*(asyncio.sleep(latency) for latency in latencies))",
+            "tasks = [asyncio.create_task(asyncio.sleep(latency)) for latency in latencies]\n"
+            "    await tasks[0]",
+            says=r"before its longest wait \(0.4 s\) was over: await every wait",
+            kind="luck",
+        ),
         "returns when the first wait is done": WrongAnswer.from_solution(
             "await asyncio.gather(*(asyncio.sleep(latency) for latency in latencies))",
             "tasks = [asyncio.create_task(asyncio.sleep(latency)) for latency in latencies]\n"
