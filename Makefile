@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 SUPPORTED_PYTHONS := 3.11 3.12 3.13 3.14
 MATRIX_TARGET ?= test
 # The helpers' tests mostly wait on servers and sleeps: two pytest-xdist workers per CPU.
-TEST_WORKERS := $(shell $(PYTHON) -c 'import os; print(3 * (os.cpu_count() or 1))' 2>/dev/null)
+TEST_WORKERS := $(shell $(PYTHON) -c 'import os; print(2 * (os.cpu_count() or 1))' 2>/dev/null)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 LAB_OPTIONS ?=
 # The course's own JupyterLab defaults (no news pop-up, no update check), copied into the venv's
