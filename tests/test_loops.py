@@ -1,4 +1,5 @@
 import asyncio
+import gc
 import time
 from functools import partial
 
@@ -94,3 +95,12 @@ def test_benchmarks_reject_bad_counts(coroutine, message):
 def test_time_loops_rejects_zero_repeats():
     with pytest.raises(ValueError, match="repeats must be at least 1, got 0"):
         time_loops(partial(task_churn, 1), repeats=0)
+
+
+def test_time_loops_pauses_the_garbage_collector_and_restores_it():
+    async def collecting() -> float:
+        return float(gc.isenabled())
+
+    timings = time_loops(collecting, repeats=1)
+    assert all(timing.runs == (0.0,) for timing in timings.values())
+    assert gc.isenabled()

@@ -4,11 +4,13 @@ A heartbeat coroutine ticks at a steady interval and notes when each tick happen
 loop is free the ticks stay on time, while something blocks it they stop. The loop benchmarks
 run on a fresh loop of a chosen kind (asyncio's own, or uvloop's) in a thread of their own,
 because a Jupyter kernel's loop is already running in the main thread and cannot be replaced.
+They report the processor time of that thread, which a busy machine cannot inflate by pausing it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import time
 from collections.abc import Callable, Coroutine
@@ -72,7 +74,7 @@ def run_on_new_loop(factory: LoopFactory, make: Callable[[], Coroutine[Any, Any,
 
 
 async def echo_round_trips(count: int, size: int = 100) -> float:
-    """Seconds for count request-reply round trips with a local echo server.
+    """Processor seconds of this thread for count request-reply round trips with an echo server.
 
     The server and the client run on the running loop and talk over TCP on 127.0.0.1; each
     message of size bytes is sent only after the previous reply has arrived.
@@ -94,11 +96,11 @@ async def echo_round_trips(count: int, size: int = 100) -> float:
         port = server.sockets[0].getsockname()[1]
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         message = b"x" * size
-        start = time.perf_counter()
+        start = time.thread_time()
         for _ in range(count):
             writer.write(message)
             await reader.readexactly(size)
-        elapsed = time.perf_counter() - start
+        elapsed = time.thread_time() - start
         writer.close()
         await writer.wait_closed()
     finally:
@@ -111,21 +113,28 @@ async def task_churn(count: int) -> float:
     """Seconds to gather count new tasks that each yield once."""
     if count < 1:
         raise ValueError(f"count must be at least 1, got {count}")
-    start = time.perf_counter()
+    start = time.thread_time()
     await asyncio.gather(*(asyncio.sleep(0) for _ in range(count)))
-    return time.perf_counter() - start
+    return time.thread_time() - start
 
 
 def time_loops(
-    make: Callable[[], Coroutine[Any, Any, float]], repeats: int = 3
+    make: Callable[[], Coroutine[Any, Any, float]], repeats: int = 9
 ) -> dict[str, Timing]:
     """The seconds make() reports on each kind of loop, timed in rounds.
 
     Each round runs make() once on a new loop of every kind, so that a change in the machine's
-    load falls on every kind alike.
+    load falls on every kind alike. The garbage collector is paused meanwhile, as timeit does:
+    a collection walks all of the program's objects, and would land on one run at random.
     """
     factories = loop_factories()
-    runs = in_rounds(
-        {name: partial(run_on_new_loop, f, make) for name, f in factories.items()}, repeats
-    )
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        runs = in_rounds(
+            {name: partial(run_on_new_loop, f, make) for name, f in factories.items()}, repeats
+        )
+    finally:
+        if collecting:
+            gc.enable()
     return {name: Timing(tuple(seconds)) for name, seconds in runs.items()}
