@@ -37,23 +37,25 @@ The convention every notebook follows, and that tests/test_exercises.py enforces
    - `helpers.exercises.predictions`: for "predict, then measure", `prediction(namespace,
      "PREDICTED_S")` before measuring (with none, not attempted: no answer shown), then
      `compare(predicted, measured, tolerance)` before printing the answer. Never a Mistake.
-5. `tests/exercise_answers/<slug>.py` holds the data that tests the notebook's checks; the tests
-   themselves are written once, in tests/test_exercises.py. It defines:
-   - `notebook_namespace()`: a fresh dict with what the notebook defines before its exercises
-     (imports and the names the exercises use, `named(asyncio, fetch, np=numpy)`; an earlier
-     exercise's answer, if a later one builds on it: `exec(solution(slug, check), namespace)`),
-     kept faithful to the notebook;
-   - `WRONG_ANSWERS = {"check_name": {"the mistake, named": WrongAnswer(code, says, kind)}}`:
-     mistakes learners really make; `says` is a regular expression the `Mistake` message must
-     match; `kind` is one of KINDS. `WrongAnswer.from_solution(old, new, says, kind)` is the
-     shown solution with `old` replaced by `new` (`.also(old, new)` for a second change);
-     where several share code that is not the solution, `variant = template(code)` where a
-     line `...` stands for what differs, then `variant(body)` for each (a body per `...`);
+5. What tests a notebook's checks is in `tests/exercise_answers/`; the tests themselves are
+   written once, in tests/test_exercises.py.
+   - `<slug>.py` defines `notebook_namespace()`: a fresh dict with what the notebook defines
+     before its exercises (imports and the names the exercises use, `named(asyncio, fetch,
+     np=numpy)`; an earlier exercise's answer, if a later one builds on it:
+     `exec(solution(slug, check), namespace)`), kept faithful to the notebook.
+   - `<slug>.toml` holds the wrong answers, as data (`answer_data` reads it): a table
+     `[[wrong.check_name]]` per mistake learners really make, with `mistake` (its name),
+     `kind` (one of KINDS) and `says` (a regular expression the `Mistake` message must match),
+     then either `code`, the whole wrong answer, or one or more `[[wrong.check_name.change]]`
+     with `old` and `new`: the shown solution with `old` replaced by `new`, resolved when the
+     test runs, so that a solution changed under it fails loudly. Code and regular expressions
+     go in literal strings (`'...'`, or `'''` for several lines: its first newline is dropped).
    - at least MIN_WRONG_ANSWERS (tests/test_exercises.py) per check, and every kind but
-     "other" covered, or listed with the reason it does not apply:
-     `NOT_APPLICABLE = {"check_name": {"hang": "nothing in it waits"}}`;
-   - optionally `SETTINGS = {"NAME": value}`: constants of the check's module set for the wrong
-     answers, whose outcome is known (shorter waits); `watchdog.HANG_S` is shortened for them.
+     "other" covered, or listed with the reason it does not apply: `[not_applicable.check_name]`
+     then `hang = "nothing in it waits"`;
+   - optionally `[settings]`: constants of the check's module set for the wrong answers, whose
+     outcome is known (shorter waits); and `hang_s`, the watchdog's patience for the wrong
+     answers where the default is too short.
    Tests of a check beyond those three (it puts back what it swaps; a mistake is caught every
    time) go in tests/test_exercise_checks.py, under the notebook's heading.
 """
@@ -62,11 +64,11 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import dataclasses
+import functools
 import importlib
 import inspect
 import re
-import textwrap
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +91,7 @@ KINDS = {
 }
 
 
-# a data module's NOT_APPLICABLE: for each check, the kinds no wrong answer covers, and why not
+# a notebook's [not_applicable] tables: for each check, the kinds no wrong answer covers, and why
 NotApplicable = dict[str, dict[str, str]]
 
 
@@ -110,38 +112,71 @@ class Exercise:
 class WrongAnswer:
     """A known-wrong answer: its code, a regular expression its Mistake matches, and its kind."""
 
-    code: str | None  # None: the solution with `replacements` made
+    code: str | None  # None: the solution with `changes` made
     says: str
     kind: str
-    replacements: tuple[tuple[str, str], ...] = ()
+    changes: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind {self.kind!r} is not one of {sorted(KINDS)}")
-        if (self.code is None) == (not self.replacements):
-            raise ValueError("give either code or replacements on the solution, not both")
+        if (self.code is None) == (not self.changes):
+            raise ValueError("give either code or changes on the solution, not both")
 
     @classmethod
-    def from_solution(cls, old: str, new: str, says: str, kind: str) -> WrongAnswer:
-        """The exercise's shown solution with `old` replaced by `new` (resolved at test time)."""
-        return cls(None, says, kind, ((old, new),))
-
-    def also(self, old: str, new: str) -> WrongAnswer:
-        """The same wrong answer with one more replacement on the solution."""
-        return dataclasses.replace(self, replacements=(*self.replacements, (old, new)))
+    def from_table(cls, table: dict[str, Any]) -> WrongAnswer:
+        """The wrong answer a `[[wrong.check_name]]` table describes."""
+        unknown = set(table) - {"mistake", "kind", "says", "code", "change"}
+        if unknown:
+            raise ValueError(f"{table.get('mistake')!r}: unknown keys {sorted(unknown)}")
+        changes = tuple((change["old"], change["new"]) for change in table.get("change", []))
+        return cls(table.get("code"), table["says"], table["kind"], changes)
 
     def source(self, solution: str | None) -> str:
-        """The wrong answer's code, made from the solution if it is a replacement on it."""
+        """The wrong answer's code, made from the solution if it is a change of it."""
         if self.code is not None:
             return self.code
         if solution is None:
             raise ValueError("a wrong answer made from the solution needs a shown solution")
         code = solution
-        for old, new in self.replacements:
+        for old, new in self.changes:
             if old not in code:
                 raise ValueError(f"{old!r} is not in the solution: it has changed")
             code = code.replace(old, new)
         return code
+
+
+@dataclass(frozen=True)
+class AnswerData:
+    """What tests a notebook's checks: its set-up, the wrong answers, and what they need."""
+
+    notebook_namespace: Callable[[], dict[str, Any]]
+    wrong_answers: dict[str, dict[str, WrongAnswer]]
+    not_applicable: NotApplicable
+    settings: dict[str, Any]
+    hang_s: float | None
+
+
+@functools.cache
+def answer_data(name: str) -> AnswerData:
+    """The notebook `name`'s (a slug) tests/exercise_answers/<name>.py and <name>.toml."""
+    table = tomllib.loads((ROOT / "tests" / "exercise_answers" / f"{name}.toml").read_text())
+    unknown = set(table) - {"wrong", "not_applicable", "settings", "hang_s"}
+    if unknown:
+        raise ValueError(f"{name}.toml: unknown keys {sorted(unknown)}")
+    wrong = {}
+    for check, entries in table.get("wrong", {}).items():
+        wrong[check] = {entry["mistake"]: WrongAnswer.from_table(entry) for entry in entries}
+        if len(wrong[check]) < len(entries):
+            raise ValueError(f"{name}.toml: two wrong answers to {check} have the same name")
+    module = importlib.import_module(f"exercise_answers.{name}")
+    return AnswerData(
+        module.notebook_namespace,
+        wrong,
+        table.get("not_applicable", {}),
+        table.get("settings", {}),
+        table.get("hang_s"),
+    )
 
 
 def slug(notebook: str | Path) -> str:
@@ -191,25 +226,6 @@ def solution(name: str, check: str) -> str:
     if code is None:
         raise ValueError(f"{name} shows no solution under {check}")
     return code
-
-
-def template(code: str) -> Callable[..., str]:
-    """A function of bodies: code with each `...` line replaced by the next, indented as it was."""
-    slots = list(re.finditer(r"^( *)\.\.\.\n", code, re.MULTILINE))
-    if not slots:
-        raise ValueError("the template has no line `...` to fill")
-
-    def filled(*bodies: str) -> str:
-        if len(bodies) != len(slots):
-            raise ValueError(f"the template has {len(slots)} lines `...`, given {len(bodies)}")
-        parts, end = [], 0
-        for slot, body in zip(slots, bodies, strict=True):
-            lines = textwrap.dedent(body).strip("\n") + "\n"
-            parts += [code[end : slot.start()], textwrap.indent(lines, slot.group(1))]
-            end = slot.end()
-        return "".join(parts) + code[end:]
-
-    return filled
 
 
 def named(*things: Any, **others: Any) -> dict[str, Any]:

@@ -9,18 +9,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from exercise_answers import (
-    cancellation_and_limits,
-    capstone_crawler,
-    event_loop,
-    tasks_and_gather,
-    why_asyncio,
-)
 from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.manager import start_new_kernel
-from solutions import check_module, exercises, grade, notebook_path, solution
+from solutions import answer_data, check_module, exercises, grade, notebook_path, solution
 
 from helpers.exercises import Mistake, watchdog
+
+why_asyncio = answer_data("why_asyncio")
+event_loop = answer_data("event_loop")
+tasks_and_gather = answer_data("tasks_and_gather")
+cancellation_and_limits = answer_data("cancellation_and_limits")
+capstone_crawler = answer_data("capstone_crawler")
 
 # 01-why-asyncio
 
@@ -28,7 +27,7 @@ from helpers.exercises import Mistake, watchdog
 def test_a_missing_lock_loses_updates_every_time():
     """The race is made wide enough that a missing lock never slips through by luck."""
     notebook = notebook_path("why_asyncio")
-    wrong = why_asyncio.WRONG_ANSWERS["check_deposit_audited"]["no lock at all"]
+    wrong = why_asyncio.wrong_answers["check_deposit_audited"]["no lock at all"]
     for _ in range(10):
         with pytest.raises(Mistake, match=wrong.says):
             grade(notebook, "check_deposit_audited", wrong.code, why_asyncio.notebook_namespace())
@@ -150,7 +149,7 @@ async def fetch_site(root):
 def test_a_caught_answer_leaves_no_task_of_its_own_running(check, mistake, monkeypatch):
     """The check cancels what the wrong answer left behind, before it reports the Mistake."""
     monkeypatch.setattr(watchdog, "HANG_S", 1.0)
-    wrong = tasks_and_gather.WRONG_ANSWERS[check][mistake]
+    wrong = tasks_and_gather.wrong_answers[check][mistake]
     notebook = notebook_path("tasks_and_gather")
     code = wrong.source(next(e.solution for e in exercises(notebook) if e.check == check))
 
@@ -171,7 +170,7 @@ def test_a_caught_answer_leaves_no_task_of_its_own_running(check, mistake, monke
 def test_batches_are_caught_every_time():
     """Batches never pass by luck: item 2 cannot start before slow item 0 ends in a batch."""
     notebook = notebook_path("cancellation_and_limits")
-    wrong = cancellation_and_limits.WRONG_ANSWERS["check_gather_limited"]["batches of gather"]
+    wrong = cancellation_and_limits.wrong_answers["check_gather_limited"]["batches of gather"]
     for _ in range(5):
         with pytest.raises(Mistake, match=wrong.says):
             grade(
@@ -184,7 +183,7 @@ def test_batches_are_caught_every_time():
 
 def test_serve_check_leaves_the_callers_request_id_as_it_was():
     namespace = cancellation_and_limits.notebook_namespace()
-    answers = cancellation_and_limits.WRONG_ANSWERS["check_serve"]
+    answers = cancellation_and_limits.wrong_answers["check_serve"]
     code = answers["set before create_task, never reset"]
     with pytest.raises(Mistake):
         grade(notebook_path("cancellation_and_limits"), "check_serve", code.code, namespace)
@@ -262,7 +261,7 @@ if __name__ == "__main__":
 def test_a_bucket_that_lets_go_of_its_lock_while_it_sleeps_is_caught_every_time():
     """A newcomer overtakes the waiter whatever the timings: the waiter's timer is made late."""
     notebook = notebook_path("capstone_crawler")
-    wrong = capstone_crawler.WRONG_ANSWERS["check_token_bucket"][
+    wrong = capstone_crawler.wrong_answers["check_token_bucket"][
         "the lock let go during the sleep, then a retry"
     ]
     for _ in range(3):

@@ -2,23 +2,23 @@
 
 The tests are written once and run over the catalogue: every cell tagged `self-check` in the
 notebooks (tests/solutions.py reads them), with the data in `tests/exercise_answers/<slug>.py`
-(the convention is at the top of tests/solutions.py).
+and `<slug>.toml` (the convention is at the top of tests/solutions.py).
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from solutions import (
     KINDS,
     ROOT,
+    AnswerData,
     Exercise,
     WrongAnswer,
+    answer_data,
     check_function,
     check_module,
     defined_names,
@@ -35,17 +35,17 @@ CATALOGUE = [exercise for path in NOTEBOOKS for exercise in exercises(path)]
 MIN_WRONG_ANSWERS = 4
 REQUIRED_KINDS = [kind for kind in KINDS if kind != "other"]
 HANG_S = 2.0  # the watchdog's patience for the wrong answers, which are known to hang
-# (a notebook's data may set its own HANG_S, for checks whose answers take longer)
+# (a notebook's data may set its own hang_s, for checks whose answers take longer)
 
 
-def answers(notebook: str | Path) -> ModuleType:
-    """The data module that tests the notebook's checks: tests/exercise_answers/<slug>.py."""
-    return importlib.import_module(f"exercise_answers.{slug(notebook)}")
+def answers(notebook: str | Path) -> AnswerData:
+    """What tests the notebook's checks: tests/exercise_answers/<slug>.py and <slug>.toml."""
+    return answer_data(slug(notebook))
 
 
 def wrong_answers_of(exercise: Exercise) -> dict[str, WrongAnswer]:
     """The named wrong answers to the exercise's check."""
-    return answers(exercise.notebook).WRONG_ANSWERS.get(exercise.check, {})
+    return answers(exercise.notebook).wrong_answers.get(exercise.check, {})
 
 
 WRONG = [
@@ -87,10 +87,10 @@ def test_reference_solution_passes(exercise, capsys):
 @pytest.mark.parametrize(("exercise", "mistake"), WRONG)
 def test_wrong_answer_is_caught(exercise, mistake, monkeypatch):
     data = answers(exercise.notebook)
-    for name, value in getattr(data, "SETTINGS", {}).items():
+    for name, value in data.settings.items():
         monkeypatch.setattr(check_module(exercise.notebook), name, value)
-    monkeypatch.setattr(watchdog, "HANG_S", getattr(data, "HANG_S", HANG_S))
-    wrong = data.WRONG_ANSWERS[exercise.check][mistake]
+    monkeypatch.setattr(watchdog, "HANG_S", data.hang_s or HANG_S)
+    wrong = data.wrong_answers[exercise.check][mistake]
     code = wrong.source(exercise.solution)
     namespace = data.notebook_namespace()
     before = dict(namespace)
@@ -118,8 +118,7 @@ def test_untouched_exercise_is_not_attempted_and_silent(exercise, capsys):
 @pytest.mark.parametrize("exercise", CATALOGUE, ids=str)
 def test_wrong_answers_cover_the_kinds(exercise):
     named = wrong_answers_of(exercise)
-    not_applicable = getattr(answers(exercise.notebook), "NOT_APPLICABLE", {})
-    reasons = not_applicable.get(exercise.check, {})
+    reasons = answers(exercise.notebook).not_applicable.get(exercise.check, {})
     covered = {wrong.kind for wrong in named.values()}
     assert set(reasons) <= set(REQUIRED_KINDS), f"{sorted(set(reasons) - set(REQUIRED_KINDS))}"
     assert all(reason.strip() for reason in reasons.values()), "a kind listed with no reason"
@@ -129,7 +128,7 @@ def test_wrong_answers_cover_the_kinds(exercise):
         short.append(f"{len(named)} named wrong answers, at least {MIN_WRONG_ANSWERS} needed")
     missing = [kind for kind in REQUIRED_KINDS if kind not in covered and kind not in reasons]
     if missing:
-        short.append(f"kinds neither covered nor in NOT_APPLICABLE with a reason: {missing}")
+        short.append(f"kinds neither covered nor in [not_applicable] with a reason: {missing}")
     assert not short, f"{exercise}: {'; '.join(short)}"
 
 
@@ -139,7 +138,22 @@ def test_the_data_names_only_checks_that_a_cell_calls(path):
     if not checks:
         pytest.skip("no self-check cells in this notebook yet")
     data = answers(path)
-    for registry in ("WRONG_ANSWERS", "NOT_APPLICABLE"):
-        stale = set(getattr(data, registry, {})) - checks
-        assert not stale, f"{registry} names checks that no cell calls: {sorted(stale)}"
+    for table, named in (("wrong", data.wrong_answers), ("not_applicable", data.not_applicable)):
+        stale = set(named) - checks
+        assert not stale, f"[{table}] names checks that no cell calls: {sorted(stale)}"
     assert callable(data.notebook_namespace)
+
+
+def test_a_wrong_answer_with_a_misspelt_key_is_refused():
+    with pytest.raises(ValueError, match=r"unknown keys \['cod'\]"):
+        WrongAnswer.from_table({"mistake": "m", "kind": "luck", "says": "s", "cod": "x = 1"})
+
+
+def test_a_change_the_solution_no_longer_holds_fails_loudly():
+    change = {"old": "a = 1", "new": "a = 2"}
+    wrong = WrongAnswer.from_table(
+        {"mistake": "m", "kind": "luck", "says": "s", "change": [change]}
+    )
+    assert wrong.source("a = 1\nb = 2\n") == "a = 2\nb = 2\n"
+    with pytest.raises(ValueError, match="is not in the solution: it has changed"):
+        wrong.source("b = 2\n")
