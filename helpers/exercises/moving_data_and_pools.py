@@ -27,8 +27,10 @@ class _WatchedPool:
     def __init__(self, pool: ProcessPoolExecutor) -> None:
         self._pool = pool
         self.sizes: list[int] = []
+        self.arguments: list[object] = []
 
     def _measure(self, payload: object) -> None:
+        self.arguments.append(payload)
         try:
             self.sizes.append(len(pickle.dumps(payload)))
         except Exception:
@@ -101,8 +103,8 @@ def check_shared_sum(namespace: Any) -> bool | None:
 
     Requires: the sum computed in the pool (something submitted), the array not pickled with the
     task (every task's pickle under half the array's size), a block of at least array.nbytes
-    bytes (not array.size), the data copied into the block (the right sum of a random array),
-    the block closed and unlinked when shared_sum returns.
+    bytes (not array.size) whose name a task was given, the data copied into the block (the
+    right sum of a random array), the block closed and unlinked when shared_sum returns.
     """
     shared_sum = answer(namespace, "shared_sum", "def shared_sum(pool, array)")
     array = np.random.default_rng(9).integers(0, 1_000, size=ARRAY_LENGTH, dtype=np.int64)
@@ -127,6 +129,17 @@ def check_shared_sum(namespace: Any) -> bool | None:
         raise Mistake(
             f"a task of {max(pool.sizes):,} bytes was submitted for an array of {array.nbytes:,}: "
             "the array itself was pickled. Put it in a shared-memory block and submit its name"
+        )
+    if not watched_memory.created:
+        raise Mistake(
+            "no shared-memory block was created: the worker was sent something other than the "
+            "array's data. Create a block of array.nbytes, copy the array into it, and submit "
+            "shared_array_sum(block.name, array.shape, array.dtype.str)"
+        )
+    if not any(name in repr(task) for name in watched_memory.created for task in pool.arguments):
+        raise Mistake(
+            "no task was given the block's name, so no worker read the block: submit "
+            "shared_array_sum(block.name, array.shape, array.dtype.str)"
         )
     if result != expected:
         raise Mistake(
