@@ -191,6 +191,8 @@ async def check_crawl_concurrently(namespace: Mapping[str, Any]) -> bool | None:
                 stats = await server_stats(server.url)
                 if stats["requests"] > len(expected.pages | expected.dead) - 1:
                     _judge_statuses({}, stats, expected, broken, workers)  # fetched twice
+                if isinstance(exc, Mistake):
+                    raise  # the watchdog's: the crawl hung, and its message says why
                 raise Mistake(
                     f"the crawl raised {exc!r}: a request that got no answer ended a worker, and "
                     "with it the crawl. Catch aiohttp.ClientError around the request, record "
