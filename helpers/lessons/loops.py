@@ -110,7 +110,7 @@ async def echo_round_trips(count: int, size: int = 100) -> float:
 
 
 async def task_churn(count: int) -> float:
-    """Seconds to gather count new tasks that each yield once."""
+    """Processor seconds of this thread to gather count new tasks that each yield once."""
     if count < 1:
         raise ValueError(f"count must be at least 1, got {count}")
     start = time.thread_time()
