@@ -66,8 +66,8 @@ async def check_brew_tea(namespace: dict[str, Any]) -> bool | None:
 
     Requires: PREDICTED_S recorded first; brew_tea is a coroutine function; no coroutine left
     never awaited; it returns "tea"; two brews gathered overlap (nothing blocks the loop); each
-    brew asks asyncio.sleep for 0.1 s, then 0.2 s (a recording sleep notes what it is asked),
-    and lasts their sum (the steps one after the other); it finishes (the watchdog).
+    brew asks asyncio.sleep for 0.1 s, then 0.2 s (a recording sleep notes what it is asked and
+    when), the second once the first is over, and lasts their sum; it finishes (the watchdog).
     """
     brew_tea = answer(namespace, "brew_tea", "async def brew_tea()")
     predicted = prediction(namespace, "PREDICTED_S")
@@ -75,12 +75,12 @@ async def check_brew_tea(namespace: dict[str, Any]) -> bool | None:
         raise Mistake("brew_tea is a plain function: define it with `async def`")
     timeline = Timeline()
     brew = timeline.traced(brew_tea)
-    asked: dict[object, list[float]] = {}
+    asked: dict[object, list[tuple[float, float]]] = {}  # brew -> (delay, when it was asked)
+    loop = asyncio.get_running_loop()
 
     def note(delay: float) -> None:
-        asked.setdefault(asyncio.current_task(), []).append(delay)
+        asked.setdefault(asyncio.current_task(), []).append((delay, loop.time()))
 
-    loop = asyncio.get_running_loop()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with _sleep_replaced(brew_tea.__code__.co_filename, note):
@@ -112,10 +112,17 @@ async def check_brew_tea(namespace: dict[str, Any]) -> bool | None:
             "`await asyncio.sleep(...)`; a bare `sleep` (from `from asyncio import sleep`) hides it"
         )
     for steps in asked.values():
-        if steps != BREW_STEPS:
+        if [delay for delay, _ in steps] != BREW_STEPS:
             raise Mistake(
-                f"a brew asked asyncio.sleep for {steps} s: the recipe is {BREW_STEPS[0]} s of "
-                f"boiling, then {BREW_STEPS[1]} s of steeping. Await each step, in that order"
+                f"a brew asked asyncio.sleep for {[delay for delay, _ in steps]} s: the recipe is "
+                f"{BREW_STEPS[0]} s of boiling, then {BREW_STEPS[1]} s of steeping. Await each "
+                "step, in that order"
+            )
+        if steps[1][1] - steps[0][1] < 0.9 * BREW_STEPS[0]:  # a busy loop only widens the gap
+            raise Mistake(
+                f"a brew asked for its {BREW_STEPS[1]} s of steeping "
+                f"{steps[1][1] - steps[0][1]:.2f} s after its {BREW_STEPS[0]} s of boiling, before "
+                "the boiling was over: await the steps one after the other, boiling before steeping"
             )
     shortest = min(timeline.duration(name) for name in timeline.names)
     if shortest < 0.9 * BREW_S:
